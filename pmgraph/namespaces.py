@@ -1,0 +1,165 @@
+"""The project's namespaces and the prefixes it binds on every graph it makes.
+
+``PM`` is a closed namespace: a misspelt term raises ``AttributeError`` instead of
+minting a new IRI. ``tests/test_ontology.py`` checks it lists exactly the ontology's terms.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+ONTOLOGY_IRI = URIRef("https://w3id.org/pmgraph/ontology")
+SHAPES_IRI = URIRef("https://w3id.org/pmgraph/shapes")
+ID_BASE = "https://w3id.org/pmgraph/id/"
+
+
+class PM(DefinedNamespace):
+    """Terms of the pmgraph ontology (``ontology/pm.ttl``)."""
+
+    _NS = Namespace("https://w3id.org/pmgraph/ontology#")
+    _fail = True
+
+    Biobank: URIRef
+    CapabilityThemes: URIRef
+    CentreNetwork: URIRef
+    CentreOfExcellence: URIRef
+    Charity: URIRef
+    City: URIRef
+    ClinicalFacility: URIRef
+    Company: URIRef
+    ComputingFacility: URIRef
+    Country: URIRef
+    DataInfrastructure: URIRef
+    DiseaseAreas: URIRef
+    District: URIRef
+    Document: URIRef
+    Event: URIRef
+    Facility: URIRef
+    FundingProgramme: URIRef
+    GovernmentBody: URIRef
+    Hospital: URIRef
+    ImagingFacility: URIRef
+    Institute: URIRef
+    Laboratory: URIRef
+    MonetaryAmount: URIRef
+    NHSBody: URIRef
+    Nation: URIRef
+    Organisation: URIRef
+    Partnership: URIRef
+    Person: URIRef
+    Place: URIRef
+    Policy: URIRef
+    Programme: URIRef
+    Quantity: URIRef
+    QuantityKinds: URIRef
+    ReferenceDataset: URIRef
+    Region: URIRef
+    Report: URIRef
+    Role: URIRef
+    Service: URIRef
+    Session: URIRef
+    Source: URIRef
+    SourceDocument: URIRef
+    Statement: URIRef
+    Strategy: URIRef
+    University: URIRef
+    Venue: URIRef
+    abbreviation: URIRef
+    alignsWith: URIRef
+    announces: URIRef
+    assetOf: URIRef
+    containedIn: URIRef
+    currency: URIRef
+    diseaseArea: URIRef
+    establishedBy: URIRef
+    evidence: URIRef
+    foundingDate: URIRef
+    fundedBy: URIRef
+    fundingAmount: URIRef
+    funds: URIRef
+    gridId: URIRef
+    hasAsset: URIRef
+    hasQuantity: URIRef
+    heldBy: URIRef
+    hostedBy: URIRef
+    hosts: URIRef
+    isoCode: URIRef
+    keynoteSpeaker: URIRef
+    location: URIRef
+    memberOf: URIRef
+    nation: URIRef
+    organiser: URIRef
+    partOf: URIRef
+    partnerOf: URIRef
+    precededBy: URIRef
+    publicationDate: URIRef
+    publisher: URIRef
+    qualifier: URIRef
+    quantityKind: URIRef
+    rankedBy: URIRef
+    referenceDate: URIRef
+    ringgoldId: URIRef
+    roleIn: URIRef
+    ror: URIRef
+    source: URIRef
+    speaker: URIRef
+    startDate: URIRef
+    subEventOf: URIRef
+    succeededBy: URIRef
+    supportedBy: URIRef
+    theme: URIRef
+    unit: URIRef
+    value: URIRef
+
+
+PMSH = Namespace("https://w3id.org/pmgraph/shapes#")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+SCHEMA = Namespace("https://schema.org/")
+VANN = Namespace("http://purl.org/vocab/vann/")
+
+#: Prefixes for instance IRIs: ``https://w3id.org/pmgraph/id/<kind>/<slug>``.
+ID_KINDS = {
+    "ctr": "centre",
+    "orgn": "org",
+    "fac": "facility",
+    "prog": "programme",
+    "doc": "document",
+    "src": "source",
+    "evt": "event",
+    "per": "person",
+    "role": "role",
+    "place": "place",
+    "qty": "quantity",
+    "theme": "theme",
+    "disease": "disease",
+    "qk": "quantity-kind",
+}
+ID = {prefix: Namespace(f"{ID_BASE}{kind}/") for prefix, kind in ID_KINDS.items()}
+
+PREFIXES: dict[str, str] = {
+    "pm": str(PM),
+    "pmsh": str(PMSH),
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "org": "http://www.w3.org/ns/org#",
+    "schema": str(SCHEMA),
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "geo": str(GEO),
+    "sh": "http://www.w3.org/ns/shacl#",
+    **{prefix: str(ns) for prefix, ns in ID.items()},
+}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    """Bind the project's prefixes on ``graph`` (replacing rdflib's defaults) and return it."""
+    for prefix, iri in PREFIXES.items():
+        graph.bind(prefix, iri, override=True, replace=True)
+    return graph
