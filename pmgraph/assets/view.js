@@ -1,0 +1,369 @@
+/* pmgraph network view. Every piece of data reaches the page through textContent, element
+   properties or vis-network's canvas and plain-text tooltips: never through innerHTML. */
+(function () {
+  "use strict";
+
+  var timings = { start: performance.now() };
+  var data = JSON.parse(document.getElementById("pmgraph-data").textContent);
+  timings.parsed = performance.now();
+  var NONE = "\u0000none";
+  var byId = new Map();
+  data.nodes.forEach(function (n) { byId.set(n.id, n); });
+  var classByGroup = new Map();
+  data.classes.forEach(function (c) { classByGroup.set(c.group, c); });
+  var labels = data.labels || {};
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function safeHttpUrl(value) {
+    try {
+      var url = new URL(String(value));
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function link(text, href) {
+    var url = safeHttpUrl(href);
+    if (!url) return el("span", text);
+    var a = el("a", text);
+    a.href = url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+
+  function labelOf(iri) {
+    var node = byId.get(iri);
+    if (node) return node.label;
+    return Object.prototype.hasOwnProperty.call(labels, iri) ? labels[iri] : iri;
+  }
+
+  function shorten(text, size) {
+    return text.length > size ? text.slice(0, size - 1) + "\u2026" : text;
+  }
+
+  /* Relationships, both directions, for the details panel. */
+  var statements = new Map();
+  data.edges.forEach(function (e) {
+    e.statements.forEach(function (s) {
+      [s[0], s[2]].forEach(function (end) {
+        if (!statements.has(end)) statements.set(end, []);
+      });
+      statements.get(s[0]).push({ rel: s[1], other: s[2], forward: true });
+      if (s[2] !== s[0]) statements.get(s[2]).push({ rel: s[1], other: s[0], forward: false });
+    });
+  });
+
+  /* vis-network data: positions come from Python, physics stays off. */
+  var visNodes = data.nodes.map(function (n) {
+    var cls = classByGroup.get(n.group);
+    var tip = n.label + "\n" + (cls ? cls.label : n.group);
+    if (n.nation) tip += " \u00b7 " + labelOf(n.nation);
+    return {
+      id: n.id, label: shorten(n.label, 40), title: tip, x: n.x, y: n.y,
+      value: n.degree + 1, group: n.group,
+    };
+  });
+  var visEdges = data.edges.map(function (e, index) {
+    var lines = e.statements.map(function (s) {
+      return labelOf(s[0]) + " \u2014 " + s[1] + " \u2192 " + labelOf(s[2]);
+    });
+    return { id: index, from: e.from, to: e.to, arrows: e.arrows, title: lines.join("\n") };
+  });
+
+  var hiddenGroups = new Set();
+  var nationFilter = "";
+  var themeFilter = "";
+
+  function nodeVisible(n) {
+    if (!n || hiddenGroups.has(n.group)) return false;
+    if (nationFilter === NONE) {
+      if (n.nation) return false;
+    } else if (nationFilter && n.nation !== nationFilter) {
+      return false;
+    }
+    if (themeFilter && n.id !== themeFilter && n.themes.indexOf(themeFilter) < 0) return false;
+    return true;
+  }
+
+  var nodesDS = new vis.DataSet(visNodes);
+  var edgesDS = new vis.DataSet(visEdges);
+  var nodeView = new vis.DataView(nodesDS, {
+    filter: function (item) { return nodeVisible(byId.get(item.id)); },
+  });
+  var edgeView = new vis.DataView(edgesDS, {
+    filter: function (item) {
+      return nodeVisible(byId.get(item.from)) && nodeVisible(byId.get(item.to));
+    },
+  });
+
+  var large = data.nodes.length > 1000;
+  var groups = {};
+  data.classes.forEach(function (c) {
+    groups[c.group] = {
+      shape: c.shape,
+      color: { background: c.colour, border: c.border,
+               highlight: { background: c.colour, border: "#000" },
+               hover: { background: c.colour, border: "#000" } },
+    };
+  });
+  var options = {
+    autoResize: true,
+    physics: { enabled: false },
+    layout: { improvedLayout: false, randomSeed: 1 },
+    groups: groups,
+    nodes: {
+      borderWidth: 1,
+      font: { face: "system-ui, sans-serif", color: "#222", strokeWidth: 3, strokeColor: "#fff" },
+      /* Size and label by importance (neighbour count) on a log scale, so that more than the
+         one biggest hub is legible; small labels appear as one zooms in. */
+      scaling: {
+        min: 5, max: 32,
+        label: { enabled: true, min: 6, max: 22, maxVisible: 24, drawThreshold: 9 },
+        customScalingFunction: function (min, max, total, value) {
+          if (max === min) return 0.5;
+          return Math.log(value / min) / Math.log(max / min);
+        },
+      },
+    },
+    edges: {
+      smooth: false,
+      width: 1,
+      color: { color: "#b8bec8", highlight: "#1a5fb4", hover: "#1a5fb4", inherit: false },
+      arrows: { to: { scaleFactor: 0.5 }, from: { scaleFactor: 0.5 } },
+      selectionWidth: 2,
+    },
+    interaction: {
+      hover: true,
+      tooltipDelay: 120,
+      hideEdgesOnDrag: large,
+      hideEdgesOnZoom: large,
+      navigationButtons: false,
+      keyboard: false,
+    },
+  };
+
+  timings.prepared = performance.now();
+  var container = document.getElementById("graph");
+  var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
+  var state = {
+    network: network, nodes: nodesDS, edges: edgesDS, nodeView: nodeView, edgeView: edgeView,
+    nodeCount: data.nodes.length, edgeCount: data.edges.length, relationshipCount: data.relationships,
+    firstDrawMs: null, timings: timings,
+  };
+  timings.network = performance.now();
+  window.pmgraph = state;
+  network.once("afterDrawing", function () {
+    state.firstDrawMs = performance.now();
+    document.body.dataset.drawn = "true";
+  });
+
+  /* Header counts. */
+  var stats = document.getElementById("stats");
+  stats.dataset.nodes = String(data.nodes.length);
+  function updateStats() {
+    var shown = nodeView.length;
+    var text = data.nodes.length + " entities \u00b7 " + data.relationships + " relationships";
+    if (shown !== data.nodes.length) text = "showing " + shown + " of " + text;
+    stats.textContent = text;
+    stats.dataset.shown = String(shown);
+  }
+
+  function applyFilters() {
+    nodeView.refresh();
+    edgeView.refresh();
+    updateStats();
+  }
+
+  /* Legend with class filter. */
+  var legend = document.getElementById("legend");
+  data.classes.forEach(function (c) {
+    var item = el("li");
+    var label = el("label");
+    var box = el("input");
+    box.type = "checkbox";
+    box.checked = true;
+    box.dataset.group = c.group;
+    box.addEventListener("change", function () {
+      if (box.checked) hiddenGroups.delete(c.group); else hiddenGroups.add(c.group);
+      applyFilters();
+    });
+    var swatch = el("span", c.symbol, "swatch");
+    swatch.style.color = c.colour;
+    swatch.setAttribute("aria-hidden", "true");
+    label.append(box, swatch, el("span", c.label), el("span", c.count, "count"));
+    item.append(label);
+    legend.append(item);
+  });
+
+  function fillSelect(select, allText, entries, noneCount) {
+    select.append(new Option(allText, ""));
+    entries.forEach(function (entry) {
+      select.append(new Option(entry.label + " (" + entry.count + ")", entry.id));
+    });
+    if (noneCount) select.append(new Option("None stated (" + noneCount + ")", NONE));
+  }
+  var nationSelect = document.getElementById("nation-filter");
+  fillSelect(nationSelect, "All nations", data.nations, data.without_nation);
+  nationSelect.addEventListener("change", function () {
+    nationFilter = nationSelect.value;
+    applyFilters();
+  });
+  var themeSelect = document.getElementById("theme-filter");
+  fillSelect(themeSelect, "All themes", data.themes, 0);
+  themeSelect.addEventListener("change", function () {
+    themeFilter = themeSelect.value;
+    applyFilters();
+  });
+  function resetFilters() {
+    hiddenGroups.clear();
+    legend.querySelectorAll("input").forEach(function (box) { box.checked = true; });
+    nationSelect.value = nationFilter = "";
+    themeSelect.value = themeFilter = "";
+    applyFilters();
+  }
+  document.getElementById("reset-filters").addEventListener("click", resetFilters);
+
+  /* Details panel. */
+  var details = document.getElementById("details");
+  function section(title, child) {
+    var frag = document.createDocumentFragment();
+    frag.append(el("h3", title), child);
+    return frag;
+  }
+  function showDetails(id) {
+    var n = byId.get(id);
+    if (!n) return;
+    var cls = classByGroup.get(n.group);
+    details.replaceChildren();
+    details.append(el("h2", n.label));
+    var kind = cls ? cls.label : n.group;
+    if (n.abbreviation) kind += " \u00b7 " + n.abbreviation;
+    if (n.nation) kind += " \u00b7 " + labelOf(n.nation);
+    details.append(el("div", kind, "kind"));
+    details.append(el("div", n.id, "iri"));
+    if (n.description) details.append(section("Description", el("p", n.description)));
+    var topics = n.themes.concat(n.disease_areas);
+    if (topics.length) {
+      var list = el("ul");
+      topics.forEach(function (t) { list.append(el("li", labelOf(t))); });
+      details.append(section("Themes and disease areas", list));
+    }
+    if (n.evidence.length) {
+      var quotes = document.createDocumentFragment();
+      n.evidence.forEach(function (q) { quotes.append(el("blockquote", q)); });
+      details.append(section("Evidence", quotes));
+    }
+    if (n.source.length) {
+      var sources = el("ul");
+      n.source.forEach(function (s) {
+        var item = el("li");
+        item.append(link(labelOf(s), s));
+        sources.append(item);
+      });
+      details.append(section("Source", sources));
+    }
+    var ids = Object.keys(n.identifiers);
+    var props = Object.keys(n.properties);
+    if (ids.length || props.length) {
+      var dl = el("dl");
+      ids.forEach(function (key) {
+        var value = n.identifiers[key];
+        var dd = el("dd");
+        dd.append(key === "ror" || key === "sameAs" ? link(value, value) : el("span", value));
+        dl.append(el("dt", key), dd);
+      });
+      props.forEach(function (key) {
+        dl.append(el("dt", key), el("dd", n.properties[key].join("; ")));
+      });
+      details.append(section("Identifiers and facts", dl));
+    }
+    var rels = statements.get(id) || [];
+    if (rels.length) {
+      var relList = el("ul");
+      rels.slice(0, 300).forEach(function (r) {
+        var item = el("li");
+        var button = el("button", labelOf(r.other), "link");
+        button.type = "button";
+        button.addEventListener("click", function () { selectNode(r.other); });
+        item.append(el("span", r.forward ? r.rel + " \u2192 " : "\u2190 " + r.rel + " "), button);
+        relList.append(item);
+      });
+      if (rels.length > 300) relList.append(el("li", "\u2026 and " + (rels.length - 300) + " more"));
+      details.append(section("Relationships (" + rels.length + ")", relList));
+    }
+  }
+
+  function selectNode(id) {
+    var n = byId.get(id);
+    if (!n) return;
+    if (!nodeVisible(n)) resetFilters();
+    network.selectNodes([id]);
+    network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: { duration: 300 } });
+    showDetails(id);
+    state.selected = id;
+  }
+  state.selectNode = selectNode;
+  network.on("click", function (params) {
+    if (params.nodes.length) {
+      showDetails(params.nodes[0]);
+      state.selected = params.nodes[0];
+    }
+  });
+
+  /* Search. */
+  var search = document.getElementById("search");
+  var results = document.getElementById("search-results");
+  var index = data.nodes.map(function (n) {
+    return { id: n.id, label: n.label, key: (n.label + "\u0001" + (n.abbreviation || "")).toLowerCase(),
+             degree: n.degree };
+  });
+  function findMatches(query) {
+    var q = query.trim().toLowerCase();
+    if (!q) return [];
+    if (byId.has(query.trim())) return [byId.get(query.trim())];
+    var hits = index.filter(function (entry) { return entry.key.indexOf(q) >= 0; });
+    hits.sort(function (a, b) {
+      var pa = a.label.toLowerCase() === q ? 0 : a.key.indexOf(q) === 0 ? 1 : 2;
+      var pb = b.label.toLowerCase() === q ? 0 : b.key.indexOf(q) === 0 ? 1 : 2;
+      return pa - pb || b.degree - a.degree || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
+    });
+    return hits.slice(0, 15).map(function (entry) { return byId.get(entry.id); });
+  }
+  function showResults() {
+    results.replaceChildren();
+    findMatches(search.value).forEach(function (n) {
+      var item = el("li");
+      var button = el("button");
+      button.type = "button";
+      var cls = classByGroup.get(n.group);
+      button.append(el("span", n.label, "name"), el("div", cls ? cls.label : n.group, "kind"));
+      button.addEventListener("click", function () { selectNode(n.id); });
+      item.append(button);
+      results.append(item);
+    });
+  }
+  search.addEventListener("input", showResults);
+  search.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") {
+      var first = findMatches(search.value)[0];
+      if (first) selectNode(first.id);
+      event.preventDefault();
+    } else if (event.key === "Escape") {
+      search.value = "";
+      results.replaceChildren();
+    }
+  });
+
+  updateStats();
+  if (data.focus && byId.has(data.focus)) {
+    network.once("afterDrawing", function () { selectNode(data.focus); });
+  }
+})();

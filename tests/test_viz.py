@@ -1,0 +1,205 @@
+"""The HTML view as written: self-contained, complete, and inert whatever the data holds."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from pmgraph.errors import OutputError, ParameterError
+from pmgraph.layout import compute_layout
+from pmgraph.namespaces import GEO, ID_BASE, PM
+from pmgraph.paths import ontology_file
+from pmgraph.viz import ASSETS, build_view_network, render_html, view_data, write_html
+
+IMG = "<img src=x onerror=window.__xss=1>"
+SCRIPT = "</script><script>window.__xss=1</script>"
+SEPARATORS = "line\u2028separator\u2029 & <b>bold</b>"
+
+EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+DATA_BLOCK = re.compile(
+    r'<script type="application/json" id="pmgraph-data">(.*?)</script>', re.DOTALL
+)
+
+
+def hostile_graph() -> Graph:
+    """The ontology and a few entities whose every string carries a script payload."""
+    graph = Graph().parse(ontology_file())
+    org = URIRef(ID_BASE + "org/evil" + IMG)
+    centre = URIRef(ID_BASE + "centre/evil" + SCRIPT)
+    place = URIRef(ID_BASE + "place/evil")
+    theme = URIRef(ID_BASE + "theme/evil")
+    source = URIRef(ID_BASE + "source/evil" + IMG)
+    plain = URIRef(ID_BASE + "org/plain")
+    triples = [
+        (org, RDF.type, PM.University),
+        (org, RDFS.label, Literal("Evil org " + IMG, lang="en")),
+        (org, DCTERMS.description, Literal(SCRIPT + " described", lang="en")),
+        (org, PM.evidence, Literal("quote " + IMG)),
+        (org, PM.evidence, Literal("quote " + SCRIPT)),
+        (org, PM.ror, URIRef("javascript:window.__xss=1")),
+        (org, PM.gridId, Literal(SCRIPT)),
+        (org, PM.source, source),
+        (org, PM.location, place),
+        (centre, RDF.type, PM.CentreOfExcellence),
+        (centre, RDFS.label, Literal("Evil centre " + SCRIPT, lang="en")),
+        (centre, PM.hasAsset, org),
+        (centre, PM.theme, theme),
+        (centre, PM.location, place),
+        (centre, PM.evidence, Literal(IMG)),
+        (place, RDF.type, PM.City),
+        (place, RDFS.label, Literal("Evil city " + IMG, lang="en")),
+        (place, GEO.lat, Literal("55.0")),
+        (place, GEO.long, Literal("-4.0")),
+        (theme, RDF.type, SKOS.Concept),
+        (theme, SKOS.inScheme, PM.CapabilityThemes),
+        (theme, RDFS.label, Literal("Evil theme " + IMG, lang="en")),
+        (source, RDF.type, PM.SourceDocument),
+        (source, RDFS.label, Literal("Evil source " + SCRIPT, lang="en")),
+        (plain, RDF.type, PM.Company),
+        (plain, RDFS.label, Literal("Plain " + SEPARATORS, lang="en")),
+        (plain, PM.partnerOf, org),
+    ]
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
+def hostile_network() -> nx.MultiDiGraph:
+    return build_view_network(hostile_graph())
+
+
+def page_data(page: str) -> dict:
+    match = DATA_BLOCK.search(page)
+    assert match, "the page has no data block"
+    return json.loads(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def real(project_graph: Graph) -> nx.MultiDiGraph:
+    return build_view_network(project_graph)
+
+
+@pytest.fixture(scope="module")
+def real_page(real: nx.MultiDiGraph) -> str:
+    return render_html(real, title="UK precision medicine")
+
+
+def test_page_loads_nothing_from_elsewhere(real_page):
+    assert not EXTERNAL.findall(real_page)
+    assert "<link" not in real_page.lower()
+    assert not re.search(r"@import|url\(\s*['\"]?(?:https?:)?//", real_page, re.IGNORECASE)
+    assert "bootstrap" not in real_page.lower()
+    assert "default-src 'none'" in real_page  # the browser refuses any request
+
+
+def test_page_holds_every_entity_and_relationship(real, real_page):
+    assert f'data-nodes="{real.number_of_nodes()}"' in real_page
+    assert f'data-relationships="{real.number_of_edges()}"' in real_page
+    data = page_data(real_page)
+    assert {n["id"] for n in data["nodes"]} == set(real.nodes)
+    assert data["relationships"] == real.number_of_edges()
+    assert sum(len(e["statements"]) for e in data["edges"]) == real.number_of_edges()
+    assert sum(c["count"] for c in data["classes"]) == real.number_of_nodes()
+    assert all(isinstance(n["x"], float) for n in data["nodes"])
+
+
+def test_scripts_are_allowed_by_hash_only(real_page):
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', real_page)
+    assert policy and "'unsafe-inline'" not in policy.group(1).split("script-src")[1].split(";")[0]
+    scripts = re.findall(r"<script>(.*?)</script>", real_page, re.DOTALL)
+    assert len(scripts) == 2
+    for script in scripts:
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy.group(1)
+
+
+def test_payloads_are_escaped_in_the_raw_html():
+    net = hostile_network()
+    page = render_html(net, title="Title " + SCRIPT)
+    assert IMG not in page and "<img" not in page
+    assert "<script>window" not in page
+    # Only a closing tag can end a script early: exactly the page's own three.
+    assert page.lower().count("</script") == 3
+    block = DATA_BLOCK.search(page).group(1)
+    assert not set("<>&") & set(block)
+    assert "\u2028" not in page and "\u2029" not in page
+    assert "<title>Title &lt;/script&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;</title>" in page
+    data = page_data(page)
+    labels = {n["label"] for n in data["nodes"]}
+    assert "Evil org " + IMG in labels and "Plain " + SEPARATORS in labels
+    evil = next(n for n in data["nodes"] if n["id"].endswith(IMG))
+    assert sorted(evil["evidence"]) == sorted(["quote " + IMG, "quote " + SCRIPT])
+    assert evil["identifiers"]["ror"] == "javascript:window.__xss=1"  # data, never a link
+
+
+def test_write_html_is_atomic_and_returns_the_path(tmp_path, real):
+    target = tmp_path / "views" / "network.html"
+    assert write_html(real, target, title="pmgraph") == target
+    first = target.read_text(encoding="utf-8")
+    assert f'data-nodes="{real.number_of_nodes()}"' in first
+    write_html(real, target)
+    assert [p.name for p in target.parent.iterdir()] == ["network.html"]
+
+
+def test_write_html_reports_an_unwritable_path(tmp_path, real):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OutputError, match="cannot write"):
+        write_html(real, blocker / "network.html")
+
+
+def test_unknown_layout_is_refused(real):
+    with pytest.raises(ParameterError, match="force, geo"):
+        render_html(real, layout="spiral")
+
+
+def test_layouts_are_repeatable(real):
+    assert compute_layout(real, "force") == compute_layout(real, "force")
+    assert compute_layout(real, "geo") == compute_layout(real, "geo")
+
+
+def test_geo_layout_puts_the_uk_on_the_map(real):
+    positions = compute_layout(real, "geo")
+    assert set(positions) == set(real.nodes)
+    cities = {d["label"]: positions[n] for n, d in real.nodes(data=True) if d["class"] == "City"}
+    # Screen y grows downwards: north is up, east is right.
+    assert cities["Glasgow"][1] < cities["Manchester"][1] < cities["London"][1]
+    assert cities["Belfast"][0] < cities["Glasgow"][0] < cities["London"][0]
+    city_nation = {n: d["nation"] for n, d in real.nodes(data=True) if d["class"] == "City"}
+    for node, data in real.nodes(data=True):
+        if data["class"] != "CentreOfExcellence":
+            continue
+        city = data["location"][0]
+
+        def distance(place: str, node: str = node) -> float:
+            return abs(complex(*positions[node]) - complex(*positions[place]))
+
+        assert distance(city) > 0, f"{data['label']} sits exactly on its city"
+        elsewhere = [c for c, nation in city_nation.items() if nation != city_nation[city]]
+        assert distance(city) < min(map(distance, elsewhere)), f"{data['label']} strays"
+
+
+def test_focus_and_classes_make_smaller_views(project_graph, real):
+    centre = sorted(n for n, c in real.nodes(data="class") if c == "CentreOfExcellence")[0]
+    focused = build_view_network(project_graph, focus=centre, depth=1)
+    assert centre in focused and focused.number_of_nodes() < real.number_of_nodes()
+    assert view_data(focused)["focus"] == centre
+    organisations = build_view_network(project_graph, classes=["Organisation"])
+    assert {d["class"] for _, d in organisations.nodes(data=True)} >= {"CentreOfExcellence"}
+    assert "City" not in {d["class"] for _, d in organisations.nodes(data=True)}
+
+
+def test_vendored_vis_network_is_the_licensed_file():
+    notice = (ASSETS / "LICENSE-vis-network.txt").read_text(encoding="utf-8")
+    for name in ("vis-network.min.js", "vis-network.css"):
+        digest = hashlib.sha256(Path(ASSETS / name).read_bytes()).hexdigest()
+        assert f"{name}" in notice and digest in notice
+    assert "MIT License" in notice

@@ -1,0 +1,272 @@
+"""The HTML view in headless Chromium with the network cut off: it draws, finds, filters, and
+runs no script from the data.
+
+Needs Debian's Chromium at /usr/bin/chromium and the Python package playwright: run
+``scripts/setup-test-env``. Without them these tests fail (they do not skip) unless
+``PMGRAPH_SKIP_BROWSER=1`` is set. Screenshots and timings go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+from rdflib import Graph
+
+from pmgraph.viz import build_view_network, write_html
+
+pytestmark = pytest.mark.browser
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+SETUP_HINT = "run scripts/setup-test-env (or set PMGRAPH_SKIP_BROWSER=1 to skip browser tests)"
+FIRST_DRAW_LIMIT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if os.environ.get("PMGRAPH_SKIP_BROWSER") == "1":
+        pytest.skip("PMGRAPH_SKIP_BROWSER=1")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(f"the Python package playwright is not installed; {SETUP_HINT}", pytrace=False)
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}; {SETUP_HINT}", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@dataclass
+class View:
+    page: Any
+    outgoing: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def js(self, expression: str, arg: Any = None) -> Any:
+        return self.page.evaluate(expression, arg)
+
+    def point(self, node: str) -> tuple[float, float]:
+        """Where ``node`` is drawn, in page coordinates."""
+        x, y = self.js(
+            """id => { const n = pmgraph.network, p = n.canvasToDOM(n.getPosition(id));
+                       const r = document.getElementById('graph').getBoundingClientRect();
+                       return [r.left + p.x, r.top + p.y]; }""",
+            node,
+        )
+        return x, y
+
+    def drawn(self) -> set[str]:
+        return set(self.js("pmgraph.network.body.nodeIndices"))
+
+
+@pytest.fixture
+def open_view(browser) -> Iterator[Any]:
+    contexts = []
+
+    def open_(path: Path) -> View:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        contexts.append(context)
+        view = View(context.new_page())
+
+        def refuse(route: Any) -> None:
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                view.outgoing.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", refuse)
+        view.page.on("request", lambda r: None if r.url.startswith(("file:", "data:"))
+                     else view.outgoing.append(r.url))
+        view.page.on("console", lambda m: view.errors.append(m.text) if m.type == "error" else None)
+        view.page.on("pageerror", lambda e: view.errors.append(str(e)))
+        view.page.goto(path.as_uri())
+        view.page.wait_for_function(
+            "window.pmgraph && window.pmgraph.firstDrawMs !== null", timeout=60_000
+        )
+        return view
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def _test_viz() -> Any:
+    """``tests/test_viz.py``, for its hostile graph (one definition for both test files)."""
+    spec = importlib.util.spec_from_file_location("_pmgraph_test_viz", TESTS / "test_viz.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def record_timing(name: str, values: dict[str, float]) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "view-timings.json"
+    known = json.loads(path.read_text()) if path.exists() else {}
+    known[name] = values
+    path.write_text(json.dumps(known, indent=2) + "\n")
+
+
+@pytest.fixture(scope="module")
+def real(project_graph: Graph) -> nx.MultiDiGraph:
+    return build_view_network(project_graph)
+
+
+@pytest.fixture(scope="module")
+def real_file(tmp_path_factory, real) -> Path:
+    return write_html(real, tmp_path_factory.mktemp("view") / "network.html", title="pmgraph")
+
+
+def test_real_view_draws_offline_with_every_entity(open_view, real, real_file):
+    view = open_view(real_file)
+    count = real.number_of_nodes()
+    assert view.js("pmgraph.nodeCount") == count
+    assert len(view.drawn()) == count
+    assert view.page.inner_text("#stats").startswith(f"{count} entities")
+    assert view.js("document.querySelectorAll('#legend input').length") == len(
+        {d["group"] for _, d in real.nodes(data=True)}
+    )
+    view.page.wait_for_timeout(200)
+    ARTIFACTS.mkdir(exist_ok=True)
+    view.page.screenshot(path=str(ARTIFACTS / "real-graph.png"))
+    record_timing("real", {"nodes": count, "first_draw_ms": view.js("pmgraph.firstDrawMs")})
+    assert view.js("pmgraph.firstDrawMs") < FIRST_DRAW_LIMIT_MS
+    assert view.outgoing == []
+    assert view.errors == []
+
+
+def test_search_focuses_the_named_entity(open_view, real, real_file):
+    centres = [n for n, c in real.nodes(data="class") if c == "CentreOfExcellence"]
+    target = max(centres, key=lambda n: (real.degree(n), n))
+    label = real.nodes[target]["label"]
+    view = open_view(real_file)
+    view.page.fill("#search", label)
+    view.page.press("#search", "Enter")
+    assert view.js("pmgraph.network.getSelectedNodes()") == [target]
+    assert view.page.inner_text("#details h2") == label
+    # The camera glides to the entity (300 ms); it must end centred on it.
+    view.page.wait_for_function(
+        """id => { const n = pmgraph.network, v = n.getViewPosition(), p = n.getPosition(id);
+                   return Math.hypot(v.x - p.x, v.y - p.y) < 2; }""",
+        arg=target,
+        timeout=5_000,
+    )
+    # A partial name lists matches; clicking one selects it.
+    other = min(n for n in real if n != target and real.nodes[n]["class"] == "University")
+    view.page.fill("#search", real.nodes[other]["label"][:12])
+    view.page.locator("#search-results button").filter(
+        has=view.page.get_by_text(real.nodes[other]["label"], exact=True)
+    ).first.click()
+    view.page.wait_for_timeout(500)
+    assert view.js("pmgraph.network.getSelectedNodes()") == [other]
+    assert view.errors == [] and view.outgoing == []
+
+
+def test_class_and_nation_filters_hide_entities(open_view, real, real_file):
+    centres = {n for n, c in real.nodes(data="class") if c == "CentreOfExcellence"}
+    class_label = real.nodes[next(iter(centres))]["class_label"]
+    view = open_view(real_file)
+    box = view.page.locator("#legend label").filter(
+        has=view.page.get_by_text(class_label, exact=True)
+    ).locator("input")
+    box.uncheck()
+    shown = view.drawn()
+    assert not shown & centres
+    assert len(shown) == real.number_of_nodes() - len(centres)
+    assert view.page.inner_text("#stats").startswith(f"showing {len(shown)} of")
+    box.check()
+    assert len(view.drawn()) == real.number_of_nodes()
+
+    nation = next(d["nation"] for _, d in real.nodes(data=True) if d["nation"])
+    view.page.select_option("#nation-filter", value=nation)
+    expected = {n for n, d in real.nodes(data=True) if d["nation"] == nation}
+    assert view.drawn() == expected
+    view.page.click("#reset-filters")
+    assert len(view.drawn()) == real.number_of_nodes()
+    assert view.errors == []
+
+
+def test_script_in_the_data_never_runs(open_view, tmp_path):
+    fixtures = _test_viz()
+    IMG, SCRIPT = fixtures.IMG, fixtures.SCRIPT  # noqa: N806 - constants of test_viz
+    net = fixtures.hostile_network()
+    path = write_html(net, tmp_path / "hostile.html", title="Title " + SCRIPT)
+    view = open_view(path)
+    for node in sorted(net.nodes):
+        view.page.mouse.move(*view.point(node))
+        view.page.wait_for_timeout(250)  # the tooltip shows after 120 ms
+        view.page.mouse.click(*view.point(node))
+        view.page.wait_for_timeout(100)
+    for u, v in net.edges():
+        (x1, y1), (x2, y2) = view.point(u), view.point(v)
+        view.page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2)
+        view.page.wait_for_timeout(250)
+    view.page.fill("#search", "Evil")
+    results = view.page.locator("#search-results button")
+    assert results.count() >= 4
+    for i in range(results.count()):
+        results.nth(i).click()
+        view.page.wait_for_timeout(350)
+        view.page.fill("#search", "Evil")
+    view.page.select_option("#theme-filter", index=1)
+    evil = next(n for n in net if n.endswith(IMG))
+    view.js("id => pmgraph.selectNode(id)", evil)
+    assert view.js("typeof window.__xss") == "undefined"
+    assert view.js("document.querySelectorAll('img').length") == 0
+    assert view.js("document.scripts.length") == 3
+    assert "Evil org " + IMG in view.page.inner_text("#details h2")
+    assert "quote " + SCRIPT in view.page.inner_text("#details")
+    links = view.js("[...document.querySelectorAll('#details a')].map(a => a.href)")
+    assert all(link.startswith(("http://", "https://")) for link in links)
+    assert "javascript:window.__xss=1" in view.page.inner_text("#details")  # shown as text
+    assert view.page.title() == "Title " + SCRIPT
+    assert view.errors == [], "the page logged errors (a blocked script shows up here)"
+    assert view.outgoing == []
+
+
+def test_five_thousand_entities_stay_usable(open_view, tmp_path):
+    from pmgraph.load import load_graph
+    from pmgraph.network import to_networkx
+    from pmgraph.synth import write_synthetic
+
+    write_synthetic(tmp_path / "synthetic.nt", 41_000, seed=0)
+    net = to_networkx(load_graph(tmp_path / "synthetic.nt"))
+    assert 4_000 <= net.number_of_nodes() <= 6_500
+    started = time.perf_counter()
+    path = write_html(net, tmp_path / "large.html")
+    written = time.perf_counter() - started
+    view = open_view(path)
+    first_draw = view.js("pmgraph.firstDrawMs")
+    record_timing(
+        "synthetic",
+        {"nodes": net.number_of_nodes(), "relationships": net.number_of_edges(),
+         "layout_and_write_s": round(written, 2), "first_draw_ms": first_draw},
+    )
+    assert len(view.drawn()) == net.number_of_nodes()
+    assert first_draw < FIRST_DRAW_LIMIT_MS
+    target = max(net, key=lambda n: (net.degree(n), n))
+    view.page.fill("#search", net.nodes[target]["label"])
+    view.page.press("#search", "Enter")
+    view.page.wait_for_timeout(700)
+    assert view.js("pmgraph.network.getSelectedNodes()") == [target]
+    view.page.screenshot(path=str(ARTIFACTS / "synthetic-5000.png"))
+    assert view.errors == [] and view.outgoing == []
