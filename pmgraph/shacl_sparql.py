@@ -79,7 +79,7 @@ class UnsupportedShape(Exception):
 
 @dataclass(frozen=True)
 class Check:
-    """One compiled constraint: a query whose rows are ``?focus`` and, for value checks, ``?value``."""
+    """One compiled constraint: a query returning ``?focus`` (and ``?value`` for value checks)."""
 
     shape: Node
     component: str
@@ -176,9 +176,11 @@ class _Compiler:
         if prop == SH.maxLength:
             return f"(!isBlank({v}) && STRLEN(STR({v})) <= {int(obj)})"
         if prop == SH["or"]:
-            return "(" + (" || ".join(self.conforms(s, v) for s in Collection(g, obj)) or "false") + ")"
+            members = [self.conforms(s, v) for s in Collection(g, obj)]
+            return "(" + (" || ".join(members) or "false") + ")"
         if prop == SH["and"]:
-            return "(" + (" && ".join(self.conforms(s, v) for s in Collection(g, obj)) or "true") + ")"
+            members = [self.conforms(s, v) for s in Collection(g, obj)]
+            return "(" + (" && ".join(members) or "true") + ")"
         if prop == SH["not"]:
             return f"(!{self.conforms(obj, v)})"
         if prop == SH.xone:
@@ -361,11 +363,17 @@ def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | 
     return Literal(term.value, datatype=URIRef(datatype))
 
 
-def run_checks(checks: tuple[Check, ...], store: ox.Store) -> list[Result]:
-    """Run compiled checks on a pyoxigraph store that holds the data and the ontology."""
+def run_checks(
+    checks: tuple[Check, ...], store: ox.Store, *, union_default_graph: bool = False
+) -> list[Result]:
+    """Run compiled checks on a pyoxigraph store that holds the data and the ontology.
+
+    ``union_default_graph`` queries the union of the store's graphs (oxrdflib keeps an rdflib
+    graph's triples in a named graph).
+    """
     results: list[Result] = []
     for check in checks:
-        for row in store.query(check.query):
+        for row in store.query(check.query, use_default_graph_as_union=union_default_graph):
             value = None
             if check.component != "UniqueLangConstraintComponent":
                 try:

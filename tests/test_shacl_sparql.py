@@ -19,7 +19,8 @@ ONTOLOGY = ROOT / "ontology" / "pm.ttl"
 
 FIXTURE_SHAPES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 ex:S a sh:NodeShape ; sh:targetClass ex:C ;
   sh:property [ sh:path rdfs:label ; sh:minCount 1 ; sh:maxCount 1 ; sh:uniqueLang true ;
                 sh:languageIn ("en") ] ;
@@ -161,3 +162,25 @@ def test_injected_violations_are_found_identically(project_graph, project_shapes
     expected = reference_results(broken, project_shapes)
     assert len(expected) - len(reference_results(project_graph, project_shapes)) >= 10
     assert fast_results(broken, project_shapes) == expected
+
+
+def _finding_set(report):
+    return {(f.severity, f.focus, f.focus_label, f.path, f.message, f.constraint, f.shape,
+             f.value) for f in report.findings}
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["real data", "injected violations"])
+def test_validate_engines_report_the_same_findings(project_graph, broken):
+    from pmgraph.load import load_graph
+    from pmgraph.validate import validate
+
+    graph = load_graph()
+    if broken:
+        mangled = break_data(project_graph)
+        graph = load_graph()
+        graph.remove((None, None, None))
+        graph += mangled
+    fast = validate(graph, engine="sparql")
+    reference = validate(graph, engine="pyshacl")
+    assert _finding_set(fast) == _finding_set(reference)
+    assert fast.conforms is (not broken)

@@ -11,7 +11,8 @@ def test_mac_roman_mojibake_is_repaired():
     assert repair("Genomics infrastructure:\u00ac\u2020Wales Gene Park") == (
         "Genomics infrastructure:\u00a0Wales Gene Park"
     )
-    assert repair("Unit \u201a\u00c4\u00ec Public Health Wales") == "Unit \u2013 Public Health Wales"
+    broken = "Unit \u201a\u00c4\u00ec Public Health Wales"
+    assert repair(broken) == "Unit \u2013 Public Health Wales"
     assert repair("the \u00ac\u00a31bn campus") == "the \u00a31bn campus"
 
 

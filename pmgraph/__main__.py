@@ -1,0 +1,7 @@
+"""``python -m pmgraph``: the command line."""
+
+import sys
+
+from pmgraph.cli import main
+
+sys.exit(main())

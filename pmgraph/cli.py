@@ -1,0 +1,420 @@
+"""The ``pmgraph`` command line: a thin layer over the library.
+
+Exit codes: 0 ok, 1 findings (violations, rows of a check), 2 unusable input (bad file, unknown
+name, bad parameter or option, unwritable output), 3 endpoint unreachable, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pmgraph import __version__
+from pmgraph.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ParameterError,
+    PMGraphError,
+)
+
+if TYPE_CHECKING:  # annotations only: the commands import what they need when they run
+    import networkx as nx
+    from rdflib import Graph
+
+log = logging.getLogger("pmgraph")
+
+
+class UsageError(PMGraphError):
+    """A command-line option argparse rejected."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and an exit code, not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _err(message: str) -> None:
+    print(f"pmgraph: {message}", file=sys.stderr)
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> Graph:
+    from pmgraph.load import load_graph
+
+    paths = [*extra, *(args.data or [])]
+    return load_graph(*paths)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pmgraph.build import build
+    from pmgraph.paths import display_path
+    from pmgraph.render import report_text
+
+    result = build(args.out, data=args.data or (), progress=lambda line: _err(line))
+    if not result.ok:
+        _out(report_text(result.report))
+        _err(f"error: the data does not conform; nothing written to {display_path(args.out)}")
+        return EXIT_FINDINGS
+    stats = result.stats
+    assert stats is not None
+    warnings = len(result.report.warnings)
+    lines = [
+        f"Built {display_path(result.out)}/: {stats.triples} triples, {stats.entities} entities,"
+        f" {len(stats.classes)} classes, {len(stats.properties)} properties"
+        f" ({warnings} warning{'s' if warnings != 1 else ''}; see 'pmgraph validate').",
+    ]
+    lines += [f"  {display_path(path)}" for path in result.files]
+    _out("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pmgraph.export import to_turtle
+    from pmgraph.render import report_json, report_text
+    from pmgraph.validate import report_graph, validate
+
+    graph = _load(args, args.paths)
+    report = validate(graph, engine=args.engine)
+    if args.format == "json":
+        _out(report_json(report))
+    elif args.format == "turtle":
+        _out(to_turtle(report_graph(report)).decode("utf-8"))
+    else:
+        _out(report_text(report))
+    return EXIT_OK if report.conforms else EXIT_FINDINGS
+
+
+def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParameterError(
+                f"--param {pair!r}: write KEY=VALUE, e.g. --param nation=place:wales"
+            )
+        if key in params:
+            raise ParameterError(f"--param {key} is given twice; give each parameter once")
+        params[key] = value
+    return params
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from pmgraph.queries import bind_params, find_query, run_query
+    from pmgraph.remote import check_endpoint
+    from pmgraph.render import query_result
+
+    params = _parse_params(args.param or [])
+    info, _ = find_query(args.query)
+    bind_params(info, params)  # refuse bad parameters before loading anything
+    if args.endpoint:
+        check_endpoint(args.endpoint)
+        if args.data:
+            raise ParameterError("--data and --endpoint exclude each other: the endpoint "
+                                 "answers from its own data")
+        result = run_query(info.path, params=params, endpoint=args.endpoint)
+    else:
+        result = run_query(info.path, _load(args), params=params)
+    _out(query_result(result, args.format))
+    if info.path.stem.endswith("-violation") and len(result):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from pmgraph.queries import list_queries
+    from pmgraph.render import query_list
+
+    infos = list_queries()
+    if args.verbose_list:
+        for info in infos:
+            _out(f"{info.name}: {info.title}\n  {info.description}\n")
+            for p in info.params:
+                optional = "" if p.required else ", optional"
+                _out(f"  --param {p.name}=… ({p.kind}{optional}) {p.description}\n")
+        return EXIT_OK
+    _out(query_list(infos))
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from pmgraph.render import stats_text
+    from pmgraph.stats import graph_stats
+
+    _out(stats_text(graph_stats(_load(args))))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pmgraph.export import export, serialize
+    from pmgraph.paths import display_path
+
+    graph = _load(args)
+    if args.out:
+        path = export(graph, args.format, args.out)
+        _err(f"wrote {display_path(path)}")
+    else:
+        _out(serialize(graph, args.format).decode("utf-8"))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+_EXAMPLES = {
+    "build": "example:\n  pmgraph build --out build\n  pmgraph build --data my-data/ --out /tmp/b",
+    "validate": (
+        "example:\n  pmgraph validate\n  pmgraph validate data/leeds.ttl --format json\n"
+        "exit status: 0 conforms (warnings allowed), 1 violations, 2 unusable input"
+    ),
+    "query": (
+        "example:\n  pmgraph query centres --param nation=place:wales\n"
+        "  pmgraph query my-query.rq --format csv\n"
+        "  pmgraph query centres --endpoint http://127.0.0.1:7878/query\n"
+        "parameter kinds: iri (full IRI or prefixed name such as place:wales), string,\n"
+        "integer, decimal, date (YYYY-MM-DD or YYYY)"
+    ),
+    "queries": "example:\n  pmgraph queries\n  pmgraph queries --long",
+    "stats": "example:\n  pmgraph stats\n  pmgraph stats --data other/",
+    "export": (
+        "example:\n  pmgraph export --format jsonld --out pmgraph.jsonld\n"
+        "  pmgraph export --format nt | wc -l"
+    ),
+    "viz": (
+        "example:\n  pmgraph viz --out network.html\n"
+        "  pmgraph viz --focus ctr:leeds --depth 2 --out leeds.html"
+    ),
+    "analyse": "example:\n  pmgraph analyse\n  pmgraph analyse --top 5",
+}
+
+
+def _common(verbose_default: object = argparse.SUPPRESS, data: bool = True) -> _Parser:
+    parent = _Parser(add_help=False)
+    parent.add_argument(
+        "-v", "--verbose", action="count", default=verbose_default,
+        help="report progress (-vv: more detail)",
+    )
+    if data:
+        parent.add_argument(
+            "--data", action="append", metavar="PATH",
+            help="a Turtle file or a folder of them, instead of the project's data/ "
+            "(repeatable; the ontology always comes along)",
+        )
+    return parent
+
+
+def _sub(
+    subparsers: argparse._SubParsersAction, name: str, help_text: str,
+    handler: Callable[[argparse.Namespace], int], *, data: bool = True,
+) -> _Parser:
+    parser = subparsers.add_parser(
+        name, help=help_text, description=help_text, epilog=_EXAMPLES.get(name),
+        parents=[_common(data=data)], formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser() -> _Parser:
+    """The argument parser of ``pmgraph`` and its commands."""
+    from pmgraph.export import FORMATS
+    from pmgraph.render import QUERY_FORMATS, REPORT_FORMATS
+
+    parser = _Parser(
+        prog="pmgraph",
+        description="A knowledge graph of the UK precision-medicine ecosystem: build, validate, "
+        "query, export and view it.",
+        epilog="example:\n  pmgraph build\n  pmgraph query centres --format markdown\n"
+        "run 'pmgraph COMMAND --help' for each command's options",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common(verbose_default=0, data=False)],
+    )
+    parser.add_argument("--version", action="version", version=f"pmgraph {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    p = _sub(commands, "build", "validate the data and write the graph, its description, "
+             "GraphML and the HTML network view", cmd_build)
+    p.add_argument("--out", default="build", type=Path, metavar="DIR",
+                   help="output folder (default: build/ in the working folder)")
+
+    p = _sub(commands, "validate", "check the data against the project's SHACL shapes and "
+             "check queries", cmd_validate)
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="Turtle files or folders to check instead of the project's data/")
+    p.add_argument("--format", choices=REPORT_FORMATS, default="text")
+    p.add_argument("--engine", choices=("auto", "sparql", "pyshacl"), default="auto",
+                   help="sparql: shapes compiled to SPARQL on Oxigraph (fast); pyshacl: the "
+                   "reference validator; auto (default): sparql when it covers the shapes")
+
+    p = _sub(commands, "query", "run a query of the library (by name) or a .rq file", cmd_query)
+    p.add_argument("query", metavar="NAME|FILE.rq")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="a parameter the query declares (repeatable)")
+    p.add_argument("--format", choices=QUERY_FORMATS, default="table")
+    p.add_argument("--endpoint", metavar="URL",
+                   help="send the query to this SPARQL endpoint instead of the local graph")
+
+    p = _sub(commands, "queries", "list the query library: name, title, parameters",
+             cmd_queries, data=False)
+    p.add_argument("--long", dest="verbose_list", action="store_true",
+                   help="also show descriptions and parameter notes")
+
+    _sub(commands, "stats", "count triples, entities, classes and properties", cmd_stats)
+
+    p = _sub(commands, "export", "write the merged graph in another format", cmd_export)
+    p.add_argument("--format", choices=FORMATS, default="turtle")
+    p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+
+    _add_view_commands(commands)
+    return parser
+
+
+def _add_view_commands(commands: argparse._SubParsersAction) -> None:
+    p = _sub(commands, "viz", "write the interactive HTML network view", cmd_viz)
+    p.add_argument("--out", default="network.html", type=Path, metavar="FILE",
+                   help="output HTML file (default: network.html)")
+    p.add_argument("--focus", metavar="NAME-OR-IRI",
+                   help="show only this entity and its neighbours (label, slug, IRI)")
+    p.add_argument("--depth", type=int, default=1, metavar="N",
+                   help="with --focus: how many links out (default: 1)")
+    p.add_argument("--classes", nargs="+", metavar="CLASS",
+                   help="keep only entities of these classes, e.g. CentreOfExcellence University")
+    p.add_argument("--layout", choices=("force", "geo"), default="force")
+    p.add_argument("--title", default="pmgraph", help="page title")
+
+    p = _sub(commands, "analyse", "network analyses: centrality, communities, "
+             "unique holdings, shortest chain", cmd_analyse)
+    p.add_argument("analysis", nargs="?", default="centrality", choices=ANALYSES)
+    p.add_argument("--top", type=int, default=20, metavar="N",
+                   help="show the first N rows (0: all; default 20)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--classes", nargs="+", metavar="CLASS",
+                   help="analyse only entities of these classes")
+    p.add_argument("--from", dest="source", metavar="NAME-OR-IRI", help="chain: start entity")
+    p.add_argument("--to", dest="target", metavar="NAME-OR-IRI", help="chain: end entity")
+
+
+ANALYSES = ("centrality", "communities", "unique", "chain")
+
+
+def _network(args: argparse.Namespace) -> nx.MultiDiGraph:
+    from pmgraph.network import to_networkx
+
+    return to_networkx(_load(args), classes=args.classes)
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from pmgraph.paths import display_path
+    from pmgraph.viz import build_view_network, write_html
+
+    if args.depth < 0:
+        raise ParameterError(f"--depth {args.depth}: give 0 or more")
+    if args.depth != 1 and not args.focus:
+        raise ParameterError("--depth needs --focus NAME-OR-IRI")
+    out: Path = args.out
+    if out.is_dir():
+        raise UsageError(f"--out {display_path(out)} is a folder; give a file name")
+    net = build_view_network(
+        _load(args), classes=args.classes, focus=args.focus, depth=args.depth
+    )
+    write_html(net, out, title=args.title, layout=args.layout)
+    _out(f"Wrote {display_path(out)}: {net.number_of_nodes()} entities, "
+         f"{net.number_of_edges()} links.\n")
+    return EXIT_OK
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from pmgraph import analyse
+    from pmgraph.render import compact, table
+
+    if args.top < 0:
+        raise ParameterError(f"--top {args.top}: give 0 (all) or more")
+    net = _network(args)
+    if args.analysis == "chain":
+        if not (args.source and args.target):
+            raise ParameterError("chain needs --from NAME and --to NAME")
+        records = analyse.shortest_chain(net, args.source, args.target)
+        if records is None:
+            _out(f"No chain links {args.source} and {args.target}.\n")
+            return EXIT_OK
+    elif args.analysis == "communities":
+        records = analyse.communities(net)
+    elif args.analysis == "unique":
+        records = analyse.unique_holdings(net)
+    else:
+        records = analyse.centrality(net)
+    rows = records.to_records()
+    if args.top:
+        rows = rows[: args.top]
+    if args.format == "json":
+        import json
+
+        _out(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    columns = list(rows[0]) if rows else []
+
+    def text(value: object) -> str:
+        if isinstance(value, float):
+            return f"{value:.4f}"
+        if isinstance(value, list):
+            return "; ".join(compact(str(v)) for v in value)
+        return "" if value is None else str(value)
+
+    cells = [[text(row[c]) for c in columns] for row in rows]
+    if args.format == "csv":
+        from pmgraph.render import csv_text
+
+        _out(csv_text(columns, cells))
+    else:
+        _out(table(columns, cells) if rows else "No results.\n")
+    return EXIT_OK
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING if not verbosity else logging.INFO if verbosity == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("pmgraph: %(message)s"))
+    root = logging.getLogger("pmgraph")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``pmgraph`` with ``argv`` (default: the process's arguments); return the exit code."""
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help and --version
+            return int(exc.code or 0)
+        _configure_logging(args.verbose)
+        return args.handler(args)
+    except PMGraphError as exc:
+        print(f"pmgraph: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pmgraph: interrupted; nothing half-written was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader (e.g. ``head``) went away: not an error of ours. Point stdout at
+        # /dev/null so that Python's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+

@@ -1,0 +1,225 @@
+"""Serialise the merged graph: Turtle, N-Triples, JSON-LD, GraphML, GEXF, CSV.
+
+Turtle and N-Triples go through Oxigraph's writers, which keep every literal's lexical form
+(rdflib's Turtle writer rewrites ``"210000000"^^xsd:decimal`` as ``210000000.0``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import warnings
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+
+from pmgraph.errors import ParameterError
+from pmgraph.files import atomic_write
+from pmgraph.load import plain_literal
+from pmgraph.namespaces import PREFIXES, bind_prefixes
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("turtle", "nt", "jsonld", "graphml", "gexf", "csv")
+SUFFIXES = {
+    "turtle": ".ttl",
+    "nt": ".nt",
+    "jsonld": ".jsonld",
+    "graphml": ".graphml",
+    "gexf": ".gexf",
+    "csv": ".csv",
+}
+CSV_COLUMNS = ("subject", "predicate", "object", "object_kind", "datatype", "language")
+
+
+def stable_triples(graph: Graph) -> list[tuple]:
+    """The triples of ``graph``, sorted, blank nodes given labels that depend only on the
+    graph's content, so that the same data always gives the same file.
+
+    Only the triples that touch a blank node are canonicalised (rdflib.compare): the
+    ontology's few OWL lists, not the whole graph.
+    """
+    named: list[tuple] = []
+    anonymous = Graph()
+    for s, p, o in graph:
+        if isinstance(s, BNode) or isinstance(o, BNode):
+            anonymous.add((s, p, plain_literal(o)))
+        else:
+            named.append((s, p, plain_literal(o)))
+    if len(anonymous):
+        named.extend(to_canonical_graph(anonymous))
+    return sorted(named, key=lambda t: tuple(_sort_key(x) for x in t))
+
+
+def _ox_term(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        datatype = ox.NamedNode(str(term.datatype)) if term.datatype else None
+        return ox.Literal(str(term), datatype=datatype)
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _sort_key(term: object) -> tuple[int, str]:
+    if isinstance(term, Literal):
+        return (2, f"{term}\x00{term.datatype or ''}\x00{term.language or ''}")
+    return (0 if isinstance(term, URIRef) else 1, str(term))
+
+
+def to_turtle(graph: Graph) -> bytes:
+    """Turtle with the project's prefixes, subjects sorted and grouped, lexical forms kept."""
+    triples = stable_triples(graph)
+    used = {str(ns) for _, ns in graph.namespaces()}
+    prefixes = {p: ns for p, ns in PREFIXES.items() if ns in used or p in ("pm", "rdf", "xsd")}
+    data = ox.serialize(
+        (ox.Triple(*(_ox_term(x) for x in t)) for t in triples),
+        format=ox.RdfFormat.TURTLE,
+        prefixes=prefixes,
+    )
+    return data
+
+
+def to_ntriples(graph: Graph) -> bytes:
+    """N-Triples, one triple a line, sorted so that equal graphs give equal files."""
+    data = ox.serialize(
+        (ox.Triple(*(_ox_term(x) for x in t)) for t in stable_triples(graph)),
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+    return data
+
+
+def to_jsonld(graph: Graph) -> bytes:
+    """JSON-LD compacted with a context of the project's prefixes."""
+    plain = bind_prefixes(Graph(bind_namespaces="none"))
+    plain += stable_triples(graph)
+    text = plain.serialize(format="json-ld", context=dict(PREFIXES))
+    document = _ordered(json.loads(text))
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _ordered(node: object, in_list: bool = False) -> object:
+    """JSON-LD with its unordered arrays sorted (rdflib emits them in set order)."""
+    if isinstance(node, dict):
+        return {k: _ordered(v, in_list=(k == "@list")) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_ordered(v) for v in node]
+        if in_list:
+            return items
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return node
+
+
+def to_csv(graph: Graph) -> bytes:
+    """One row per triple: subject, predicate, object, object kind, datatype, language."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    rows = []
+    for s, p, o in stable_triples(graph):
+        if isinstance(o, Literal):
+            kind = "literal"
+            datatype = str(o.datatype) if o.datatype else ""
+            language = o.language or ""
+        else:
+            kind = "bnode" if isinstance(o, BNode) else "iri"
+            datatype = language = ""
+        rows.append((_node(s), str(p), _node(o), kind, datatype, language))
+    writer.writerows(sorted(rows))
+    return out.getvalue().encode("utf-8")
+
+
+def _node(term: object) -> str:
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
+
+
+def _scalar(value: object) -> str | int | float | bool | None:
+    """A value GraphML and GEXF can hold: lists become ``; ``-joined text, ``None`` is dropped."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, default=str)
+    return str(value)
+
+
+def network_for_export(graph: Graph) -> nx.MultiDiGraph:
+    """The entity network of ``graph`` with attributes GraphML / GEXF writers accept."""
+    from pmgraph.network import to_networkx
+
+    network = to_networkx(graph)
+    clean = nx.MultiDiGraph()
+    clean.graph.update(
+        {k: _scalar(v) for k, v in network.graph.items() if _scalar(v) is not None}
+    )
+    for node, attrs in network.nodes(data=True):
+        clean.add_node(str(node), **{k: _scalar(v) for k, v in attrs.items() if v is not None})
+    for u, v, key, attrs in network.edges(keys=True, data=True):
+        clean.add_edge(
+            str(u), str(v), key=str(key),
+            **{k: _scalar(a) for k, a in attrs.items() if a is not None},
+        )
+    return clean
+
+
+def to_graphml(graph: Graph) -> bytes:
+    """The entity network as GraphML (Gephi, Cytoscape, yEd)."""
+    out = io.BytesIO()
+    nx.write_graphml(network_for_export(graph), out, encoding="utf-8")
+    return out.getvalue()
+
+
+def to_gexf(graph: Graph) -> bytes:
+    """The entity network as GEXF (Gephi)."""
+    out = io.BytesIO()
+    nx.write_gexf(network_for_export(graph), out, encoding="utf-8")
+    return out.getvalue()
+
+
+_WRITERS = {
+    "turtle": to_turtle,
+    "nt": to_ntriples,
+    "jsonld": to_jsonld,
+    "graphml": to_graphml,
+    "gexf": to_gexf,
+    "csv": to_csv,
+}
+
+
+def serialize(graph: Graph, fmt: str) -> bytes:
+    """``graph`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    try:
+        writer = _WRITERS[fmt]
+    except KeyError:
+        raise ParameterError(
+            f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}"
+        ) from None
+    return writer(graph)
+
+
+def export(graph: Graph, fmt: str, out: Path | str) -> Path:
+    """Write ``graph`` in format ``fmt`` to ``out`` (atomically) and return the path."""
+    data = serialize(graph, fmt)
+    path = atomic_write(out, data)
+    log.info("wrote %s (%d bytes)", path, len(data))
+    return path
+
+
+def read_export(data: bytes, fmt: str) -> Graph:
+    """Parse an RDF export back into a graph (for checking a round trip)."""
+    graph = Graph()
+    rdflib_format = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt]
+    with warnings.catch_warnings():  # rdflib's JSON-LD parser uses its own deprecated class
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph.parse(data=data.decode("utf-8"), format=rdflib_format)
+    return graph
+

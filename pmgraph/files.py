@@ -1,0 +1,86 @@
+"""Writing output so that a failure never leaves a half-written file or folder behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from pmgraph.errors import OutputError
+from pmgraph.paths import display_path
+
+
+def _unwritable(path: Path, exc: OSError, what: str = "--out") -> OutputError:
+    reason = exc.strerror or type(exc).__name__
+    return OutputError(f"cannot write {display_path(path)} ({reason}); choose another {what}")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{display_path(path)} is a folder; give a file name to --out")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; outputs are not
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _unwritable(path, exc) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+@contextlib.contextmanager
+def replace_dir(target: Path | str) -> Iterator[Path]:
+    """Yield a fresh temporary folder next to ``target``; when the block ends without an
+    error it takes ``target``'s place whole, otherwise it is removed and ``target`` is left
+    as it was."""
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{display_path(target)} is a file; give a folder to --out")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
+    except OSError as exc:
+        raise _unwritable(target, exc) from None
+    try:
+        yield staging
+        staging.chmod(0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
+            old.rmdir()
+            os.rename(target, old)
+            try:
+                os.rename(staging, target)
+            except OSError:
+                os.rename(old, target)  # put the previous build back
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(staging, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _unwritable(target, exc) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

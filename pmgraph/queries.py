@@ -1,0 +1,358 @@
+"""The query library (``queries/*.rq``): headers, parameters, and running a query.
+
+A query file starts with a header of ``# key: value`` comment lines::
+
+    # title: Centres by nation
+    # description: Each centre of excellence with its host, city and nation.
+    # param: nation (iri, optional) The nation to keep, e.g. https://w3id.org/pmgraph/id/place/wales
+    # view: table
+
+Parameters are checked against their kind and bound as RDF terms, never pasted into the text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pyparsing import ParseException
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Identifier
+
+from pmgraph.errors import ParameterError, QueryError, QueryNotFoundError
+from pmgraph.load import plain_literal
+from pmgraph.namespaces import PREFIXES
+from pmgraph.paths import display_path, queries_dir
+from pmgraph.sparql import bind_values, query_form
+
+if TYPE_CHECKING:  # pandas is optional
+    import pandas
+
+log = logging.getLogger(__name__)
+
+PARAM_KINDS = ("iri", "string", "integer", "decimal", "date")
+_HEADER = re.compile(r"^#\s*([A-Za-z]+)\s*:\s*(.*)$")
+_PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s*(.*)$")
+_NUMBERED = re.compile(r"^\d+[-_]")
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
+_PNAME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):([A-Za-z0-9_][A-Za-z0-9_.-]*)$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A parameter a query declares: bound to the variable ``?name``."""
+
+    name: str
+    kind: str
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """A query of the library, as its header describes it."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[QueryParam, ...]
+    view: str
+    path: Path
+
+    def param(self, name: str) -> QueryParam | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows of a SELECT, the answer of an ASK, or the graph of a CONSTRUCT / DESCRIBE."""
+
+    name: str
+    form: str
+    vars: tuple[str, ...] = ()
+    rows: tuple[tuple[Identifier | None, ...], ...] = ()
+    boolean: bool | None = None
+    graph: Graph | None = field(default=None, compare=False)
+
+    def rows_as_dicts(self) -> list[dict[str, Identifier | None]]:
+        """Each row as ``{variable: term or None}`` (CONSTRUCT: subject, predicate, object)."""
+        if self.form == "ASK":
+            return [{"result": Literal(bool(self.boolean))}]
+        if self.graph is not None and self.form in ("CONSTRUCT", "DESCRIBE"):
+            return [
+                {"subject": s, "predicate": p, "object": o} for s, p, o in sorted(self.graph)
+            ]
+        return [dict(zip(self.vars, row, strict=True)) for row in self.rows]
+
+    def columns(self) -> tuple[str, ...]:
+        if self.form == "ASK":
+            return ("result",)
+        if self.form in ("CONSTRUCT", "DESCRIBE"):
+            return ("subject", "predicate", "object")
+        return self.vars
+
+    def to_records(self) -> list[dict[str, str | None]]:
+        """Each row as ``{variable: str or None}`` (ASK: one record ``{"result": "true"}``)."""
+        return [
+            {key: None if term is None else _text(term) for key, term in row.items()}
+            for row in self.rows_as_dicts()
+        ]
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """The records as a pandas DataFrame (needs pandas: ``pip install pmgraph[notebook]``)."""
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ImportError("to_dataframe() needs pandas: pip install pandas") from None
+        return pd.DataFrame.from_records(self.to_records(), columns=list(self.columns()))
+
+    def __len__(self) -> int:
+        return len(self.rows_as_dicts())
+
+
+def _text(term: Identifier) -> str:
+    if isinstance(term, Literal) and term.datatype == XSD.boolean:
+        return "true" if term.toPython() is True else "false"
+    return str(term)
+
+
+def _parse_header(path: Path, text: str) -> QueryInfo:
+    fields: dict[str, str] = {}
+    params: list[QueryParam] = []
+    last = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        match = _HEADER.match(stripped)
+        if match:
+            key, value = match.group(1).lower(), match.group(2).strip()
+            if key == "param":
+                params.append(_parse_param(path, value))
+            else:
+                fields[key] = value
+            last = key
+        elif last and last != "param":
+            fields[last] = f"{fields[last]} {stripped.lstrip('#').strip()}".strip()
+    name = _NUMBERED.sub("", path.stem)
+    return QueryInfo(
+        name=name,
+        title=fields.get("title", name),
+        description=fields.get("description", ""),
+        params=tuple(params),
+        view=fields.get("view", "table"),
+        path=path,
+    )
+
+
+def _parse_param(path: Path, spec: str) -> QueryParam:
+    match = _PARAM.match(spec)
+    if not match:
+        raise QueryError(
+            f"{display_path(path)}: bad param line {spec!r}; "
+            "write '# param: name (kind[, optional]) description'"
+        )
+    name, options, description = match.groups()
+    words = [w.strip().lower() for w in options.split(",") if w.strip()]
+    kinds = [w for w in words if w in PARAM_KINDS]
+    if len(kinds) != 1 or any(w not in PARAM_KINDS + ("optional", "required") for w in words):
+        raise QueryError(
+            f"{display_path(path)}: param {name} has kind {options!r}; "
+            f"use one of {', '.join(PARAM_KINDS)}, optionally followed by ', optional'"
+        )
+    return QueryParam(name, kinds[0], "optional" not in words, description.strip())
+
+
+def read_query(path: Path | str) -> tuple[QueryInfo, str]:
+    """The header and text of the query file at ``path``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        raise QueryNotFoundError(f"{display_path(path)}: no such query file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryNotFoundError(f"{display_path(path)}: cannot be read ({exc})") from None
+    return _parse_header(path, text), text
+
+
+def list_queries() -> list[QueryInfo]:
+    """The library's queries (``queries/*.rq``), sorted by file name."""
+    folder = queries_dir()
+    if not folder.is_dir():
+        return []
+    return [read_query(path)[0] for path in sorted(folder.glob("*.rq"))]
+
+
+def find_query(name_or_path: str | Path) -> tuple[QueryInfo, str]:
+    """The query with this library name (``centres-by-nation`` or ``01-centres-by-nation``),
+    or the ``.rq`` file at this path."""
+    given = str(name_or_path)
+    path = Path(given)
+    if isinstance(name_or_path, Path) or given.endswith(".rq") or "/" in given or path.is_file():
+        return read_query(path)
+    library = list_queries()
+    for info in library:
+        if given in (info.name, info.path.stem):
+            return info, info.path.read_text(encoding="utf-8")
+    names = [info.name for info in library]
+    close = difflib.get_close_matches(given, names, n=3, cutoff=0.5)
+    hint = (
+        f"did you mean {', '.join(close)}?"
+        if close
+        else "run 'pmgraph queries' to list the library"
+    )
+    raise QueryNotFoundError(f"no query named {given!r}; {hint}")
+
+
+def parse_param_value(param: QueryParam, value: str | Identifier) -> Identifier:
+    """``value`` as the RDF term ``param`` expects; raises :class:`ParameterError` if invalid."""
+    if isinstance(value, Literal) and param.kind != "iri":
+        return value  # a term the caller built: n3() writes it safely
+    if isinstance(value, Identifier) and not isinstance(value, URIRef):
+        raise ParameterError(
+            f"parameter {param.name}={value!r} is not {param.kind}: give a "
+            f"{'URIRef' if param.kind == 'iri' else 'Literal'} or a string"
+        )
+    raw = str(value).strip()
+
+    def bad(expected: str) -> ParameterError:
+        return ParameterError(
+            f"parameter {param.name}={value!r} is not {expected}; "
+            f"give {param.kind} values like {_EXAMPLES[param.kind]}"
+        )
+
+    if param.kind == "iri":
+        pname = _PNAME.match(raw)
+        if pname and pname.group(1) in PREFIXES:
+            return URIRef(PREFIXES[pname.group(1)] + pname.group(2))
+        if not _IRI.match(raw):
+            raise bad("an absolute IRI")
+        return URIRef(raw)
+    if param.kind == "string":
+        return Literal(str(value))
+    if param.kind == "integer":
+        if not _INTEGER.match(raw):
+            raise bad("an integer")
+        return Literal(int(raw))
+    if param.kind == "decimal":
+        if not _DECIMAL.match(raw):
+            raise bad("a decimal number")
+        try:
+            return Literal(Decimal(raw))
+        except InvalidOperation:  # pragma: no cover - the pattern already checked it
+            raise bad("a decimal number") from None
+    if param.kind == "date":
+        if _YEAR.match(raw):
+            return Literal(raw, datatype=XSD.gYear)
+        try:
+            dt.date.fromisoformat(raw)
+        except ValueError:
+            raise bad("a date (YYYY-MM-DD) or a year (YYYY)") from None
+        if len(raw) != 10:
+            raise bad("a date (YYYY-MM-DD) or a year (YYYY)")
+        return Literal(raw, datatype=XSD.date)
+    raise bad(param.kind)  # pragma: no cover - kinds are checked when the header is read
+
+
+_EXAMPLES = {
+    "iri": "https://w3id.org/pmgraph/id/place/wales or place:wales",
+    "string": "Leeds",
+    "integer": "3",
+    "decimal": "2.5",
+    "date": "2020-01-30 or 2019",
+}
+
+
+def bind_params(info: QueryInfo, params: Mapping[str, Any] | None) -> dict[str, Identifier]:
+    """Check ``params`` against the query's declared parameters and turn them into terms."""
+    params = dict(params or {})
+    declared = {p.name for p in info.params}
+    unknown = sorted(set(params) - declared)
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise ParameterError(
+            f"query {info.name} has no parameter {unknown[0]!r}; its parameters: {known}"
+        )
+    bindings: dict[str, Identifier] = {}
+    for param in info.params:
+        value = params.get(param.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if param.required:
+                raise ParameterError(
+                    f"query {info.name} needs parameter {param.name} ({param.kind}); "
+                    f"add --param {param.name}=VALUE"
+                )
+            continue
+        bindings[param.name] = parse_param_value(param, value)
+    return bindings
+
+
+def _plain_row(row: Any, variables: list[str]) -> tuple[Identifier | None, ...]:
+    return tuple(plain_literal(row[v]) if row[v] is not None else None for v in variables)
+
+
+def run_text(
+    text: str, graph: Graph, bindings: Mapping[str, Identifier], *, name: str = "query"
+) -> QueryResult:
+    """Run the SPARQL ``text`` on ``graph`` with ``bindings`` as VALUES."""
+    form = query_form(text)
+    bound = bind_values(text, bindings)
+    try:
+        result = graph.query(bound)
+    except SyntaxError as exc:  # Oxigraph's parser
+        raise QueryError(f"{name}: not valid SPARQL ({exc.msg or exc})") from None
+    except ParseException as exc:  # rdflib's parser, for graphs outside Oxigraph
+        raise QueryError(f"{name}: not valid SPARQL ({exc})") from None
+    except (RuntimeError, ValueError) as exc:  # Oxigraph evaluation errors
+        raise QueryError(f"{name}: the query failed ({exc})") from None
+    if result.type == "ASK":
+        return QueryResult(name=name, form="ASK", boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        triples = Graph()
+        triples += ((s, p, plain_literal(o)) for s, p, o in result.graph)
+        return QueryResult(name=name, form=form, graph=triples)
+    variables = [str(v) for v in result.vars or ()]
+    rows = tuple(_plain_row(row, variables) for row in result)
+    return QueryResult(name=name, form="SELECT", vars=tuple(variables), rows=rows)
+
+
+def run_query(
+    name_or_path: str | Path,
+    graph: Graph | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    endpoint: str | None = None,
+) -> QueryResult:
+    """Run a library query (by name) or a ``.rq`` file with ``params`` bound as RDF terms.
+
+    On ``graph`` (default: the project's ontology and data), or on the SPARQL ``endpoint``.
+    """
+    info, text = find_query(name_or_path)
+    try:
+        query_form(text)  # refuse updates before anything runs
+    except QueryError as exc:
+        raise QueryError(f"{display_path(info.path)}: {exc}") from None
+    bindings = bind_params(info, params)
+    if endpoint is not None:
+        from pmgraph.remote import run_remote
+
+        return run_remote(text, endpoint, bindings, name=info.name)
+    if graph is None:
+        from pmgraph.load import load_graph
+
+        graph = load_graph()
+    log.info("running %s with %s", info.name, sorted(bindings))
+    return run_text(text, graph, bindings, name=info.name)
