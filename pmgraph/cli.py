@@ -179,7 +179,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 _EXAMPLES = {
     "build": "example:\n  pmgraph build --out build\n  pmgraph build --data my-data/ --out /tmp/b",
     "validate": (
-        "example:\n  pmgraph validate\n  pmgraph validate data/leeds.ttl --format json\n"
+        "example:\n  pmgraph validate\n  pmgraph validate --format json\n  pmgraph validate mydata/ --engine pyshacl\n"
         "exit status: 0 conforms (warnings allowed), 1 violations, 2 unusable input"
     ),
     "query": (

@@ -50,14 +50,27 @@ def atomic_write(path: Path | str, data: bytes) -> Path:
     return path
 
 
+#: A file every folder made by :func:`replace_dir` holds: only such a folder is ever replaced.
+MARKER = ".pmgraph-output"
+
+
 @contextlib.contextmanager
 def replace_dir(target: Path | str) -> Iterator[Path]:
     """Yield a fresh temporary folder next to ``target``; when the block ends without an
     error it takes ``target``'s place whole, otherwise it is removed and ``target`` is left
-    as it was."""
+    as it was.
+
+    ``target`` must be missing, empty, or a folder this function made before (it holds
+    :data:`MARKER`): a folder of the user's own files is never replaced.
+    """
     target = Path(target)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{display_path(target)} is a file; give a folder to --out")
+    if target.is_dir() and not (target / MARKER).exists() and any(target.iterdir()):
+        raise OutputError(
+            f"{display_path(target)} holds files that pmgraph did not write; "
+            "give an empty or new folder to --out"
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
@@ -65,6 +78,7 @@ def replace_dir(target: Path | str) -> Iterator[Path]:
         raise _unwritable(target, exc) from None
     try:
         yield staging
+        (staging / MARKER).write_text("written by pmgraph; replaced whole by the next build\n")
         staging.chmod(0o755)
         if target.exists():
             old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))

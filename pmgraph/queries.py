@@ -44,6 +44,7 @@ _PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s*(.*)$")
 _NUMBERED = re.compile(r"^\d+[-_]")
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
 _PNAME = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):([A-Za-z0-9_][A-Za-z0-9_.-]*)$")
+_IRI_SCHEMES = {"http", "https", "urn", "mailto", "tag", "file", "ftp", "info", "did", "doi"}
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _YEAR = re.compile(r"^\d{4}$")
@@ -238,6 +239,13 @@ def parse_param_value(param: QueryParam, value: str | Identifier) -> Identifier:
         pname = _PNAME.match(raw)
         if pname and pname.group(1) in PREFIXES:
             return URIRef(PREFIXES[pname.group(1)] + pname.group(2))
+        if pname and pname.group(1).lower() not in _IRI_SCHEMES:
+            # Most likely a mistyped prefix: as an IRI it would silently match nothing.
+            known = ", ".join(f"{p}:" for p in sorted(PREFIXES))
+            raise ParameterError(
+                f"parameter {param.name}={value!r}: unknown prefix {pname.group(1)}:; "
+                f"use one of {known} or a full IRI"
+            )
         if not _IRI.match(raw):
             raise bad("an absolute IRI")
         return URIRef(raw)
@@ -318,6 +326,13 @@ def run_text(
         raise QueryError(f"{name}: not valid SPARQL ({exc})") from None
     except (RuntimeError, ValueError) as exc:  # Oxigraph evaluation errors
         raise QueryError(f"{name}: the query failed ({exc})") from None
+    try:
+        return _collect(name, form, result)
+    except OSError as exc:  # results stream lazily: a SERVICE call fails only here
+        raise QueryError(f"{name}: the query failed ({exc})") from None
+
+
+def _collect(name: str, form: str, result) -> QueryResult:  # noqa: ANN001 - rdflib Result
     if result.type == "ASK":
         return QueryResult(name=name, form="ASK", boolean=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):

@@ -187,7 +187,7 @@ def check_files() -> list[Path]:
     return sorted(folder.glob("*-violation.rq")) if folder.is_dir() else []
 
 
-def _check_findings(graph: Graph, plain: Graph) -> list[Finding]:
+def _check_findings(graph: Graph) -> list[Finding]:
     findings = []
     for path in check_files():
         result = run_query(path, graph)
@@ -199,7 +199,7 @@ def _check_findings(graph: Graph, plain: Graph) -> list[Finding]:
                 Finding(
                     severity=Severity.VIOLATION,
                     focus=_term_text(focus) or "",
-                    focus_label=_label(plain, focus) if focus is not None else None,
+                    focus_label=_label(graph, focus) if focus is not None else None,
                     path=_term_text(record.get("path")),
                     message=str(message) if message is not None else f"returned by {name}",
                     constraint=f"check:{name}",
@@ -247,27 +247,32 @@ def _compiled(shapes: Graph | Path | str | None, shapes_graph: Graph) -> tuple:
     return _compiled_file(path, path.stat().st_mtime)
 
 
-def _oxigraph_store(graph: Graph):  # noqa: ANN202 - (pyoxigraph.Store, union flag)
-    """The Oxigraph store under ``graph`` when it already holds the ontology, else a new one."""
-    import pyoxigraph as ox
+def _with_ontology(graph: Graph) -> Graph:
+    """``graph`` itself when it is an Oxigraph-backed graph holding the ontology (as
+    :func:`pmgraph.load.load_graph` makes), otherwise a copy in Oxigraph with the ontology
+    added: the shapes and checks follow ``rdfs:subClassOf`` and look terms up in it."""
     from oxrdflib import OxigraphStore
 
     from pmgraph.namespaces import ONTOLOGY_IRI
 
     if isinstance(graph.store, OxigraphStore) and (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in graph:
-        return graph.store._inner, True
-    store = ox.Store()
-    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    store.bulk_load(path=str(ontology_file()), format=ox.RdfFormat.TURTLE)
-    return store, False
+        return graph
+    merged = new_graph()
+    merged += graph
+    parse_into(merged, ontology_file())
+    return merged
+
+
+def _oxigraph_store(graph: Graph):  # noqa: ANN202 - pyoxigraph.Store
+    # oxrdflib exposes no public accessor for the pyoxigraph store it wraps.
+    return graph.store._inner
 
 
 def _sparql_findings(graph: Graph, checks: tuple, shapes_graph: Graph) -> list[Finding]:
     from pmgraph.shacl_sparql import run_checks
 
-    store, union = _oxigraph_store(graph)
     findings = []
-    for result in run_checks(checks, store, union_default_graph=union):
+    for result in run_checks(checks, _oxigraph_store(graph), union_default_graph=True):
         path = result.path
         findings.append(
             Finding(
@@ -288,8 +293,7 @@ def _sparql_findings(graph: Graph, checks: tuple, shapes_graph: Graph) -> list[F
 def _pyshacl_findings(graph: Graph, shapes_graph: Graph) -> list[Finding]:
     from pyshacl import validate as shacl_validate  # slow to import; only this engine needs it
 
-    data = plain_copy(graph)
-    data += _read_plain(ontology_file())
+    data = plain_copy(graph)  # the ontology is in it (see _with_ontology)
     _, report, _ = shacl_validate(
         data,
         shacl_graph=shapes_graph,  # a fresh copy: pyshacl adds triples to it
@@ -320,6 +324,7 @@ def validate(
     from pmgraph.shacl_sparql import UnsupportedShape
 
     shapes_graph = _shapes_graph(shapes)
+    graph = _with_ontology(graph)
     findings: list[Finding] | None = None
     if engine != "pyshacl":
         try:
@@ -335,7 +340,7 @@ def validate(
     if findings is None:
         findings = _pyshacl_findings(graph, shapes_graph)
     if checks:
-        findings.extend(_check_findings(graph, graph))
+        findings.extend(_check_findings(graph))
     ordered = sort_findings(findings)
     log.info("validation (%s): %d findings", engine, len(ordered))
     return ValidationReport(

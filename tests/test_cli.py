@@ -16,6 +16,7 @@ from rdflib import Graph, URIRef
 
 from pmgraph import __version__
 from pmgraph.build import BUILD_FILES
+from pmgraph.files import MARKER
 from pmgraph.cli import build_parser
 from pmgraph.load import load_graph
 from pmgraph.queries import list_queries, run_query
@@ -289,7 +290,7 @@ def test_build_writes_the_files_and_a_summary(cli, tmp_path, project_graph):
     out = tmp_path / "site"
     run = cli("build", "--out", out)
     assert run.code == 0, run.err
-    assert sorted(p.name for p in out.iterdir()) == sorted(BUILD_FILES)
+    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == sorted(BUILD_FILES)
     assert f"{len(project_graph)} triples" in run.out
     for name in BUILD_FILES:
         assert name in run.out
@@ -305,17 +306,19 @@ def test_build_default_folder_is_build_in_the_working_folder(cli, tmp_path, monk
 def test_build_of_invalid_data_reports_and_keeps_the_previous_build(cli, tmp_path, write_ttl):
     out = tmp_path / "site"
     out.mkdir()
+    (out / MARKER).write_text("")  # a previous build
     (out / "pmgraph.ttl").write_text("previous")
     run = cli("build", "--out", out, "--data", write_ttl(INVALID_DATA))
     assert run.code == 1
     assert "VIOLATION" in run.out
     assert "does not conform; nothing written" in run.err
-    assert [p.name for p in out.iterdir()] == ["pmgraph.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "pmgraph.ttl"]
 
 
 def test_interrupt_exits_130_with_one_line(cli, tmp_path, monkeypatch):
     out = tmp_path / "site"
     out.mkdir()
+    (out / MARKER).write_text("")  # a previous build
     (out / "pmgraph.ttl").write_text("previous")
 
     def interrupted(graph):
@@ -402,3 +405,16 @@ def test_python_dash_m_runs_from_any_folder(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "centres" in done.stdout
+
+
+def test_build_refuses_a_folder_of_other_files_and_leaves_it_alone(cli, tmp_path):
+    out = tmp_path / "notes"
+    (out / "sub").mkdir(parents=True)
+    (out / "mine.txt").write_text("keep me")
+    (out / "sub" / "x.txt").write_text("me too")
+    run = cli("build", "--out", str(out))
+    assert run.code == 2
+    assert "holds files that pmgraph did not write" in run.err and "notes" in run.err
+    assert (out / "mine.txt").read_text() == "keep me"
+    assert (out / "sub" / "x.txt").read_text() == "me too"
+    assert sorted(p.name for p in out.iterdir()) == ["mine.txt", "sub"]

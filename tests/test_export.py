@@ -17,7 +17,7 @@ from pmgraph.build import BUILD_FILES, build
 from pmgraph.describe import DATASET_IRI, VOID, describe
 from pmgraph.errors import OutputError, ParameterError
 from pmgraph.export import CSV_COLUMNS, FORMATS, export, read_export, serialize
-from pmgraph.files import atomic_write, replace_dir
+from pmgraph.files import MARKER, atomic_write, replace_dir
 from pmgraph.load import load_graph, plain_copy
 from pmgraph.network import to_networkx
 from pmgraph.stats import graph_stats
@@ -172,7 +172,7 @@ def test_build_writes_every_file(project_graph, tmp_path):
     out = tmp_path / "build"
     result = build(out, graph=project_graph)
     assert result.ok
-    assert sorted(p.name for p in out.iterdir()) == sorted(BUILD_FILES)
+    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == sorted(BUILD_FILES)
     assert isomorphic(read_export((out / "pmgraph.ttl").read_bytes(), "turtle"),
                       plain_copy(project_graph))
     assert "<html" in (out / "network.html").read_text(encoding="utf-8").lower()
@@ -184,11 +184,12 @@ def test_build_writes_every_file(project_graph, tmp_path):
 def test_invalid_data_writes_nothing_and_keeps_the_previous_build(tmp_path, write_ttl):
     out = tmp_path / "build"
     out.mkdir()
+    (out / MARKER).write_text("")  # a previous build
     (out / "pmgraph.ttl").write_text("previous build")
     result = build(out, data=[write_ttl(INVALID_DATA)])
     assert not result.ok and result.report.violations
     assert result.files == ()
-    assert [p.name for p in out.iterdir()] == ["pmgraph.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "pmgraph.ttl"]
     assert (out / "pmgraph.ttl").read_text() == "previous build"
 
 
@@ -196,6 +197,7 @@ def test_invalid_data_writes_nothing_and_keeps_the_previous_build(tmp_path, writ
 def test_interrupted_build_keeps_the_previous_build(project_graph, tmp_path, monkeypatch, failure):
     out = tmp_path / "build"
     out.mkdir()
+    (out / MARKER).write_text("")  # a previous build
     (out / "pmgraph.ttl").write_text("previous build")
 
     def interrupted(graph):
@@ -204,7 +206,7 @@ def test_interrupted_build_keeps_the_previous_build(project_graph, tmp_path, mon
     monkeypatch.setattr(sys.modules["pmgraph.build"], "to_graphml", interrupted)
     with pytest.raises((KeyboardInterrupt, OutputError)):
         build(out, graph=project_graph)
-    assert [p.name for p in out.iterdir()] == ["pmgraph.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "pmgraph.ttl"]
     assert (out / "pmgraph.ttl").read_text() == "previous build"
     assert [p.name for p in tmp_path.iterdir()] == ["build"], "staging folder left behind"
 
@@ -212,6 +214,7 @@ def test_interrupted_build_keeps_the_previous_build(project_graph, tmp_path, mon
 def test_rebuild_replaces_the_folder_whole(project_graph, tmp_path):
     out = tmp_path / "build"
     out.mkdir()
+    (out / MARKER).write_text("")  # a previous build
     (out / "stale.txt").write_text("from an older build")
     build(out, graph=project_graph)
     assert not (out / "stale.txt").exists()

@@ -157,7 +157,8 @@ def test_text_that_looks_like_sparql_is_only_a_literal(graph, query_file):
     [
         ({"org": "not an iri"}, r"org='not an iri' is not an absolute IRI"),
         ({"org": "http://x/a>b"}, r"is not an absolute IRI"),
-        ({"org": "unknownprefix:b"}, None),  # a scheme-like prefix is a valid absolute IRI
+        ({"org": "unknownprefix:b"}, r"unknown prefix unknownprefix:"),
+        ({"org": "urn:isbn:123"}, None),  # an IRI scheme, not a prefix
         ({"founded": "30/01/2020"}, r"not a date \(YYYY-MM-DD\) or a year"),
         ({"founded": "2020-02-30"}, r"not a date"),
         ({"colour": "red"}, r"no parameter 'colour'; its parameters: founded, label, org"),
@@ -276,3 +277,15 @@ def test_values_work_without_the_where_keyword():
     bound = bind_values("SELECT * { ?a ?b ?c }", {"a": Literal(3)})
     integer = "<http://www.w3.org/2001/XMLSchema#integer>"
     assert bound.startswith(f'SELECT * {{\n  VALUES ?a {{ "3"^^{integer} }}')
+
+
+def test_a_mistyped_prefix_is_an_error_not_an_empty_answer(project_graph):
+    with pytest.raises(ParameterError, match=r"unknown prefix plce:.*place:"):
+        run_query("centres", project_graph, params={"nation": "plce:wales"})
+
+
+def test_a_failing_service_call_is_a_query_error(project_graph, tmp_path):
+    query = tmp_path / "remote.rq"
+    query.write_text("SELECT * WHERE { SERVICE <http://127.0.0.1:9/q> { ?s ?p ?o } }")
+    with pytest.raises(QueryError, match="remote.rq|remote"):
+        run_query(query, project_graph)
