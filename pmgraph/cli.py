@@ -179,7 +179,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 _EXAMPLES = {
     "build": "example:\n  pmgraph build --out build\n  pmgraph build --data my-data/ --out /tmp/b",
     "validate": (
-        "example:\n  pmgraph validate\n  pmgraph validate --format json\n  pmgraph validate mydata/ --engine pyshacl\n"
+        "example:\n  pmgraph validate\n  pmgraph validate --format json\n"
+        "  pmgraph validate mydata/ --engine pyshacl\n"
         "exit status: 0 conforms (warnings allowed), 1 violations, 2 unusable input"
     ),
     "query": (
@@ -345,6 +346,11 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
     if args.top < 0:
         raise ParameterError(f"--top {args.top}: give 0 (all) or more")
+    if args.analysis != "chain" and (args.source or args.target):
+        raise ParameterError(
+            f"--from and --to go with 'chain', not '{args.analysis}': "
+            "pmgraph analyse chain --from NAME --to NAME"
+        )
     net = _network(args)
     if args.analysis == "chain":
         if not (args.source and args.target):

@@ -16,8 +16,8 @@ from rdflib import Graph, URIRef
 
 from pmgraph import __version__
 from pmgraph.build import BUILD_FILES
-from pmgraph.files import MARKER
 from pmgraph.cli import build_parser
+from pmgraph.files import MARKER
 from pmgraph.load import load_graph
 from pmgraph.queries import list_queries, run_query
 
