@@ -110,16 +110,34 @@ class QueryResult:
             for row in self.rows_as_dicts()
         ]
 
+    def to_values(self) -> list[dict[str, object]]:
+        """Each row with Python values: numbers as int or float, dates as ``datetime.date``,
+        booleans as bool, IRIs and strings as str."""
+        return [
+            {key: None if term is None else _value(term) for key, term in row.items()}
+            for row in self.rows_as_dicts()
+        ]
+
     def to_dataframe(self) -> pandas.DataFrame:
-        """The records as a pandas DataFrame (needs pandas: ``pip install pmgraph[notebook]``)."""
+        """The rows as a pandas DataFrame of Python values (see :meth:`to_values`; needs
+        pandas: ``pip install pmgraph[notebook]``)."""
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("to_dataframe() needs pandas: pip install pandas") from None
-        return pd.DataFrame.from_records(self.to_records(), columns=list(self.columns()))
+        return pd.DataFrame.from_records(self.to_values(), columns=list(self.columns()))
 
     def __len__(self) -> int:
         return len(self.rows_as_dicts())
+
+
+def _value(term: Identifier) -> object:
+    if not isinstance(term, Literal):
+        return str(term)
+    value = term.toPython()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value) if isinstance(value, Literal) else value
 
 
 def _text(term: Identifier) -> str:

@@ -260,6 +260,16 @@ def test_dataframe_has_the_query_columns(project_graph):
     frame = run_query("centres", project_graph).to_dataframe()
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns)[:2] == ["centre", "centreLabel"]
+    assert pd.api.types.is_float_dtype(frame["lat"]), "coordinates come back as numbers"
+    glasgow = frame[frame["centre"] == "https://w3id.org/pmgraph/id/centre/glasgow"]
+    assert glasgow["lat"].iloc[0] == pytest.approx(55.864)
+
+
+def test_values_are_python_values(project_graph):
+    values = run_query("quantities", project_graph).to_values()
+    numbers = [row["value"] for row in values]
+    assert numbers and all(isinstance(n, (int, float)) for n in numbers)
+    assert 210000000 in numbers
 
 
 # ---------------------------------------------------------------- binding in the text
