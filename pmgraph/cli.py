@@ -177,6 +177,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 _EXAMPLES = {
+    "synth": "example:\n  pmgraph synth --triples 100k --out synth-100k.ttl\n"
+    "  pmgraph query centres --data synth-100k.ttl\n",
     "build": "example:\n  pmgraph build --out build\n  pmgraph build --data my-data/ --out /tmp/b",
     "validate": (
         "example:\n  pmgraph validate\n  pmgraph validate --format json\n"
@@ -310,6 +312,14 @@ def _add_view_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--from", dest="source", metavar="NAME-OR-IRI", help="chain: start entity")
     p.add_argument("--to", dest="target", metavar="NAME-OR-IRI", help="chain: end entity")
 
+    p = _sub(commands, "synth", "write a synthetic graph shaped like the real one, for scale "
+             "tests", cmd_synth, data=False)
+    p.add_argument("--triples", required=True, metavar="N",
+                   help="how many triples, e.g. 10000, 100k or 1M (within 1%%)")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE",
+                   help="the file to write: .ttl (Turtle) or .nt (N-Triples)")
+    p.add_argument("--seed", type=int, default=0, help="the same seed writes the same bytes")
+
 
 ANALYSES = ("centrality", "communities", "unique", "chain")
 
@@ -389,6 +399,16 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         _out(csv_text(columns, cells))
     else:
         _out(table(columns, cells) if rows else "No results.\n")
+    return EXIT_OK
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from pmgraph.synth import parse_size, write_synthetic
+
+    triples = parse_size(args.triples)
+    stats = write_synthetic(args.out, triples, seed=args.seed)
+    _out(f"Wrote {stats.path}: {stats.triples} triples, "
+         f"{stats.entities} entities (seed {args.seed}).\n")
     return EXIT_OK
 
 

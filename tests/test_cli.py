@@ -22,7 +22,9 @@ from pmgraph.load import load_graph
 from pmgraph.queries import list_queries, run_query
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("build", "validate", "query", "queries", "stats", "export", "viz", "analyse")
+COMMANDS = (
+    "build", "validate", "query", "queries", "stats", "export", "viz", "analyse", "synth",
+)
 WALES = "https://w3id.org/pmgraph/id/place/wales"
 INVALID_DATA = 'orgn:nameless a pm:University ; pm:abbreviation "NL" .\n'
 
@@ -418,3 +420,28 @@ def test_build_refuses_a_folder_of_other_files_and_leaves_it_alone(cli, tmp_path
     assert (out / "mine.txt").read_text() == "keep me"
     assert (out / "sub" / "x.txt").read_text() == "me too"
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt", "sub"]
+
+
+def test_synth_writes_a_graph_the_other_commands_read(cli, tmp_path):
+    out = tmp_path / "synth.ttl"
+    run = cli("synth", "--triples", "5k", "--out", out, "--seed", "3")
+    assert run.code == 0 and f"Wrote {out}: " in run.out and out.is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary file left"
+    centres = cli("query", "centres", "--data", out, "--format", "json")
+    assert centres.code == 0
+    assert len(json.loads(centres.out)) > 6  # the copies bring centres of their own
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--triples", "lots"), "is not a count"),
+        (("--triples", "10"), "too few"),
+        (("--triples", "5k", "--out", "x.csv"), "end the file name in .nt or .ttl"),
+    ],
+)
+def test_synth_bad_input(cli, tmp_path, argv, message):
+    argv = argv if "--out" in argv else (*argv, "--out", tmp_path / "s.ttl")
+    run = cli("synth", *argv)
+    assert run.code == 2 and message in run.err
+    assert list(tmp_path.iterdir()) == []

@@ -184,3 +184,16 @@ def test_validate_engines_report_the_same_findings(project_graph, broken):
     reference = validate(graph, engine="pyshacl")
     assert _finding_set(fast) == _finding_set(reference)
     assert fast.conforms is (not broken)
+
+
+def test_synthetic_data_with_injected_violations_finds_the_same(tmp_path, project_shapes):
+    from pmgraph.synth import write_synthetic
+
+    path = tmp_path / "synth.nt"
+    write_synthetic(path, 20_000, seed=7)
+    graph = Graph().parse(ONTOLOGY)
+    graph.parse(path)
+    broken = break_data(graph)
+    expected = reference_results(broken, project_shapes)
+    assert len(expected) >= 10
+    assert fast_results(broken, project_shapes) == expected

@@ -1,0 +1,944 @@
+"""Measure pmgraph against the libraries it is built on, side by side, and say which targets hold.
+
+    python benchmarks/run.py                      # 10k and 100k triples
+    python benchmarks/run.py --full               # and 1M, with every baseline
+    python benchmarks/run.py --sizes 2k --repeat 1 --no-browser
+    python benchmarks/run.py --from-results /tmp/pmgraph-bench/results.json   # report again
+
+Every measurement runs in a fresh Python process (``benchmarks/tasks.py``); the figure kept
+is the median of ``--repeat`` runs, for wall time and for peak resident memory (the child's
+``ru_maxrss``). The data are synthetic graphs made by ``pmgraph.synth`` from the real one.
+The script prints the ratios as it goes and writes ``docs/benchmarks.md``. It reports; it
+does not assert: a missed target is a row in the table, and the exit code is 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TASKS = Path(__file__).resolve().parent / "tasks.py"
+sys.path.insert(0, str(ROOT))
+
+from pmgraph.synth import parse_size  # noqa: E402
+
+ONTOLOGY = ROOT / "ontology" / "pm.ttl"
+SHAPES = ROOT / "ontology" / "shapes.ttl"
+ID_BASE = "https://w3id.org/pmgraph/id/"
+MB = 1024  # ru_maxrss is in KiB on Linux
+ONE_MILLION = 1_000_000
+
+#: Browser checks run on the pmgraph view after its first draw: each returns true when the
+#: control does what a user expects (see pmgraph/assets/view.js).
+VIEW_CHECKS = {
+    "search": """(() => {
+        const box = document.getElementById("search");
+        const node = window.pmgraph.nodes.get()[0];
+        box.value = String(node.label).slice(0, 8);
+        box.dispatchEvent(new Event("input", {bubbles: true}));
+        const found = document.querySelectorAll("#search-results li").length > 0;
+        box.value = ""; box.dispatchEvent(new Event("input", {bubbles: true}));
+        return found; })()""",
+    "filters": """(() => {
+        const select = document.getElementById("nation-filter");
+        if (!select || select.options.length < 2) return false;
+        const before = window.pmgraph.nodeView.length;
+        select.value = select.options[1].value;
+        select.dispatchEvent(new Event("change"));
+        const after = window.pmgraph.nodeView.length;
+        select.value = ""; select.dispatchEvent(new Event("change"));
+        return after < before && window.pmgraph.nodeView.length === before; })()""",
+    "legend": """(() => {
+        const box = document.querySelector("#legend input[type=checkbox]");
+        if (!box) return false;
+        const before = window.pmgraph.nodeView.length;
+        box.checked = false; box.dispatchEvent(new Event("change"));
+        const after = window.pmgraph.nodeView.length;
+        box.checked = true; box.dispatchEvent(new Event("change"));
+        return after < before && window.pmgraph.nodeView.length === before; })()""",
+}
+VIEW_FLAG_SCRIPT = (
+    "window.pmgraph && window.pmgraph.firstDrawMs ? window.pmgraph.firstDrawMs : undefined"
+)
+
+
+# --- running a measurement ----------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    """The median of some runs of one step, or why it was not measured."""
+
+    seconds: float | None = None
+    rss_mb: float | None = None
+    info: dict = field(default_factory=dict)
+    note: str | None = None
+    runs: list[float] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.seconds is not None
+
+    def text(self) -> str:
+        return fmt_seconds(self.seconds) if self.ok else (self.note or "not measured")
+
+    def as_dict(self) -> dict:
+        return {"seconds": self.seconds, "rss_mb": self.rss_mb, "info": self.info,
+                "note": self.note, "runs": self.runs}
+
+
+def fmt_seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 0.01:
+        return f"{value * 1000:.2f} ms"
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
+    return f"{value:.2f} s"
+
+
+def fmt_mb(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f} MB"
+
+
+def ratio(a: Measure, b: Measure) -> float | None:
+    if a.ok and b.ok and b.seconds:
+        return a.seconds / b.seconds
+    return None
+
+
+def fmt_ratio(value: float | None) -> str:
+    if value == float("inf"):
+        return "timed out"
+    return "–" if value is None else f"{value:.2f}x"
+
+
+def step_ratio(ours: Measure, base: Measure) -> float | None:
+    """``ratio``, with a step of ours that timed out where the baseline finished as infinite."""
+    if not ours.ok and base.ok and ours.note and "took over" in ours.note:
+        return float("inf")
+    return ratio(ours, base)
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def run_process(
+    command: list[str], *, cwd: Path, timeout: float
+) -> tuple[float, float, int | None, str]:
+    """Run ``command``; return (wall seconds, peak RSS in MB, exit code or None, stderr tail)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            command, cwd=cwd, env=child_env(), stdout=out, stderr=err, start_new_session=True
+        )
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            try:
+                os.killpg(proc.pid, 9)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    code = None if killed.is_set() else proc.returncode
+    return wall, usage.ru_maxrss / MB, code, tail[0][:200]
+
+
+def measure(
+    label: str,
+    task: str | None,
+    args: dict | None = None,
+    *,
+    command: list[str] | None = None,
+    repeat: int,
+    timeout: float,
+    workdir: Path,
+) -> Measure:
+    """Median of ``repeat`` fresh runs of a task (its own timing) or a whole command (wall)."""
+    times: list[float] = []
+    rss: list[float] = []
+    info: dict = {}
+    for _ in range(repeat):
+        result_file = workdir / "result.json"
+        result_file.unlink(missing_ok=True)
+        if task is not None:
+            argv = [sys.executable, str(TASKS), task, str(result_file), json.dumps(args or {})]
+        else:
+            argv = list(command or [])
+        wall, peak, code, tail = run_process(argv, cwd=workdir, timeout=timeout)
+        if code is None:
+            note = f"not measured: took over {timeout:.0f} s"
+            print(f"  {label}: {note}", flush=True)
+            return Measure(note=note, rss_mb=peak)
+        if code != 0:
+            note = f"failed: exit {code}: {tail}"
+            print(f"  {label}: {note}", flush=True)
+            return Measure(note=note)
+        if task is not None:
+            result = json.loads(result_file.read_text(encoding="utf-8"))
+            if "skip" in result:
+                note = f"not measured: {result['skip']}"
+                print(f"  {label}: {note}", flush=True)
+                return Measure(note=note)
+            info = result.get("info", {})
+            if result["seconds"] < 0:
+                note = "not measured: " + describe_failure(info)
+                print(f"  {label}: {note}", flush=True)
+                return Measure(note=note, info=info)
+            times.append(result["seconds"])
+        else:
+            times.append(wall)
+        rss.append(peak)
+    found = Measure(
+        seconds=statistics.median(times), rss_mb=statistics.median(rss), info=info, runs=times
+    )
+    print(f"  {label}: {fmt_seconds(found.seconds)}, peak {fmt_mb(found.rss_mb)}", flush=True)
+    return found
+
+
+def describe_failure(info: dict) -> str:
+    if info.get("drawn") is False:
+        why = "never drawn within the time limit"
+        if info.get("blocked"):
+            why += f" ({info['blocked']} network requests blocked"
+            why += f"; page errors: {info['errors'][0]})" if info.get("errors") else ")"
+        return why
+    return "no result"
+
+
+# --- choosing query parameters from the synthetic data ----------------------------------------
+
+
+EXAMPLE = re.compile(r"e\.g\.\s+(\S+?)[;,.)]*(?:\s|$)")
+
+
+def pick_params(queries: list, data: Path) -> dict[str, dict | str]:
+    """For each query, {param: (kind, value)} taken from the synthetic data, or why none fits.
+
+    An IRI parameter takes the example of the query header moved into a copy in the middle of
+    the synthetic graph (``<example>-s<k>``), or the example itself when it is shared.
+    """
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=str(data), format=ox.RdfFormat.TURTLE)
+
+    def exists(iri: str) -> bool:
+        return next(iter(store.quads_for_pattern(ox.NamedNode(iri), None, None)), None) is not None
+
+    examples = {}
+    for info in queries:
+        for param in info.params:
+            match = EXAMPLE.search(param.description)
+            if match:
+                examples[(info.name, param.name)] = match.group(1)
+    copies = 0
+    for value in examples.values():
+        if value.startswith(ID_BASE) and exists(value + "-s1"):
+            while exists(f"{value}-s{copies + 1}"):
+                copies += 1
+            break
+    middle = copies // 2
+    chosen: dict[str, dict | str] = {}
+    for info in queries:
+        params: dict[str, tuple[str, str]] = {}
+        reason = None
+        for param in info.params:
+            example = examples.get((info.name, param.name))
+            value = None
+            if example and param.kind == "iri":
+                for candidate in ([f"{example}-s{middle}"] if middle else []) + [example]:
+                    if exists(candidate):
+                        value = candidate
+                        break
+            elif example:
+                value = example.strip("\"'")
+            if value is not None:
+                params[param.name] = (param.kind, value)
+            elif param.required:
+                reason = f"no value in the data for the required parameter {param.name}"
+        chosen[info.name] = reason or params
+    return chosen
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    sizes: list[tuple[str, int]]
+    full: bool
+    repeat: int
+    browser: bool
+    nodes: list[int]
+    workdir: Path
+    out: Path
+    seed: int
+    timeout: float
+    browser_timeout: float
+    queries: list[str]
+    query_timeout: float
+
+
+def size_label(count: int) -> str:
+    if count % ONE_MILLION == 0:
+        return f"{count // ONE_MILLION}M"
+    if count % 1000 == 0:
+        return f"{count // 1000}k"
+    return str(count)
+
+
+def synth_file(s: Settings, count: int, results: dict) -> Path | None:
+    path = s.workdir / f"synth-{size_label(count)}-seed{s.seed}.ttl"
+    step = measure(
+        f"generate {size_label(count)}", "synth",
+        {"out": str(path), "triples": count, "seed": s.seed},
+        repeat=1, timeout=s.timeout, workdir=s.workdir,
+    )
+    results.setdefault("generate", {})[size_label(count)] = step
+    return path if step.ok else None
+
+
+def run_size(s: Settings, label: str, count: int, results: dict) -> None:
+    print(f"\n== {label} triples ==", flush=True)
+    data = synth_file(s, count, results)
+    row: dict = {"triples": count}
+    results["sizes"][label] = row
+    if data is None:
+        row["error"] = results["generate"][label].note
+        return
+    row["generated"] = results["generate"][label].info
+    common = {"repeat": s.repeat, "timeout": s.timeout, "workdir": s.workdir}
+    big = count >= ONE_MILLION
+    slow_ok = s.full or not big
+
+    def m(name: str, task: str, **args) -> Measure:
+        return measure(f"{label} {name}", task, {"file": str(data), **args}, **common)
+
+    row["load"] = {
+        "pmgraph": m("load pmgraph", "load", impl="pmgraph"),
+        "pyoxigraph": m("load pyoxigraph", "load", impl="oxigraph"),
+        "rdflib": m("load rdflib", "load", impl="rdflib") if slow_ok else Measure(
+            note="not measured: rdflib's default store takes ~34 s and 1.3 GB at 1M; use --full"),
+    }
+    say_ratio(f"{label} load pmgraph / pyoxigraph", row["load"]["pmgraph"],
+              row["load"]["pyoxigraph"])
+
+    row["queries"] = run_queries(s, label, data, common)
+
+    if SHAPES.exists():
+        row["validate"] = {
+            "pmgraph": m("validate pmgraph", "validate", impl="pmgraph"),
+            "pyshacl": m("validate pyshacl", "validate", impl="pyshacl",
+                         ontology=str(ONTOLOGY), shapes=str(SHAPES)) if slow_ok else Measure(
+                note="not measured: plain pyshacl takes ~50 s and 2 GB at 1M; use --full"),
+        }
+        say_ratio(f"{label} validate pyshacl / pmgraph", row["validate"]["pyshacl"],
+                  row["validate"]["pmgraph"])
+    else:
+        why = Measure(note="not measured: ontology/shapes.ttl is not written yet")
+        row["validate"] = {"pmgraph": why, "pyshacl": why}
+    row["network"] = m("to_networkx", "network")
+
+
+def run_queries(s: Settings, label: str, data: Path, common: dict) -> dict:
+    try:
+        from pmgraph.queries import list_queries
+
+        queries = list_queries()
+    except Exception as exc:  # a module not written yet, or a broken query header
+        return {"error": f"not measured: the query library is not available ({exc})"}
+    if s.queries:
+        queries = [q for q in queries if q.name in s.queries]
+    common = {**common, "timeout": s.query_timeout}
+    chosen = pick_params(queries, data)
+    out: dict = {}
+    for info in queries:
+        params = chosen[info.name]
+        if isinstance(params, str):
+            out[info.name] = {"note": f"not measured: {params}"}
+            continue
+        base = {"file": str(data), "query": info.name, "params": params, "path": str(info.path),
+                "ontology": str(ONTOLOGY)}
+        entry = {
+            "params": {k: v for k, (_, v) in params.items()},
+            "pmgraph": measure(f"{label} query {info.name} pmgraph", "query",
+                               {**base, "impl": "pmgraph"}, **common),
+            "pyoxigraph": measure(f"{label} query {info.name} pyoxigraph", "query",
+                                  {**base, "impl": "oxigraph"}, **common),
+        }
+        cli = [sys.executable, "-m", "pmgraph", "query", info.name, "--data", str(data)]
+        for key, (_, value) in params.items():
+            cli += ["--param", f"{key}={value}"]
+        if entry["pmgraph"].note and "took over" in entry["pmgraph"].note:
+            entry["cli"] = Measure(note="not measured: the query alone took over "
+                                   f"{s.query_timeout:.0f} s in process")
+        else:
+            entry["cli"] = measure(f"{label} process pmgraph query {info.name}", None,
+                                   command=cli, **common)
+        baseline = [sys.executable, str(TASKS), "process-query", os.devnull, json.dumps(base)]
+        entry["cli_baseline"] = measure(f"{label} process pyoxigraph {info.name}", None,
+                                        command=baseline, **common)
+        say_ratio(f"{label} query {info.name} pmgraph / pyoxigraph", entry["pmgraph"],
+                  entry["pyoxigraph"])
+        say_ratio(f"{label} process {info.name} pmgraph / pyoxigraph", entry["cli"],
+                  entry["cli_baseline"])
+        out[info.name] = entry
+    return out
+
+
+def run_views(s: Settings, results: dict) -> None:
+    print("\n== HTML view ==", flush=True)
+    # About one entity per 8 triples: a graph big enough for the largest view.
+    count = max(10_000, 12 * max(s.nodes))
+    data = synth_file(s, count, results)
+    views: dict = {"triples": count, "rows": {}}
+    results["views"] = views
+    if data is None:
+        views["error"] = results["generate"][size_label(count)].note
+        return
+    common = {"repeat": s.repeat, "timeout": s.timeout, "workdir": s.workdir}
+    pyvis_gave_up: str | None = None
+    for nodes in s.nodes:
+        row: dict = {}
+        views["rows"][nodes] = row
+        args = {"file": str(data), "nodes": nodes}
+        row["layout"] = measure(f"{nodes} nodes layout", "layout", args, **common)
+        page = s.workdir / f"view-{nodes}.html"
+        row["html"] = measure(f"{nodes} nodes write_html pmgraph", "html",
+                              {**args, "impl": "pmgraph", "out": str(page)}, **common)
+        pyvis_page = s.workdir / f"pyvis-{nodes}.html"
+        row["pyvis"] = measure(f"{nodes} nodes write_html pyvis", "html",
+                               {**args, "impl": "pyvis", "out": str(pyvis_page)}, **common)
+        say_ratio(f"{nodes} nodes HTML write pyvis / pmgraph", row["pyvis"], row["html"])
+        if not s.browser:
+            row["draw"] = row["draw_pyvis"] = Measure(note="not measured: --no-browser")
+            continue
+        browser = {"repeat": s.repeat, "timeout": s.browser_timeout + 60, "workdir": s.workdir}
+        row["draw"] = (
+            measure(f"{nodes} nodes first draw pmgraph", "first-draw",
+                    {"html": str(page), "timeout": s.browser_timeout,
+                     "flag_script": VIEW_FLAG_SCRIPT, "checks": VIEW_CHECKS}, **browser)
+            if row["html"].ok else Measure(note="not measured: no page was written")
+        )
+        if pyvis_gave_up:
+            row["draw_pyvis"] = Measure(note=f"not measured: {pyvis_gave_up}")
+        elif row["pyvis"].ok:
+            row["draw_pyvis"] = measure(f"{nodes} nodes first draw pyvis", "first-draw",
+                                        {"html": str(pyvis_page), "timeout": s.browser_timeout},
+                                        **{**browser, "repeat": 1})
+            if not row["draw_pyvis"].ok:
+                pyvis_gave_up = f"not drawn at {nodes:,} nodes either"
+        else:
+            row["draw_pyvis"] = Measure(note="not measured: no page was written")
+
+
+def run_build(s: Settings, results: dict) -> None:
+    print("\n== build ==", flush=True)
+    common = {"repeat": s.repeat, "timeout": s.timeout, "workdir": s.workdir}
+    results["build"] = {
+        "pmgraph": measure("pmgraph build", None, command=[
+            sys.executable, "-m", "pmgraph", "build", "--out", str(s.workdir / "build")],
+            **common),
+        "imports": measure("import rdflib, pyshacl, networkx, pyvis", None, command=[
+            sys.executable, "-c", "import rdflib, pyshacl, networkx, pyvis"], **common),
+    }
+    say_ratio("build / imports", results["build"]["pmgraph"], results["build"]["imports"])
+
+
+def say_ratio(what: str, a: Measure, b: Measure) -> None:
+    value = ratio(a, b)
+    if value is not None:
+        print(f"  -> {what}: {fmt_ratio(value)}", flush=True)
+
+
+# --- targets ------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    measured: str
+    holds: str  # "yes", "no" or "not measured: ..."
+
+
+def biggest(results: dict) -> tuple[str, dict] | None:
+    sizes = [(row["triples"], label, row) for label, row in results["sizes"].items()
+             if "load" in row]
+    if not sizes:
+        return None
+    _, label, row = max(sizes)
+    return label, row
+
+
+def at_million(results: dict) -> dict | None:
+    return next((row for row in results["sizes"].values()
+                 if row["triples"] == ONE_MILLION and "load" in row), None)
+
+
+def targets(results: dict) -> list[Target]:
+    found: list[Target] = []
+    million = at_million(results)
+    largest = biggest(results)
+    missing_1m = ("not measured yet: the 1M run was still going" if results.get("pending_1m")
+                  else "not measured: 1M triples not run (use --full)")
+
+    def hint(key) -> str:
+        if million is not None or largest is None:
+            return ""
+        return f" (at {largest[0]}: {key(largest[1])})"
+
+    # Load.
+    def load_text(row: dict) -> str:
+        load = row["load"]
+        return (f"pmgraph {load['pmgraph'].text()} vs pyoxigraph {load['pyoxigraph'].text()} = "
+                f"{fmt_ratio(ratio(load['pmgraph'], load['pyoxigraph']))}; "
+                f"peak {fmt_mb(load['pmgraph'].rss_mb)}")
+
+    name = "Load 1M triples: ≤ 1.5x raw pyoxigraph, peak memory < 1 GB"
+    if million is None:
+        found.append(Target(name, missing_1m + hint(load_text), "not measured"))
+    else:
+        load = million["load"]
+        r = ratio(load["pmgraph"], load["pyoxigraph"])
+        holds = "not measured" if r is None else yes(r <= 1.5 and load["pmgraph"].rss_mb < 1024)
+        found.append(Target(name, load_text(million), holds))
+
+    # Queries.
+    def query_text(row: dict) -> str:
+        queries = row["queries"]
+        if "error" in queries:
+            return queries["error"]
+        inner = [(step_ratio(q["pmgraph"], q["pyoxigraph"]), n) for n, q in queries.items()
+                 if "pmgraph" in q]
+        whole = [(step_ratio(q["cli"], q["cli_baseline"]), n) for n, q in queries.items()
+                 if "cli" in q]
+        inner_ok = [x for x in inner if x[0] is not None]
+        whole_ok = [x for x in whole if x[0] is not None]
+        parts = []
+        if inner_ok:
+            worst = max(inner_ok)
+            parts.append(f"in-process: {sum(r <= 2 for r, _ in inner_ok)}/{len(inner)} within 2x, "
+                         f"worst {fmt_ratio(worst[0])} ({worst[1]})")
+        if whole_ok:
+            worst = max(whole_ok)
+            parts.append(f"whole process: {sum(r <= 2 for r, _ in whole_ok)}/{len(whole)} "
+                         f"within 2x, worst {fmt_ratio(worst[0])} ({worst[1]})")
+        skipped = len(queries) - len(inner_ok)
+        if skipped:
+            parts.append(f"{skipped} not measured")
+        return "; ".join(parts) or "no query measured"
+
+    name = ("Every library query at 1M: ≤ 2x raw pyoxigraph in process, and `pmgraph query` "
+            "as a whole process ≤ 2x a pyoxigraph script")
+    if million is None:
+        found.append(Target(name, missing_1m + hint(query_text), "not measured"))
+    else:
+        queries = million["queries"]
+        ratios = [] if "error" in queries else [
+            r for q in queries.values() if "pmgraph" in q
+            for r in (step_ratio(q["pmgraph"], q["pyoxigraph"]),
+                      step_ratio(q["cli"], q["cli_baseline"]))
+        ]
+        if not ratios or any(r is None for r in ratios):
+            holds = "not measured" if not ratios else (
+                "no" if any(r is not None and r > 2 for r in ratios) else "not measured")
+        else:
+            holds = yes(all(r <= 2 for r in ratios))
+        found.append(Target(name, query_text(million), holds))
+
+    # Validation.
+    def validate_text(row: dict) -> str:
+        v = row["validate"]
+        r = ratio(v["pyshacl"], v["pmgraph"])
+        same = same_findings(v)
+        return (f"pmgraph {v['pmgraph'].text()} vs pyshacl {v['pyshacl'].text()} = "
+                f"{fmt_ratio(r)} faster; findings {same}")
+
+    name = "Validate 1M triples: ≥ 10x faster than plain pyshacl, same findings"
+    if million is None:
+        found.append(Target(name, missing_1m + hint(validate_text), "not measured"))
+    else:
+        v = million["validate"]
+        r = ratio(v["pyshacl"], v["pmgraph"])
+        same = same_findings(v).startswith("same")
+        holds = "not measured" if r is None else yes(r >= 10 and same)
+        found.append(Target(name, validate_text(million), holds))
+
+    # View.
+    views = results.get("views", {}).get("rows", {})
+    row = views.get(5000)
+    name = ("HTML view: 5,000 nodes first drawn < 2 s in headless Chromium with search, filters "
+            "and legend working; layout of 5,000 nodes < 5 s")
+    if row is None:
+        found.append(Target(name, "not measured: 5,000-node view not run", "not measured"))
+    else:
+        draw, layout = row["draw"], row["layout"]
+        checks = draw.info.get("checks", {}) if draw.ok else {}
+        working = ", ".join(f"{k} {'works' if v else 'FAILS'}" for k, v in checks.items())
+        text = (f"first draw {draw.text()}" + (f" ({working})" if working else "")
+                + f"; layout {layout.text()}")
+        if draw.ok and layout.ok:
+            holds = yes(draw.seconds < 2 and layout.seconds < 5 and checks
+                        and all(checks.values()))
+        elif layout.ok and layout.seconds >= 5:
+            holds = "no"
+        else:
+            holds = "not measured"
+        found.append(Target(name, text, holds))
+
+    # Build.
+    build = results.get("build")
+    name = "`pmgraph build` on the real graph: < 2x the time of importing its dependencies"
+    if build is None:
+        found.append(Target(name, "not measured: build not run", "not measured"))
+    else:
+        r = ratio(build["pmgraph"], build["imports"])
+        text = (f"build {build['pmgraph'].text()} vs imports {build['imports'].text()} = "
+                f"{fmt_ratio(r)}")
+        found.append(Target(name, text, "not measured" if r is None else yes(r < 2)))
+    return found
+
+
+def yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def same_findings(v: dict) -> str:
+    a, b = v["pmgraph"], v["pyshacl"]
+    if not (a.ok and b.ok):
+        return "not compared"
+    if a.info.get("signature") == b.info.get("signature"):
+        return f"same ({a.info.get('findings')} SHACL results)"
+    return f"differ (pmgraph {a.info.get('findings')}, pyshacl {b.info.get('findings')})"
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def versions() -> str:
+    names = ["rdflib", "pyoxigraph", "oxrdflib", "pyshacl", "networkx", "pyvis", "igraph",
+             "playwright"]
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return ", ".join(found)
+
+
+def memory_total() -> str:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            kib = int(handle.readline().split()[1])
+        return f"{kib / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        return "RAM unknown"
+
+
+def cell(m: Measure) -> str:
+    return m.text()
+
+
+def report(
+    s: Settings, results: dict, started: datetime, seconds: float, *, done: bool = True
+) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python benchmarks/run.py` "
+        f"(`{' '.join(results['argv']) or 'no options'}`). Every figure is the median of "
+        f"{s.repeat} run{'s' if s.repeat != 1 else ''}, each in a fresh Python process: wall "
+        "time of the step itself (data loading before it is not counted, except for whole-process "
+        "rows), and the peak resident memory of the whole process (`ru_maxrss`).",
+        "",
+        f"Machine: {os.cpu_count()} CPUs, {memory_total()}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}. Libraries: {versions()}.",
+        f"Run started {started:%Y-%m-%d %H:%M} UTC and "
+        + (f"took {seconds / 60:.1f} minutes" if done
+           else f"was still running after {seconds / 60:.1f} minutes when this was written")
+        + "; load average (1 min) {:.1f} at the start, {:.1f} at the end.".format(
+            results["load_before"][0], results["load_after"][0]),
+        "",
+        "The data are synthetic graphs written by `pmgraph synth` (seed "
+        f"{s.seed}): copies of the real graph with their own IRIs, labels and numbers, a tenth "
+        "of them partnered or networked across copies, and the shared vocabulary once. "
+        "Baselines: raw pyoxigraph (`Store().load`, `Store.query` with substitutions), "
+        "rdflib's default store (`Graph().parse`), plain pyshacl (`validate` with the "
+        "ontology as `ont_graph`, no inference) and pyvis with its defaults (`Network()`, "
+        "`add_node`/`add_edge`, `write_html`).",
+        "",
+        *[f"{note}\n" for note in results.get("notes", [])],
+        "## Targets",
+        "",
+        "| target | measured | holds |",
+        "|---|---|---|",
+    ]
+    for t in targets(results):
+        lines.append(f"| {t.name} | {t.measured} | {t.holds} |")
+
+    gen = results.get("generate", {})
+    if gen:
+        lines += ["", "## Generating the data", "",
+                  "| triples asked | triples written | entities | time | peak memory |",
+                  "|---|---|---|---|---|"]
+        for label, m in gen.items():
+            lines.append(f"| {label} | {m.info.get('triples', '–'):,} | "
+                         f"{m.info.get('entities', '–'):,} | {cell(m)} | {fmt_mb(m.rss_mb)} |"
+                         if m.ok else f"| {label} | – | – | {cell(m)} | – |")
+
+    for label, row in results["sizes"].items():
+        lines += ["", f"## {label} triples", ""]
+        if "error" in row:
+            lines.append(f"Not measured: {row['error']}")
+            continue
+        lines += ["| step | pmgraph | peak | baseline | baseline time | peak | ratio |",
+                  "|---|---|---|---|---|---|---|"]
+        load = row["load"]
+        for base in ("pyoxigraph", "rdflib"):
+            lines.append(step_row("load", load["pmgraph"], base, load[base]))
+        v = row["validate"]
+        lines.append(step_row("validate", v["pmgraph"], "pyshacl", v["pyshacl"]))
+        net = row["network"]
+        lines.append(f"| to_networkx | {cell(net)} | {fmt_mb(net.rss_mb)} | – | – | – | – |")
+        details = []
+        if v["pmgraph"].ok:
+            details.append(f"validation findings: {same_findings(v)}; pmgraph reports "
+                           f"{v['pmgraph'].info.get('violations')} violations "
+                           f"({v['pmgraph'].info.get('checks')} from check queries)")
+        if net.ok:
+            details.append(f"network: {net.info.get('nodes'):,} nodes, "
+                           f"{net.info.get('edges'):,} edges")
+        if details:
+            lines += ["", "; ".join(details) + "."]
+        lines += query_table(row["queries"])
+
+    views = results.get("views")
+    if views:
+        lines += ["", "## HTML view", "",
+                  f"Sub-networks of the {size_label(views['triples'])}-triple synthetic graph: "
+                  "the first N entities reached breadth-first from the best-linked one. First "
+                  "draw: from navigation to vis-network's first `afterDrawing`, in headless "
+                  "Chromium with every network request blocked.", ""]
+        if "error" in views:
+            lines.append(f"Not measured: {views['error']}")
+        else:
+            lines += ["| nodes | layout | write_html | pyvis write_html | first draw | "
+                      "pyvis first draw | search / filters / legend |",
+                      "|---|---|---|---|---|---|---|"]
+            for nodes, row in views["rows"].items():
+                checks = row["draw"].info.get("checks", {}) if row["draw"].ok else {}
+                working = " / ".join("works" if checks.get(k) else "fails"
+                                     for k in ("search", "filters", "legend")) if checks else "–"
+                lines.append(f"| {nodes:,} | {cell(row['layout'])} | {cell(row['html'])} | "
+                             f"{cell(row['pyvis'])} | {cell(row['draw'])} | "
+                             f"{cell(row['draw_pyvis'])} | {working} |")
+
+    build = results.get("build")
+    if build:
+        lines += ["", "## Build", "",
+                  "| process | time | peak memory |", "|---|---|---|",
+                  f"| `pmgraph build` (real graph) | {cell(build['pmgraph'])} | "
+                  f"{fmt_mb(build['pmgraph'].rss_mb)} |",
+                  f"| `python -c \"import rdflib, pyshacl, networkx, pyvis\"` | "
+                  f"{cell(build['imports'])} | {fmt_mb(build['imports'].rss_mb)} |"]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def step_row(step: str, ours: Measure, base_name: str, base: Measure) -> str:
+    return (f"| {step} | {cell(ours)} | {fmt_mb(ours.rss_mb)} | {base_name} | {cell(base)} | "
+            f"{fmt_mb(base.rss_mb)} | {fmt_ratio(ratio(ours, base))} |")
+
+
+def query_table(queries: dict) -> list[str]:
+    lines = ["", "Queries (parameters taken from the synthetic data; ratio = pmgraph / "
+             "pyoxigraph; whole process = `pmgraph query NAME --data FILE` against a Python "
+             "process that loads the file into pyoxigraph, runs the query and prints the rows):",
+             ""]
+    if "error" in queries:
+        return lines + [queries["error"]]
+    lines += ["| query | rows | pmgraph | pyoxigraph | ratio | whole process | "
+              "pyoxigraph process | ratio |", "|---|---|---|---|---|---|---|---|"]
+    for name, q in queries.items():
+        if "pmgraph" not in q:
+            lines.append(f"| {name} | {q['note']} | | | | | | |")
+            continue
+        rows = q["pmgraph"].info.get("rows")
+        base_rows = q["pyoxigraph"].info.get("rows")
+        shown = "–" if rows is None else f"{rows:,}"
+        if rows is not None and base_rows is not None and rows != base_rows:
+            shown += f" (pyoxigraph {base_rows:,})"
+        lines.append(
+            f"| {name} | {shown} | {cell(q['pmgraph'])} | {cell(q['pyoxigraph'])} | "
+            f"{fmt_ratio(step_ratio(q['pmgraph'], q['pyoxigraph']))} | {cell(q['cli'])} | "
+            f"{cell(q['cli_baseline'])} | {fmt_ratio(step_ratio(q['cli'], q['cli_baseline']))} |"
+        )
+    return lines
+
+
+def jsonable(value):
+    if isinstance(value, Measure):
+        return value.as_dict()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> Settings:
+    parser = argparse.ArgumentParser(
+        description="Measure pmgraph against rdflib, pyoxigraph, pyshacl and pyvis.")
+    parser.add_argument("--sizes", default="10k,100k",
+                        help="triple counts, comma-separated (default: 10k,100k)")
+    parser.add_argument("--full", action="store_true",
+                        help="add 1M triples and run the slow baselines there too")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per step (median kept)")
+    parser.add_argument("--no-browser", dest="browser", action="store_false",
+                        help="skip the first-draw measurements in headless Chromium")
+    parser.add_argument("--nodes", default="500,2000,5000",
+                        help="node counts of the HTML views (default: 500,2000,5000)")
+    parser.add_argument("--workdir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "pmgraph-bench",
+                        help="where the synthetic data and pages go")
+    parser.add_argument("--queries", default="",
+                        help="library queries to run, comma-separated (default: all)")
+    parser.add_argument("--query-timeout", type=float, default=120,
+                        help="seconds before a query step is given up (default: 120)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md",
+                        help="the Markdown report (default: docs/benchmarks.md)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timeout", type=float, default=600,
+                        help="seconds before a step is given up")
+    parser.add_argument("--browser-timeout", type=float, default=30,
+                        help="seconds to wait for a page's first draw")
+    args = parser.parse_args(argv)
+    try:
+        counts = [parse_size(text) for text in args.sizes.split(",") if text.strip()]
+        nodes = [int(parse_size(text)) for text in args.nodes.split(",") if text.strip()]
+    except Exception as exc:
+        parser.error(str(exc))
+    if args.full and ONE_MILLION not in counts:
+        counts.append(ONE_MILLION)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return Settings(
+        sizes=[(size_label(c), c) for c in sorted(set(counts))], full=args.full,
+        repeat=args.repeat, browser=args.browser, nodes=sorted(set(nodes)),
+        workdir=args.workdir.resolve(), out=args.out, seed=args.seed, timeout=args.timeout,
+        browser_timeout=args.browser_timeout,
+        queries=[q.strip() for q in args.queries.split(",") if q.strip()],
+        query_timeout=args.query_timeout,
+    )
+
+
+def measures(value):
+    """``results.json`` back into Measures (the inverse of ``jsonable``)."""
+    if isinstance(value, dict):
+        if set(value) == {"seconds", "rss_mb", "info", "note", "runs"}:
+            return Measure(**value)
+        return {k: measures(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [measures(v) for v in value]
+    return value
+
+
+def rewrite_report(saved: Path, out: Path | None) -> int:
+    """Write the Markdown report again from a run's ``results.json``."""
+    results = measures(json.loads(saved.read_text(encoding="utf-8")))
+    if "views" in results:
+        results["views"]["rows"] = {int(k): v for k, v in results["views"]["rows"].items()}
+    s = parse_args(results["argv"])
+    meta = results.get("meta", {})
+    started = datetime.fromisoformat(meta["started"]) if "started" in meta else datetime.now(
+        timezone.utc)
+    text = report(s, results, started, meta.get("seconds", 0.0), done=meta.get("done", True))
+    target = out or s.out
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["--from-results"]:
+        if len(argv) not in (2, 3):
+            print("usage: run.py --from-results RESULTS.json [OUT.md]", file=sys.stderr)
+            return 2
+        return rewrite_report(Path(argv[1]), Path(argv[2]) if len(argv) == 3 else None)
+    s = parse_args(argv)
+    s.workdir.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    results: dict = {"argv": argv, "sizes": {}, "load_before": os.getloadavg()}
+
+    def save(done: bool) -> None:
+        results["load_after"] = os.getloadavg()
+        seconds = time.perf_counter() - clock
+        results["meta"] = {"started": started.isoformat(), "seconds": seconds, "done": done}
+        text = report(s, results, started, seconds, done=done)
+        s.out.parent.mkdir(parents=True, exist_ok=True)
+        s.out.write_text(text, encoding="utf-8")
+        (s.workdir / "results.json").write_text(json.dumps(jsonable(results), indent=1),
+                                                encoding="utf-8")
+
+    # The report is rewritten after each stage, so an interrupted 1M run still leaves the
+    # smaller sizes on record; 1M comes last because it takes longest.
+    small = [(label, count) for label, count in s.sizes if count < ONE_MILLION]
+    large = [(label, count) for label, count in s.sizes if count >= ONE_MILLION]
+    for label, count in small:
+        run_size(s, label, count, results)
+        save(done=False)
+    run_views(s, results)
+    save(done=False)
+    run_build(s, results)
+    save(done=False)
+    for label, count in large:
+        results["pending_1m"] = True
+        save(done=False)
+        run_size(s, label, count, results)
+        results["pending_1m"] = False
+    save(done=True)
+    print("\n== targets ==")
+    for t in targets(results):
+        print(f"[{t.holds}] {t.name}\n    {t.measured}")
+    print(f"\nwrote {s.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

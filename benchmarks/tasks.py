@@ -1,0 +1,393 @@
+"""One measurement, run in a fresh process by ``benchmarks/run.py``.
+
+    python benchmarks/tasks.py TASK RESULT.json '{"file": ..., ...}'
+
+Setup (loading the data a step needs) is not timed; the step itself is, with
+``time.perf_counter``. The result file gets ``{"seconds": ..., "info": {...}}``, or
+``{"skip": "why"}`` when a module the step needs is not there yet. Imports happen inside the
+tasks so that a baseline process loads only what it uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+CHROMIUM = "/usr/bin/chromium"
+
+#: Records the first "afterDrawing" of any vis-network Network on the page (ms since
+#: navigation start): vis.Network.prototype.setData is wrapped as soon as the library has
+#: run, i.e. before the page's own script builds its network.
+FIRST_DRAW_HOOK = """
+(() => {
+  const mark = () => {
+    if (window.__benchFirstDraw === undefined) window.__benchFirstDraw = performance.now();
+  };
+  const patch = (vis) => {
+    const proto = vis && vis.Network && vis.Network.prototype;
+    if (!proto || proto.__benchPatched) return;
+    proto.__benchPatched = true;
+    const setData = proto.setData;
+    proto.setData = function (...args) {
+      if (!this.__benchHooked) { this.__benchHooked = true; this.once("afterDrawing", mark); }
+      return setData.apply(this, args);
+    };
+  };
+  let current;
+  Object.defineProperty(window, "vis", {
+    configurable: true,
+    get() { return current; },
+    set(value) { current = value; patch(value); queueMicrotask(() => patch(value)); },
+  });
+})();
+"""
+
+
+class Skip(Exception):
+    """The step cannot be measured yet: a module it needs is missing."""
+
+
+def _need(module: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise Skip(f"{module} is not available ({exc})") from None
+
+
+def _rdf_format(path: str):
+    import pyoxigraph as ox
+
+    return ox.RdfFormat.N_TRIPLES if path.endswith(".nt") else ox.RdfFormat.TURTLE
+
+
+def _ox_store(file: str, ontology: str | None):
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(path=file, format=_rdf_format(file))
+    if ontology:
+        store.load(path=ontology, format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def _ox_term(kind: str, value: str):
+    import pyoxigraph as ox
+
+    if kind == "iri":
+        return ox.NamedNode(value)
+    datatype = {"integer": "integer", "decimal": "decimal", "date": "date"}.get(kind)
+    if datatype:
+        return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype))
+    return ox.Literal(value)
+
+
+def _with_values(text: str, params: dict[str, list[str]]) -> str:
+    """``text`` with ``VALUES ?name { term }`` at the start of its first group."""
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif c == "<":
+            i = text.find(">", i)
+        elif c in "\"'":
+            i = text.find(c, i + 1)
+        elif c == "{":
+            block = "".join(
+                f" VALUES ?{name} {{ {_ox_term(kind, value)} }}"
+                for name, (kind, value) in sorted(params.items())
+            )
+            return text[: i + 1] + block + text[i + 1 :]
+        i += 1
+    raise ValueError("no group in the query")
+
+
+def _ox_rows(store, text: str, params: dict[str, list[str]]) -> list[tuple]:
+    """Rows of ``text`` with ``params`` substituted (SEP-0007), or as VALUES where the
+    variable is not projected and Oxigraph refuses to substitute it."""
+    import pyoxigraph as ox
+
+    substitutions = {
+        ox.Variable(name): _ox_term(kind, value) for name, (kind, value) in params.items()
+    }
+    try:
+        result = store.query(text, substitutions=substitutions)
+    except RuntimeError as exc:
+        if "projection" not in str(exc):
+            raise
+        result = store.query(_with_values(text, params))
+    if isinstance(result, ox.QueryBoolean):
+        return [(bool(result),)]
+    if isinstance(result, ox.QuerySolutions):
+        names = [v.value for v in result.variables]
+        return [tuple(None if s[n] is None else s[n].value for n in names) for s in result]
+    return [(t.subject.value, t.predicate.value, t.object.value) for t in result]
+
+
+def _timed(step):
+    start = time.perf_counter()
+    value = step()
+    return time.perf_counter() - start, value
+
+
+# --- tasks --------------------------------------------------------------------------------
+
+
+def task_load(args: dict) -> tuple[float, dict]:
+    file, impl = args["file"], args["impl"]
+    if impl == "pmgraph":
+        load = _need("pmgraph.load")
+        seconds, _ = _timed(lambda: load.load_graph(file))
+        return seconds, {}
+    if impl == "oxigraph":
+        seconds, store = _timed(lambda: _ox_store(file, None))
+        return seconds, {"triples": len(store)}
+    from rdflib import Graph
+
+    seconds, graph = _timed(lambda: Graph().parse(file, format="turtle"))
+    return seconds, {"triples": len(graph)}
+
+
+def task_query(args: dict) -> tuple[float, dict]:
+    file, impl, name, params = args["file"], args["impl"], args["query"], args["params"]
+    if impl == "pmgraph":
+        load = _need("pmgraph.load")
+        queries = _need("pmgraph.queries")
+        graph = load.load_graph(file)
+        values = {key: value for key, (_, value) in params.items()}
+        seconds, result = _timed(lambda: queries.run_query(name, graph, params=values))
+        return seconds, {"rows": len(result)}
+    store = _ox_store(file, args["ontology"])
+    text = Path(args["path"]).read_text(encoding="utf-8")
+    seconds, rows = _timed(lambda: _ox_rows(store, text, params))
+    return seconds, {"rows": len(rows)}
+
+
+def task_process_query(args: dict) -> tuple[float, dict]:
+    """The whole-process baseline: load the file into pyoxigraph, run the query, print rows."""
+    store = _ox_store(args["file"], args["ontology"])
+    text = Path(args["path"]).read_text(encoding="utf-8")
+    rows = _ox_rows(store, text, args["params"])
+    out = sys.stdout
+    for row in rows:
+        out.write("\t".join("" if v is None else str(v) for v in row) + "\n")
+    return 0.0, {"rows": len(rows)}
+
+
+def _is_iri(path: str | None) -> bool:
+    """True for a predicate path (an IRI), false for an inverse, sequence or alternative."""
+    return (bool(path) and path.startswith("http") and "/http" not in path
+            and not any(c in path for c in "^|*+?() "))
+
+
+def _signature(items: list[tuple]) -> dict:
+    counted = sorted(Counter(items).items())
+    digest = hashlib.sha256(repr(counted).encode()).hexdigest()[:16]
+    return {"findings": len(items), "signature": digest}
+
+
+def task_validate(args: dict) -> tuple[float, dict]:
+    file, impl = args["file"], args["impl"]
+    if impl == "pmgraph":
+        load = _need("pmgraph.load")
+        validate = _need("pmgraph.validate")
+        graph = load.load_graph(file)
+        seconds, report = _timed(lambda: validate.validate(graph))
+        shacl = [
+            (f.severity.value, f.focus, f.constraint, f.path if _is_iri(f.path) else None)
+            for f in report.findings if f.origin == "shacl"
+        ]
+        info = _signature(shacl)
+        info["violations"] = len(report.violations)
+        info["checks"] = sum(1 for f in report.findings if f.origin != "shacl")
+        return seconds, info
+    import pyshacl
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF, SH
+
+    data = Graph().parse(file, format="nt" if file.endswith(".nt") else "turtle")
+    ontology = Graph().parse(args["ontology"], format="turtle")
+    shapes = Graph().parse(args["shapes"], format="turtle")
+    seconds, (_, report, _) = _timed(
+        lambda: pyshacl.validate(
+            data, shacl_graph=shapes, ont_graph=ontology, inference="none",
+            allow_warnings=True, advanced=True,
+        )
+    )
+    found = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        path = report.value(result, SH.resultPath)
+        found.append((
+            str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
+            str(report.value(result, SH.focusNode)),
+            str(report.value(result, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+            str(path) if isinstance(path, URIRef) else None,
+        ))
+    info = _signature(found)
+    info["violations"] = sum(1 for f in found if f[0] == "Violation")
+    return seconds, info
+
+
+def task_network(args: dict) -> tuple[float, dict]:
+    load = _need("pmgraph.load")
+    network = _need("pmgraph.network")
+    graph = load.load_graph(args["file"])
+    seconds, net = _timed(lambda: network.to_networkx(graph))
+    return seconds, {"nodes": net.number_of_nodes(), "edges": net.number_of_edges()}
+
+
+def _sub_network(file: str, nodes: int):
+    """The first ``nodes`` entities reached breadth-first from the best-linked one."""
+    load = _need("pmgraph.load")
+    network = _need("pmgraph.network")
+    net = network.to_networkx(load.load_graph(file))
+    undirected = net.to_undirected(as_view=True)
+    start = max(sorted(net.nodes), key=undirected.degree)
+    keep: list[str] = []
+    seen = {start}
+    queue = [start]
+    while queue and len(keep) < nodes:
+        node = queue.pop(0)
+        keep.append(node)
+        for other in sorted(undirected.neighbors(node)):
+            if other not in seen:
+                seen.add(other)
+                queue.append(other)
+    return net.subgraph(keep).copy()
+
+
+def _layout_function():
+    layout = _need("pmgraph.layout")
+    for name in ("compute_layout", "layout_positions", "positions", "force_layout", "layout"):
+        function = getattr(layout, name, None)
+        if callable(function):
+            return function
+    raise Skip("pmgraph.layout has no layout function the benchmark knows")
+
+
+def task_layout(args: dict) -> tuple[float, dict]:
+    function = _layout_function()
+    sub = _sub_network(args["file"], args["nodes"])
+    seconds, positions = _timed(lambda: function(sub))
+    return seconds, {"nodes": sub.number_of_nodes(), "positioned": len(positions or ())}
+
+
+def task_html(args: dict) -> tuple[float, dict]:
+    sub = _sub_network(args["file"], args["nodes"])
+    out = Path(args["out"])
+    if args["impl"] == "pmgraph":
+        viz = _need("pmgraph.viz")
+        seconds, _ = _timed(lambda: viz.write_html(sub, out))
+    else:
+        from pyvis.network import Network
+
+        def draw() -> None:
+            net = Network(cdn_resources=args.get("cdn", "local"))
+            for node, data in sub.nodes(data=True):
+                net.add_node(node, label=str(data.get("label") or node))
+            for u, v in sub.edges():
+                net.add_edge(u, v)
+            net.write_html(str(out))
+
+        seconds, _ = _timed(draw)
+    return seconds, {"nodes": sub.number_of_nodes(), "bytes": out.stat().st_size}
+
+
+def task_first_draw(args: dict) -> tuple[float, dict]:
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as exc:
+        raise Skip(f"playwright is not installed ({exc})") from None
+    if not Path(CHROMIUM).exists():
+        raise Skip(f"{CHROMIUM} is not installed")
+    page_file = Path(args["html"]).resolve()
+    timeout_ms = int(args["timeout"] * 1000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        blocked: list[str] = []
+
+        def route(request_route) -> None:
+            url = request_route.request.url
+            if url.startswith(("file:", "data:", "blob:")):
+                request_route.continue_()
+            else:
+                blocked.append(url)
+                request_route.abort()
+
+        page.route("**/*", route)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)[:200]))
+        page.add_init_script(FIRST_DRAW_HOOK)
+        page.goto(page_file.as_uri(), wait_until="commit")
+        own = args.get("flag_script")  # the page's own record of its first draw, if any
+        condition = "window.__benchFirstDraw !== undefined"
+        if own:
+            condition = f"({own}) !== undefined || {condition}"
+        # Polled from here: Playwright's wait_for_function, set up right after the commit,
+        # sometimes watches a context the page has left and never sees the flag.
+        deadline = time.perf_counter() + timeout_ms / 1000
+        while not page.evaluate(condition):
+            if time.perf_counter() > deadline:
+                browser.close()
+                return -1.0, {"drawn": False, "blocked": len(blocked), "errors": errors[:3]}
+            time.sleep(0.01)
+        milliseconds = page.evaluate(
+            f"({own}) !== undefined ? ({own}) : window.__benchFirstDraw" if own
+            else "window.__benchFirstDraw"
+        )
+        checks = {}
+        for name, script in (args.get("checks") or {}).items():
+            try:
+                checks[name] = bool(page.evaluate(script))
+            except Error as exc:
+                checks[name] = False
+                errors.append(f"{name}: {str(exc)[:160]}")
+        browser.close()
+    return milliseconds / 1000, {"drawn": True, "blocked": len(blocked), "checks": checks,
+                                 "errors": errors[:3]}
+
+
+def task_synth(args: dict) -> tuple[float, dict]:
+    synth = _need("pmgraph.synth")
+    seconds, stats = _timed(
+        lambda: synth.write_synthetic(args["out"], args["triples"], args["seed"])
+    )
+    return seconds, {"triples": stats.triples, "entities": stats.entities}
+
+
+TASKS = {
+    "synth": task_synth,
+    "load": task_load,
+    "query": task_query,
+    "process-query": task_process_query,
+    "validate": task_validate,
+    "network": task_network,
+    "layout": task_layout,
+    "html": task_html,
+    "first-draw": task_first_draw,
+}
+
+
+def main(argv: list[str]) -> int:
+    task, result_file, raw = argv
+    try:
+        seconds, info = TASKS[task](json.loads(raw))
+        result = {"seconds": seconds, "info": info}
+    except Skip as exc:
+        result = {"skip": str(exc)}
+    Path(result_file).write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
