@@ -52,11 +52,14 @@ class BuildResult:
         return self.report.conforms
 
 
+VIEW_TITLE = "pmgraph: the UK precision-medicine ecosystem"
+
+
 def _write_html(graph: Graph, path: Path) -> None:
     from pmgraph.network import to_networkx
     from pmgraph.viz import write_html
 
-    write_html(to_networkx(graph), path)
+    write_html(to_networkx(graph), path, title=VIEW_TITLE)
 
 
 def build(
