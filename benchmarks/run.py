@@ -722,7 +722,8 @@ def report(
         if "error" in row:
             lines.append(f"Not measured: {row['error']}")
             continue
-        lines += ["| step | pmgraph | peak | baseline | baseline time | peak | ratio |",
+        lines += ["| step | pmgraph | peak | baseline | baseline time | peak | "
+                  "pmgraph ÷ baseline |",
                   "|---|---|---|---|---|---|---|"]
         load = row["load"]
         for base in ("pyoxigraph", "rdflib"):
