@@ -6,15 +6,13 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
 from pmgraph.load import new_graph
-from pmgraph.namespaces import ONTOLOGY_IRI, PM, PREFIXES
+from pmgraph.namespaces import DCAT, ONTOLOGY_IRI, PM, PREFIXES, VOID
 from pmgraph.stats import GraphStats, graph_stats
 
-VOID = Namespace("http://rdfs.org/ns/void#")
-DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open namespace: rdflib's lacks dcat:version
 DATASET_IRI = URIRef("https://w3id.org/pmgraph/dataset")
 DEFAULT_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 

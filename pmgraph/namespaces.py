@@ -117,6 +117,8 @@ PMSH = Namespace("https://w3id.org/pmgraph/shapes#")
 GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 SCHEMA = Namespace("https://schema.org/")
 VANN = Namespace("http://purl.org/vocab/vann/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open namespace: rdflib's lacks dcat:version
 
 #: Prefixes for instance IRIs: ``https://w3id.org/pmgraph/id/<kind>/<slug>``.
 ID_KINDS = {
@@ -146,8 +148,8 @@ PREFIXES: dict[str, str] = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
+    "dcat": str(DCAT),
+    "void": str(VOID),
     "org": "http://www.w3.org/ns/org#",
     "schema": str(SCHEMA),
     "foaf": "http://xmlns.com/foaf/0.1/",

@@ -14,11 +14,12 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
 from pmgraph.build import BUILD_FILES, build
-from pmgraph.describe import DATASET_IRI, VOID, describe
+from pmgraph.describe import DATASET_IRI, describe
 from pmgraph.errors import OutputError, ParameterError
 from pmgraph.export import CSV_COLUMNS, FORMATS, export, read_export, serialize
 from pmgraph.files import MARKER, atomic_write, replace_dir
 from pmgraph.load import load_graph, plain_copy
+from pmgraph.namespaces import VOID
 from pmgraph.network import to_networkx
 from pmgraph.stats import graph_stats
 
