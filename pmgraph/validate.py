@@ -114,10 +114,13 @@ def _read_plain(path: Path) -> Graph:
 
 
 def _shapes_graph(shapes: Graph | Path | str | None) -> Graph:
-    """A fresh copy of the shapes: pyshacl adds triples to the shapes graph it is given."""
+    """The shapes as a plain graph: the cached parse of a file, a plain copy of a graph.
+
+    Read-only here; pyshacl, which adds triples to the shapes it is given, gets its own copy.
+    """
     if isinstance(shapes, Graph):
         return plain_copy(shapes)
-    return plain_copy(_read_plain(shapes_file() if shapes is None else Path(shapes)))
+    return _read_plain(shapes_file() if shapes is None else Path(shapes))
 
 
 def _label(graph: Graph, node: object) -> str | None:
@@ -296,7 +299,7 @@ def _pyshacl_findings(graph: Graph, shapes_graph: Graph) -> list[Finding]:
     data = plain_copy(graph)  # the ontology is in it (see _with_ontology)
     _, report, _ = shacl_validate(
         data,
-        shacl_graph=shapes_graph,  # a fresh copy: pyshacl adds triples to it
+        shacl_graph=plain_copy(shapes_graph),  # pyshacl adds triples to the shapes it gets
         inference="none",
         allow_warnings=True,
         advanced=True,
