@@ -18,7 +18,9 @@ from pmgraph.paths import data_dir, data_files, display_path, ontology_file
 log = logging.getLogger(__name__)
 
 _FORMATS = {".ttl": "ox-turtle", ".turtle": "ox-turtle", ".nt": "ox-ntriples"}
-_OX_MESSAGE = re.compile(r"^Parser error at line \d+ between columns \d+ and \d+:\s*")
+_OX_MESSAGE = re.compile(
+    r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+):\s*"
+)
 
 
 def new_graph() -> Graph:
