@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import logging
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
+from pmgraph.engine import converter, oxigraph_target, substitutions
 from pmgraph.errors import ParameterError, QueryError, QueryNotFoundError
 from pmgraph.load import plain_literal
 from pmgraph.namespaces import PREFIXES
@@ -222,11 +224,17 @@ def find_query(name_or_path: str | Path) -> tuple[QueryInfo, str]:
     path = Path(given)
     if isinstance(name_or_path, Path) or given.endswith(".rq") or "/" in given or path.is_file():
         return read_query(path)
-    library = list_queries()
-    for info in library:
-        if given in (info.name, info.path.stem):
-            return info, info.path.read_text(encoding="utf-8")
-    names = [info.name for info in library]
+    folder = queries_dir()
+    try:
+        files = sorted(os.listdir(folder))
+    except OSError:
+        files = []
+    # The name is the file's stem, with or without its number: only that file is read.
+    for file in files:
+        stem = file[:-3]
+        if file.endswith(".rq") and given in (stem, _NUMBERED.sub("", stem)):
+            return read_query(folder / file)
+    names = [info.name for info in list_queries()]
     close = difflib.get_close_matches(given, names, n=3, cutoff=0.5)
     hint = (
         f"did you mean {', '.join(close)}?"
@@ -333,8 +341,16 @@ def _plain_row(row: Any, variables: list[str]) -> tuple[Identifier | None, ...]:
 def run_text(
     text: str, graph: Graph, bindings: Mapping[str, Identifier], *, name: str = "query"
 ) -> QueryResult:
-    """Run the SPARQL ``text`` on ``graph`` with ``bindings`` as VALUES."""
+    """Run the SPARQL ``text`` on ``graph`` with ``bindings`` bound.
+
+    On a graph in Oxigraph (what :func:`pmgraph.load.load_graph` returns) the query runs in
+    pyoxigraph directly, parameters substituted; on any other graph through rdflib, parameters
+    as a VALUES block.
+    """
     form = query_form(text)
+    target = oxigraph_target(graph)
+    if target is not None:
+        return _run_oxigraph(text, form, graph, target, bindings, name)
     bound = bind_values(text, bindings)
     try:
         result = graph.query(bound)
@@ -348,6 +364,53 @@ def run_text(
         return _collect(name, form, result)
     except OSError as exc:  # results stream lazily: a SERVICE call fails only here
         raise QueryError(f"{name}: the query failed ({exc})") from None
+
+
+_NOT_PROJECTED = "SELECT projection"
+
+
+def _run_oxigraph(
+    text: str,
+    form: str,
+    graph: Graph,
+    target: tuple,
+    bindings: Mapping[str, Identifier],
+    name: str,
+) -> QueryResult:
+    import pyoxigraph as ox
+
+    store, default_graph = target
+    prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
+    try:
+        try:
+            # Substitution binds the variable before evaluation, which lets Oxigraph start
+            # property paths from it; it works only for variables the query projects.
+            result = store.query(
+                text, default_graph=default_graph, prefixes=prefixes,
+                substitutions=substitutions(bindings),
+            )
+        except RuntimeError as exc:
+            if not bindings or _NOT_PROJECTED not in str(exc):
+                raise
+            result = store.query(
+                bind_values(text, bindings), default_graph=default_graph, prefixes=prefixes
+            )
+        convert = converter()
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult(name=name, form="ASK", boolean=bool(result))
+        if isinstance(result, ox.QueryTriples):
+            triples = Graph()
+            triples += (tuple(map(convert, (t.subject, t.predicate, t.object))) for t in result)
+            return QueryResult(name=name, form=form, graph=triples)
+        variables = tuple(variable.value for variable in result.variables)
+        rows = tuple(tuple(map(convert, solution)) for solution in result)
+    except SyntaxError as exc:
+        raise QueryError(f"{name}: not valid SPARQL ({exc.msg or exc})") from None
+    except (RuntimeError, ValueError) as exc:  # evaluation errors
+        raise QueryError(f"{name}: the query failed ({exc})") from None
+    except OSError as exc:  # a SERVICE call fails while the rows stream
+        raise QueryError(f"{name}: the query failed ({exc})") from None
+    return QueryResult(name=name, form="SELECT", vars=variables, rows=rows)
 
 
 def _collect(name: str, form: str, result) -> QueryResult:  # noqa: ANN001 - rdflib Result

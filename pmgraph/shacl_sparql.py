@@ -17,7 +17,8 @@ Ill-typed literals are detected with Oxigraph's casts for ``xsd:date``, ``xsd:da
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Collection as AbcCollection
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -87,6 +88,9 @@ class Check:
     message: str | None
     path: Node | None
     query: str
+    #: For a minCount and a maxCount checked in one query: (min, max); each row's ``?count``
+    #: tells which of the two it breaks.
+    bounds: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,12 +113,30 @@ def _n3(term: Node) -> str:
 
 
 class _Compiler:
-    def __init__(self, shapes: Graph) -> None:
+    def __init__(
+        self, shapes: Graph, subclasses: Mapping[URIRef, AbcCollection[URIRef]] | None = None
+    ) -> None:
         self.g = shapes
+        self.subclasses = subclasses
         self._names = itertools.count()
 
     def var(self) -> str:
         return f"?v{next(self._names)}"
+
+    def instance_of(self, v: str, cls: Node, *, bound: bool) -> str:
+        """A pattern matching ``v`` typed with ``cls`` or one of its subclasses; ``bound``
+        says whether ``v`` is already bound where the pattern is evaluated (a value test)
+        or is to be found (a target)."""
+        members = self.subclasses.get(cls) if self.subclasses is not None else None
+        if members is None or isinstance(cls, BNode):
+            return f"{v} {RDF_TYPE}/{RDFS_SUBCLASS}* {_n3(cls)}"
+        # With the subclasses listed, Oxigraph looks types up instead of walking
+        # rdfs:subClassOf* for every value, many times faster on large graphs.
+        t = self.var()
+        listed = sorted({cls, *members}, key=str)
+        if bound:
+            return f"{v} {RDF_TYPE} {t} FILTER({t} IN ({', '.join(map(_n3, listed))}))"
+        return f"VALUES {t} {{ {' '.join(map(_n3, listed))} }} {v} {RDF_TYPE} {t}"
 
     # -- paths ---------------------------------------------------------------------------
     def path(self, node: Node) -> str:
@@ -147,7 +169,7 @@ class _Compiler:
                 test = f"({test} && isLiteral({_n3(obj)}(STR({v}))))"
             return test
         if prop == SH["class"]:
-            return f"(!isLiteral({v}) && EXISTS {{ {v} {RDF_TYPE}/{RDFS_SUBCLASS}* {_n3(obj)} }})"
+            return f"(!isLiteral({v}) && EXISTS {{ {self.instance_of(v, obj, bound=True)} }})"
         if prop == SH.nodeKind:
             kinds = {
                 SH.IRI: f"isIRI({v})", SH.BlankNode: f"isBlank({v})",
@@ -268,7 +290,7 @@ class _Compiler:
         g = self.g
         blocks = []
         for cls in g.objects(shape, SH.targetClass):
-            blocks.append(f"{{ ?focus {RDF_TYPE}/{RDFS_SUBCLASS}* {_n3(cls)} }}")
+            blocks.append(f"{{ {self.instance_of('?focus', cls, bound=False)} }}")
         for node in g.objects(shape, SH.targetNode):
             blocks.append(f"{{ BIND({_n3(node)} AS ?focus) }}")
         for prop in g.objects(shape, SH.targetSubjectsOf):
@@ -302,7 +324,18 @@ class _Compiler:
                 yield from self.checks(prop_shape, focus_select)
             return
         p = self.path(path_node)
-        for prop, obj in self.constraints(shape):
+        constraints = list(self.constraints(shape))
+        counts = {prop: int(obj) for prop, obj in constraints if prop in (SH.minCount, SH.maxCount)}
+        if len(counts) == 2 and sum(prop in counts for prop, _ in constraints) == 2:
+            # Both counts in one query: the focus nodes are found once, not twice.
+            low, high = counts[SH.minCount], counts[SH.maxCount]
+            query = (f"SELECT ?focus (COUNT(DISTINCT ?value) AS ?count) WHERE {{ {focus} "
+                     f"OPTIONAL {{ ?focus {p} ?value }} }} GROUP BY ?focus "
+                     f"HAVING (COUNT(DISTINCT ?value) < {low} || COUNT(DISTINCT ?value) > {high})")
+            yield Check(shape, "MinCountConstraintComponent", severity, message, path_node,
+                        query, bounds=(low, high))
+            constraints = [(prop, obj) for prop, obj in constraints if prop not in counts]
+        for prop, obj in constraints:
             component = _VALUE_COMPONENTS.get(prop) or _FOCUS_COMPONENTS[prop]
             if prop == SH.minCount:
                 query = (f"SELECT ?focus WHERE {{ {focus} OPTIONAL {{ ?focus {p} ?value }} }} "
@@ -328,13 +361,48 @@ class _Compiler:
             raise UnsupportedShape(f"nested property shape {nested} under {shape}")
 
 
-def compile_shapes(shapes: Graph) -> tuple[Check, ...]:
+def shape_classes(shapes: Graph) -> frozenset[URIRef]:
+    """The classes ``shapes`` test membership of (``sh:class`` and ``sh:targetClass``)."""
+    return frozenset(
+        c for prop in (SH["class"], SH.targetClass) for c in shapes.objects(None, prop)
+        if isinstance(c, URIRef)
+    )
+
+
+def subclass_closure(
+    store: ox.Store, classes: Iterable[URIRef], *, union_default_graph: bool = False
+) -> dict[URIRef, frozenset[URIRef]]:
+    """Each class with its direct and indirect subclasses (``rdfs:subClassOf*``) in ``store``."""
+    classes = sorted(set(classes), key=str)
+    closure: dict[URIRef, set[URIRef]] = {c: {c} for c in classes}
+    if not classes:
+        return {}
+    values = " ".join(_n3(c) for c in classes)
+    query = (f"SELECT ?sub ?class WHERE {{ VALUES ?class {{ {values} }} "
+             f"?sub {RDFS_SUBCLASS}* ?class }}")
+    opaque = set()  # classes with a blank-node subclass: those keep the path form
+    for row in store.query(query, use_default_graph_as_union=union_default_graph):
+        cls = URIRef(row["class"].value)
+        if isinstance(row["sub"], ox.NamedNode):
+            closure[cls].add(URIRef(row["sub"].value))
+        else:
+            opaque.add(cls)
+    return {c: frozenset(members) for c, members in closure.items() if c not in opaque}
+
+
+def compile_shapes(
+    shapes: Graph, subclasses: Mapping[URIRef, AbcCollection[URIRef]] | None = None
+) -> tuple[Check, ...]:
     """Compile every targeted shape of ``shapes`` into SPARQL checks.
+
+    ``subclasses`` (see :func:`subclass_closure`) lists each class's subclasses in the data,
+    so that class tests need not walk ``rdfs:subClassOf*``; the checks are then valid only
+    for data with that class hierarchy.
 
     Raises :class:`UnsupportedShape` when any shape uses a feature outside the covered
     part of SHACL Core (SPARQL constraints, qualified counts, property pairs, ...).
     """
-    compiler = _Compiler(shapes)
+    compiler = _Compiler(shapes, subclasses)
     checks: list[Check] = []
     candidates = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(
         shapes.subjects(RDF.type, SH.PropertyShape))
@@ -374,15 +442,27 @@ def run_checks(
     results: list[Result] = []
     for check in checks:
         for row in store.query(check.query, use_default_graph_as_union=union_default_graph):
+            components = [check.component]
+            if check.bounds is not None:
+                count = int(row["count"].value)
+                components = [
+                    name for name, broken in (
+                        ("MinCountConstraintComponent", count < check.bounds[0]),
+                        ("MaxCountConstraintComponent", count > check.bounds[1]),
+                    ) if broken
+                ]
             value = None
-            if check.component != "UniqueLangConstraintComponent":
+            if check.component != "UniqueLangConstraintComponent" and check.bounds is None:
                 try:
                     value = _to_rdflib(row["value"])
                 except KeyError:
                     value = None
-            results.append(Result(
-                focus=_to_rdflib(row["focus"]), path=check.path, value=value,
-                component=check.component, severity=check.severity, shape=check.shape,
-                message=check.message,
-            ))
+            results.extend(
+                Result(
+                    focus=_to_rdflib(row["focus"]), path=check.path, value=value,
+                    component=component, severity=check.severity, shape=check.shape,
+                    message=check.message,
+                )
+                for component in components
+            )
     return results

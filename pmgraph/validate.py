@@ -234,20 +234,30 @@ ENGINES = ("auto", "sparql", "pyshacl")
 
 
 @lru_cache(maxsize=4)
-def _compiled_file(path: Path, mtime: float) -> tuple:
+def _compiled_file(path: Path, mtime: float, subclasses: frozenset | None) -> tuple:
     from pmgraph.shacl_sparql import compile_shapes
 
-    return compile_shapes(_plain_file(path, mtime))
+    return compile_shapes(_plain_file(path, mtime), dict(subclasses or ()))
 
 
-def _compiled(shapes: Graph | Path | str | None, shapes_graph: Graph) -> tuple:
-    """The shapes compiled to SPARQL (cached for files); UnsupportedShape when they cannot be."""
-    from pmgraph.shacl_sparql import compile_shapes
+def _compiled(
+    shapes: Graph | Path | str | None, shapes_graph: Graph, data: Graph | None = None
+) -> tuple:
+    """The shapes compiled to SPARQL (cached for files); UnsupportedShape when they cannot be.
 
+    With ``data`` (a graph in Oxigraph), class tests list the subclasses ``data`` declares.
+    """
+    from pmgraph.shacl_sparql import compile_shapes, shape_classes, subclass_closure
+
+    closure = None
+    if data is not None:
+        closure = frozenset(subclass_closure(
+            _oxigraph_store(data), shape_classes(shapes_graph), union_default_graph=True
+        ).items())
     if isinstance(shapes, Graph):
-        return compile_shapes(shapes_graph)
+        return compile_shapes(shapes_graph, dict(closure or ()))
     path = shapes_file() if shapes is None else Path(shapes)
-    return _compiled_file(path, path.stat().st_mtime)
+    return _compiled_file(path, path.stat().st_mtime, closure)
 
 
 def _with_ontology(graph: Graph) -> Graph:
@@ -331,7 +341,7 @@ def validate(
     findings: list[Finding] | None = None
     if engine != "pyshacl":
         try:
-            compiled = _compiled(shapes, shapes_graph)
+            compiled = _compiled(shapes, shapes_graph, graph)
         except UnsupportedShape as exc:
             if engine == "sparql":
                 raise ParameterError(

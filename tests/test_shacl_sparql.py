@@ -11,7 +11,13 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH, XSD
 
 from pmgraph.namespaces import ID_BASE, PM
-from pmgraph.shacl_sparql import UnsupportedShape, compile_shapes, run_checks
+from pmgraph.shacl_sparql import (
+    UnsupportedShape,
+    compile_shapes,
+    run_checks,
+    shape_classes,
+    subclass_closure,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = ROOT / "ontology" / "shapes.ttl"
@@ -30,7 +36,8 @@ ex:S a sh:NodeShape ; sh:targetClass ex:C ;
   sh:property [ sh:path ex:c ; sh:in ("GBP" "USD") ; sh:pattern "^[A-Z]{3}$" ] ;
   sh:property [ sh:path ex:lat ; sh:minInclusive 49.0 ; sh:maxInclusive 61.0 ] ;
   sh:property [ sh:path ex:v ; sh:datatype xsd:decimal ; sh:severity sh:Warning ;
-                sh:message "bad v" ] .
+                sh:message "bad v" ] ;
+  sh:property [ sh:path ex:w ; sh:minCount 3 ; sh:maxCount 1 ] .
 ex:T a sh:NodeShape ; sh:property [ sh:path ex:scheme ; sh:hasValue ex:Themes ; sh:minCount 1 ] .
 ex:D a sh:NodeShape ; sh:targetClass ex:D1 ;
   sh:property [ sh:path [ sh:inversePath ex:k ] ; sh:minCount 1 ] .
@@ -44,7 +51,7 @@ ex:a a ex:C ; rdfs:label "a"@en, "b"@EN, "c"@fr, "d"@fr ;
   ex:d "2020", "2020-01-30"^^xsd:date, "2020-13-40"^^xsd:date, "1999"^^xsd:gYear ;
   ex:v "x", "1.0"^^xsd:decimal, "abc"^^xsd:decimal ;
   ex:k ex:b, "lit", ex:nothing ; ex:t ex:th1, ex:th2 ; ex:c "GBP", "gbp", "EUR" ;
-  ex:lat 50.1, 70, "x" .
+  ex:lat 50.1, 70, "x" ; ex:w 1, 2 .
 ex:b a ex:Sub ; rdfs:label "b"@en .
 ex:e a ex:D1 ; rdfs:label "e" .
 ex:th1 ex:scheme ex:Themes . ex:th2 ex:scheme ex:Other .
@@ -71,19 +78,26 @@ def reference_results(data: Graph, shapes: Graph) -> set[tuple]:
     return found
 
 
-def fast_results(data: Graph, shapes: Graph) -> set[tuple]:
+def fast_results(data: Graph, shapes: Graph, *, listed_subclasses: bool = True) -> set[tuple]:
+    """Findings of the compiled shapes; class tests list the data's subclasses (as
+    ``validate`` compiles them) or walk ``rdfs:subClassOf*`` in the query."""
     store = ox.Store()
     store.load(data.serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES)
+    closure = subclass_closure(store, shape_classes(shapes)) if listed_subclasses else None
     return {_key(r.focus, r.path, r.value, r.component, r.severity)
-            for r in run_checks(compile_shapes(shapes), store)}
+            for r in run_checks(compile_shapes(shapes, closure), store)}
 
 
-def test_fixture_findings_equal_pyshacl():
+@pytest.mark.parametrize("listed", [True, False], ids=["subclasses listed", "subclass path"])
+def test_fixture_findings_equal_pyshacl(listed):
     shapes = Graph().parse(data=FIXTURE_SHAPES, format="turtle")
     data = Graph().parse(data=FIXTURE_DATA, format="turtle")
     expected = reference_results(data, shapes)
     assert len(expected) >= 15
-    assert fast_results(data, shapes) == expected
+    # ex:w has 2 values against minCount 3 and maxCount 1: both are reported.
+    w_components = {key[3] for key in expected if key[1] == URIRef("http://ex/w")}
+    assert w_components == {"MinCountConstraintComponent", "MaxCountConstraintComponent"}
+    assert fast_results(data, shapes, listed_subclasses=listed) == expected
 
 
 def test_unsupported_constraint_is_refused_not_skipped():

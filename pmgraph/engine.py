@@ -1,0 +1,94 @@
+"""SPARQL straight on Oxigraph: the pyoxigraph store under a graph, terms in and out.
+
+rdflib's ``Graph.query`` over the oxrdflib store builds an rdflib ``Result`` and converts every
+term through it; the library's queries skip that layer and read pyoxigraph's solutions
+directly, converting each distinct term once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Identifier
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def oxigraph_target(graph: Graph) -> tuple[ox.Store, ox.NamedNode | ox.BlankNode] | None:
+    """The pyoxigraph store under ``graph`` and the named graph holding its triples, or None
+    when ``graph`` is not a plain rdflib ``Graph`` over an oxrdflib store."""
+    if type(graph) is not Graph:  # a Dataset or ConjunctiveGraph queries other graphs too
+        return None
+    from oxrdflib import OxigraphStore
+
+    if not isinstance(graph.store, OxigraphStore):
+        return None
+    import pyoxigraph as ox
+
+    identifier = graph.identifier
+    name = ox.BlankNode(identifier) if isinstance(identifier, BNode) else ox.NamedNode(identifier)
+    # oxrdflib exposes no public accessor for the pyoxigraph store it wraps.
+    return graph.store._inner, name
+
+
+def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """``term`` as a pyoxigraph term."""
+    import pyoxigraph as ox
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(term)
+    if isinstance(term, BNode):
+        return ox.BlankNode(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def converter() -> Callable[[object], Identifier | None]:
+    """A function from pyoxigraph terms to rdflib terms that converts each distinct term once.
+
+    ``xsd:string`` literals come back plain (no datatype), as rdflib writes them.
+    """
+    import pyoxigraph as ox
+
+    cache: dict[object, Identifier] = {}
+
+    def convert(term: object) -> Identifier | None:
+        if term is None:
+            return None
+        known = cache.get(term)
+        if known is not None:
+            return known
+        if isinstance(term, ox.NamedNode):
+            made: Identifier = URIRef(term.value)
+        elif isinstance(term, ox.BlankNode):
+            made = BNode(term.value)
+        elif isinstance(term, ox.Literal):
+            if term.language:
+                made = Literal(term.value, lang=term.language)
+            elif term.datatype.value == _XSD_STRING:
+                made = Literal(term.value)
+            else:
+                made = Literal(term.value, datatype=URIRef(term.datatype.value))
+        else:
+            raise TypeError(f"unexpected Oxigraph term: {term!r}")
+        cache[term] = made
+        return made
+
+    return convert
+
+
+def substitutions(bindings: Mapping[str, Identifier]) -> dict:
+    """``bindings`` as pyoxigraph substitutions (``Variable`` to term)."""
+    import pyoxigraph as ox
+
+    return {ox.Variable(name): to_oxigraph(term) for name, term in bindings.items()}
