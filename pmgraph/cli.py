@@ -51,9 +51,16 @@ def _out(text: str) -> None:
 
 
 def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> Graph:
-    from pmgraph.load import load_graph
+    from pmgraph.load import load_graph, open_store
 
     paths = [*extra, *(args.data or [])]
+    store = getattr(args, "store", None)
+    if store is not None:
+        if paths:
+            given = "--data" if args.data else "PATH"
+            raise UsageError(f"--store and {given} exclude each other: the store already holds "
+                             "its data (rebuild it with 'pmgraph load FILES --store DIR')")
+        return open_store(store)
     return load_graph(*paths)
 
 
@@ -124,8 +131,9 @@ def cmd_query(args: argparse.Namespace) -> int:
     bind_params(info, params)  # refuse bad parameters before loading anything
     if args.endpoint:
         check_endpoint(args.endpoint)
-        if args.data:
-            raise ParameterError("--data and --endpoint exclude each other: the endpoint "
+        if args.data or getattr(args, "store", None):
+            given = "--data" if args.data else "--store"
+            raise ParameterError(f"{given} and --endpoint exclude each other: the endpoint "
                                  "answers from its own data")
         result = run_query(info.path, params=params, endpoint=args.endpoint)
     else:
@@ -203,6 +211,11 @@ _EXAMPLES = {
         "  pmgraph viz --focus ctr:leeds --depth 2 --out leeds.html"
     ),
     "analyse": "example:\n  pmgraph analyse\n  pmgraph analyse --top 5",
+    "load": (
+        "example:\n  pmgraph load --store pmgraph.store\n"
+        "  pmgraph load big.ttl --store big.store\n"
+        "  pmgraph query centres --store big.store"
+    ),
 }
 
 
@@ -285,7 +298,39 @@ def build_parser() -> _Parser:
     p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
 
     _add_view_commands(commands)
+    _add_store_commands(commands)
     return parser
+
+
+#: The commands that read a graph and so can read it from a store instead.
+_STORE_READERS = ("validate", "query", "stats", "export", "viz", "analyse")
+
+
+def _add_store_commands(commands: argparse._SubParsersAction) -> None:
+    p = _sub(commands, "load", "load the ontology and data into an on-disk store that the "
+             "other commands read with --store", cmd_load, data=False)
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="Turtle files or folders (default: the project's data/; the ontology "
+                   "always comes along)")
+    p.add_argument("--store", required=True, type=Path, metavar="DIR",
+                   help="the store folder: new, empty or a store to replace")
+    for name in _STORE_READERS:
+        commands.choices[name].add_argument(
+            "--store", type=Path, metavar="DIR",
+            help="read the graph from this store (made by 'pmgraph load') instead of "
+            "parsing files",
+        )
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from pmgraph.load import source_files
+    from pmgraph.paths import display_path
+    from pmgraph.store import build_store
+
+    info = build_store(args.store, source_files(args.files))
+    _out(f"Loaded {info.triples} triples from {len(info.files)} files into "
+         f"{display_path(info.path)}/ in {info.seconds:.1f} s.\n")
+    return EXIT_OK
 
 
 def _add_view_commands(commands: argparse._SubParsersAction) -> None:

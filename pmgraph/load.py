@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rdflib import Graph, Literal
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 
 _FORMATS = {".ttl": "ox-turtle", ".turtle": "ox-turtle", ".nt": "ox-ntriples"}
 _OX_MESSAGE = re.compile(
-    r"^Parser error at line \d+ (?:between columns \d+ and \d+|column \d+):\s*"
+    r"^Parser error (?:at line \d+ (?:between columns \d+ and \d+|column \d+)"
+    r"|between line \d+ column \d+ and line \d+ column \d+):\s*"
 )
 
 
@@ -53,15 +55,15 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
     return files
 
 
-def parse_into(graph: Graph, path: Path) -> None:
-    """Parse the Turtle (or N-Triples) file at ``path`` into ``graph``.
+@contextmanager
+def turtle_errors(path: Path) -> Iterator[None]:
+    """Turn a parser's errors about the file at ``path`` into :class:`DataLoadError`.
 
-    Raises :class:`DataLoadError` naming the file, line and column of a syntax error.
+    The message names the file, line and column of a syntax error.
     """
-    fmt = _FORMATS.get(path.suffix.lower(), "ox-turtle")
     shown = display_path(path)
     try:
-        graph.parse(path, format=fmt)
+        yield
     except SyntaxError as exc:
         message = _OX_MESSAGE.sub("", str(exc.msg or exc)).strip().rstrip(".")
         where = f"{shown}:{exc.lineno}:{exc.offset}" if exc.lineno else shown
@@ -74,16 +76,25 @@ def parse_into(graph: Graph, path: Path) -> None:
         raise DataLoadError(f"{shown}: cannot be read (permission denied)") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise DataLoadError(f"{shown}: not valid Turtle ({exc}); fix the file") from None
-    log.debug("parsed %s", shown)
 
 
-def load_graph(*paths: Path | str, include_project_data: bool | None = None) -> Graph:
-    """The ontology merged with data: the project's ``data/`` or the given files and folders.
+def parse_into(graph: Graph, path: Path) -> None:
+    """Parse the Turtle (or N-Triples) file at ``path`` into ``graph``.
 
-    A folder stands for its ``*.ttl`` files. ``include_project_data`` defaults to True when no
-    paths are given and False otherwise. The result is an rdflib ``Graph`` in an Oxigraph
-    store (fast SPARQL); literals without a datatype come back typed ``xsd:string``.
+    Raises :class:`DataLoadError` naming the file, line and column of a syntax error.
     """
+    fmt = _FORMATS.get(path.suffix.lower(), "ox-turtle")
+    with turtle_errors(path):
+        graph.parse(path, format=fmt)
+    log.debug("parsed %s", display_path(path))
+
+
+def source_files(
+    paths: Iterable[Path | str], include_project_data: bool | None = None
+) -> list[Path]:
+    """The files :func:`load_graph` reads, in order, each once: the ontology, then the
+    project's ``data/`` (by default only when no paths are given), then ``paths``."""
+    paths = list(paths)
     if include_project_data is None:
         include_project_data = not paths
     files = [ontology_file()]
@@ -92,16 +103,53 @@ def load_graph(*paths: Path | str, include_project_data: bool | None = None) -> 
             raise DataLoadError(f"{display_path(data_dir())}: the project's data folder is missing")
         files.extend(data_files())
     files.extend(expand_paths(paths))
-    graph = new_graph()
     seen: set[Path] = set()
+    unique = []
     for path in files:
         key = path.resolve()
-        if key in seen:
-            continue
-        seen.add(key)
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def load_graph(
+    *paths: Path | str,
+    include_project_data: bool | None = None,
+    store: Path | str | None = None,
+) -> Graph:
+    """The ontology merged with data: the project's ``data/`` or the given files and folders.
+
+    A folder stands for its ``*.ttl`` files. ``include_project_data`` defaults to True when no
+    paths are given and False otherwise. The result is an rdflib ``Graph`` in an Oxigraph
+    store (fast SPARQL); literals without a datatype come back typed ``xsd:string``.
+
+    With ``store``, the files are bulk-loaded into an on-disk Oxigraph store in that folder
+    (replacing the store already there; see :mod:`pmgraph.store`) and the graph returned reads
+    it, read-only. :func:`open_store` reopens it later without parsing anything.
+    """
+    files = source_files(paths, include_project_data)
+    if store is not None:
+        from pmgraph.store import build_store
+
+        build_store(store, files)
+        return open_store(store)
+    graph = new_graph()
+    for path in files:
         parse_into(graph, path)
-    log.info("loaded %d files", len(seen))
+    log.info("loaded %d files", len(files))
     return graph
+
+
+def open_store(path: Path | str, *, read_only: bool = True) -> Graph:
+    """The graph held in the on-disk store at ``path``, made by ``load_graph(..., store=path)``.
+
+    Nothing is parsed. Read-only by default, so that any number of processes can read the
+    store at once; see :func:`pmgraph.store.open_store`.
+    """
+    from pmgraph.store import open_store as open_oxigraph_store
+
+    return open_oxigraph_store(path, read_only=read_only)
 
 
 def plain_literal(term: Node) -> Node:
