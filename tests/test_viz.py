@@ -27,6 +27,9 @@ EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", r
 DATA_BLOCK = re.compile(
     r'<script type="application/json" id="pmgraph-data">(.*?)</script>', re.DOTALL
 )
+DETAILS_BLOCK = re.compile(
+    r'<script type="application/json" id="pmgraph-details">(.*?)</script>', re.DOTALL
+)
 
 
 def hostile_graph() -> Graph:
@@ -76,10 +79,51 @@ def hostile_network() -> nx.MultiDiGraph:
     return build_view_network(hostile_graph())
 
 
+def full_iri(short: str, base: str) -> str:
+    return base + short[1:] if short[:1] == ":" else short[1:] if short[:1] == "!" else short
+
+
 def page_data(page: str) -> dict:
-    match = DATA_BLOCK.search(page)
-    assert match, "the page has no data block"
-    return json.loads(match.group(1))
+    """The page's two JSON blocks, read back the way its script reads them: ``nodes`` (one
+    dict per entity, details included) and ``edges`` (``statements`` as IRI triples)."""
+    match, more = DATA_BLOCK.search(page), DETAILS_BLOCK.search(page)
+    assert match and more, "the page lacks a data block"
+    view, details = json.loads(match.group(1)), json.loads(more.group(1))
+    terms = [full_iri(iri, view["base"]) for iri, _ in view["terms"]]
+    columns = view["nodes"]
+    nodes = []
+    for i, short in enumerate(columns["id"]):
+        description, evidence, sources, areas, identifiers, properties = details["nodes"][i]
+        nation = columns["nation"][i]
+        nodes.append({
+            "id": full_iri(short, view["base"]),
+            "label": columns["label"][i],
+            "group": view["classes"][columns["class"][i]]["group"],
+            "x": columns["x"][i],
+            "y": columns["y"][i],
+            "degree": columns["degree"][i],
+            "nation": terms[nation] if nation >= 0 else None,
+            "themes": [terms[t] for t in columns["themes"][i]],
+            "abbreviation": columns["abbreviation"].get(str(i)),
+            "description": details["texts"][description] if description >= 0 else None,
+            "evidence": [details["texts"][q] for q in evidence],
+            "source": [terms[s] for s in sources],
+            "disease_areas": [terms[a] for a in areas],
+            "identifiers": identifiers,
+            "properties": properties,
+        })
+    edges = []
+    for a, b, *statements in view["edges"]:
+        ends = (nodes[a]["id"], nodes[b]["id"])
+        edges.append({
+            "from": ends[0],
+            "to": ends[1],
+            "statements": [
+                [ends[s & 1], view["predicates"][s >> 1], ends[1 - (s & 1)]] for s in statements
+            ],
+        })
+    return {**view, "nodes": nodes, "edges": edges, "labels": dict(zip(terms, (
+        label for _, label in view["terms"]), strict=True))}
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +153,20 @@ def test_page_holds_every_entity_and_relationship(real, real_page):
     assert sum(len(e["statements"]) for e in data["edges"]) == real.number_of_edges()
     assert sum(c["count"] for c in data["classes"]) == real.number_of_nodes()
     assert all(isinstance(n["x"], float) for n in data["nodes"])
+    statements = {tuple(s) for e in data["edges"] for s in e["statements"]}
+    assert statements == {
+        (u, d.get("label") or d["predicate"], v) for u, v, d in real.edges(data=True)
+    }
+    degree = {n: len(set(real.predecessors(n)) | set(real.successors(n))) for n in real}
+    assert {n["id"]: n["degree"] for n in data["nodes"]} == degree
+    for node in data["nodes"]:
+        entity = real.nodes[node["id"]]
+        assert node["label"] == entity["label"]
+        assert node["nation"] == entity.get("nation")
+        assert node["themes"] == list(entity.get("themes", ()))
+        assert node["evidence"] == list(entity.get("evidence", ()))
+        assert node["source"] == list(entity.get("source", ()))
+        assert node["description"] == entity.get("description")
 
 
 def test_scripts_are_allowed_by_hash_only(real_page):
@@ -126,10 +184,10 @@ def test_payloads_are_escaped_in_the_raw_html():
     page = render_html(net, title="Title " + SCRIPT)
     assert IMG not in page and "<img" not in page
     assert "<script>window" not in page
-    # Only a closing tag can end a script early: exactly the page's own three.
-    assert page.lower().count("</script") == 3
-    block = DATA_BLOCK.search(page).group(1)
-    assert not set("<>&") & set(block)
+    # Only a closing tag can end a script early: exactly the page's own four.
+    assert page.lower().count("</script") == 4
+    for pattern in (DATA_BLOCK, DETAILS_BLOCK):
+        assert not set("<>&") & set(pattern.search(page).group(1))
     assert "\u2028" not in page and "\u2029" not in page
     assert "<title>Title &lt;/script&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;</title>" in page
     data = page_data(page)
@@ -191,10 +249,24 @@ def test_focus_and_classes_make_smaller_views(project_graph, real):
     centre = sorted(n for n, c in real.nodes(data="class") if c == "CentreOfExcellence")[0]
     focused = build_view_network(project_graph, focus=centre, depth=1)
     assert centre in focused and focused.number_of_nodes() < real.number_of_nodes()
-    assert view_data(focused)["focus"] == centre
+    view = view_data(focused)["view"]
+    assert full_iri(view["nodes"]["id"][view["focus"]], view["base"]) == centre
     organisations = build_view_network(project_graph, classes=["Organisation"])
     assert {d["class"] for _, d in organisations.nodes(data=True)} >= {"CentreOfExcellence"}
     assert "City" not in {d["class"] for _, d in organisations.nodes(data=True)}
+
+
+def test_repeated_text_and_iris_are_written_once(real):
+    net = real.copy()
+    quote = "A passage quoted for every entity. " * 20
+    for _, d in net.nodes(data=True):
+        d["evidence"] = (quote,)
+    page = render_html(net)
+    assert page.count(quote) == 1
+    data = page_data(page)
+    assert all(n["evidence"] == [quote] for n in data["nodes"])
+    # The project's IRIs are written without their common start.
+    assert page.count(ID_BASE) < net.number_of_nodes() // 4
 
 
 def test_vendored_vis_network_is_the_licensed_file():

@@ -4,14 +4,36 @@
   "use strict";
 
   var timings = { start: performance.now() };
+  /* The data comes in columns with IRIs shortened and repeated strings given once (see
+     pmgraph.viz.view_data); details (descriptions, quotes) are parsed on the first click. */
   var data = JSON.parse(document.getElementById("pmgraph-data").textContent);
   timings.parsed = performance.now();
   var NONE = "\u0000none";
+  var base = data.base;
+  function fullIri(short) {
+    var mark = short.charAt(0);
+    return mark === ":" ? base + short.slice(1) : mark === "!" ? short.slice(1) : short;
+  }
+  var terms = data.terms.map(function (t) { return { id: fullIri(t[0]), label: t[1] }; });
+  function termIri(i) { return terms[i].id; }
+  var columns = data.nodes;
+  var nodes = columns.id.map(function (short, i) {
+    var nation = columns.nation[i];
+    return {
+      index: i, id: fullIri(short), label: columns.label[i],
+      group: data.classes[columns["class"][i]].group, x: columns.x[i], y: columns.y[i],
+      degree: columns.degree[i], nation: nation >= 0 ? terms[nation].id : null,
+      themes: columns.themes[i].map(termIri),
+      abbreviation: Object.prototype.hasOwnProperty.call(columns.abbreviation, i)
+        ? columns.abbreviation[i] : null,
+    };
+  });
   var byId = new Map();
-  data.nodes.forEach(function (n) { byId.set(n.id, n); });
+  nodes.forEach(function (n) { byId.set(n.id, n); });
   var classByGroup = new Map();
   data.classes.forEach(function (c) { classByGroup.set(c.group, c); });
-  var labels = data.labels || {};
+  var labels = new Map();
+  terms.forEach(function (t) { labels.set(t.id, t.label); });
 
   function el(tag, text, className) {
     var node = document.createElement(tag);
@@ -42,40 +64,76 @@
   function labelOf(iri) {
     var node = byId.get(iri);
     if (node) return node.label;
-    return Object.prototype.hasOwnProperty.call(labels, iri) ? labels[iri] : iri;
+    return labels.has(iri) ? labels.get(iri) : iri;
   }
 
   function shorten(text, size) {
     return text.length > size ? text.slice(0, size - 1) + "\u2026" : text;
   }
 
-  /* Relationships, both directions, for the details panel. */
-  var statements = new Map();
-  data.edges.forEach(function (e) {
-    e.statements.forEach(function (s) {
-      [s[0], s[2]].forEach(function (end) {
-        if (!statements.has(end)) statements.set(end, []);
+  /* Relationships, both directions, for the details panel: built on first use. */
+  var statements = null;
+  function statementsOf(id) {
+    if (!statements) {
+      statements = new Map();
+      data.edges.forEach(function (e) {
+        var a = nodes[e[0]].id, b = nodes[e[1]].id;
+        for (var k = 2; k < e.length; k++) {
+          var rel = data.predicates[e[k] >> 1];
+          var from = e[k] & 1 ? b : a, to = e[k] & 1 ? a : b;
+          if (!statements.has(from)) statements.set(from, []);
+          if (!statements.has(to)) statements.set(to, []);
+          statements.get(from).push({ rel: rel, other: to, forward: true });
+          if (to !== from) statements.get(to).push({ rel: rel, other: from, forward: false });
+        }
       });
-      statements.get(s[0]).push({ rel: s[1], other: s[2], forward: true });
-      if (s[2] !== s[0]) statements.get(s[2]).push({ rel: s[1], other: s[0], forward: false });
-    });
+    }
+    return statements.get(id) || [];
+  }
+
+  /* Size and label size by importance (neighbour count) on a log scale, so that more than
+     the one biggest hub is legible; small labels appear as one zooms in. Computed here rather
+     than by vis-network's value scaling, which lays out every label a second time. */
+  var minValue = Infinity, maxValue = -Infinity;
+  nodes.forEach(function (n) {
+    minValue = Math.min(minValue, n.degree + 1);
+    maxValue = Math.max(maxValue, n.degree + 1);
   });
+  function importance(n) {
+    if (maxValue === minValue) return 0.5;
+    return Math.log((n.degree + 1) / minValue) / Math.log(maxValue / minValue);
+  }
 
   /* vis-network data: positions come from Python, physics stays off. */
-  var visNodes = data.nodes.map(function (n) {
+  var visNodes = nodes.map(function (n) {
     var cls = classByGroup.get(n.group);
     var tip = n.label + "\n" + (cls ? cls.label : n.group);
     if (n.nation) tip += " \u00b7 " + labelOf(n.nation);
+    var weight = importance(n);
     return {
-      id: n.id, label: shorten(n.label, 40), title: tip, x: n.x, y: n.y,
-      value: n.degree + 1, group: n.group,
+      id: n.id, label: shorten(n.label, 40), title: tip, x: n.x, y: n.y, group: n.group,
+      size: 5 + 27 * weight, font: { size: 6 + 16 * weight },
     };
   });
+  /* Each pair is one vis-network edge, drawn in the direction of its statements; "to" is the
+     default arrow, so only pairs linked both ways carry an arrows option of their own. */
   var visEdges = data.edges.map(function (e, index) {
-    var lines = e.statements.map(function (s) {
-      return labelOf(s[0]) + " \u2014 " + s[1] + " \u2192 " + labelOf(s[2]);
-    });
-    return { id: index, from: e.from, to: e.to, arrows: e.arrows, title: lines.join("\n") };
+    var a = nodes[e[0]], b = nodes[e[1]];
+    var lines = [], dirs = 0;
+    for (var k = 2; k < e.length; k++) {
+      var reverse = e[k] & 1;
+      dirs |= reverse ? 2 : 1;
+      lines.push((reverse ? b : a).label + " \u2014 " + data.predicates[e[k] >> 1] + " \u2192 " +
+                 (reverse ? a : b).label);
+    }
+    var edge = { id: index, from: a.id, to: b.id, title: lines.join("\n") };
+    if (dirs === 2) {
+      edge.from = b.id;
+      edge.to = a.id;
+    } else if (dirs === 3) {
+      edge.arrows = "to, from";
+    }
+    return edge;
   });
 
   var hiddenGroups = new Set();
@@ -104,7 +162,7 @@
     },
   });
 
-  var large = data.nodes.length > 1000;
+  var large = nodes.length > 1000;
   var groups = {};
   data.classes.forEach(function (c) {
     groups[c.group] = {
@@ -122,22 +180,14 @@
     nodes: {
       borderWidth: 1,
       font: { face: "system-ui, sans-serif", color: "#222", strokeWidth: 3, strokeColor: "#fff" },
-      /* Size and label by importance (neighbour count) on a log scale, so that more than the
-         one biggest hub is legible; small labels appear as one zooms in. */
-      scaling: {
-        min: 5, max: 32,
-        label: { enabled: true, min: 6, max: 22, maxVisible: 24, drawThreshold: 9 },
-        customScalingFunction: function (min, max, total, value) {
-          if (max === min) return 0.5;
-          return Math.log(value / min) / Math.log(max / min);
-        },
-      },
+      /* Labels below 9 px on screen are left out, above 24 px they stop growing. */
+      scaling: { label: { enabled: true, maxVisible: 24, drawThreshold: 9 } },
     },
     edges: {
       smooth: false,
       width: 1,
       color: { color: "#b8bec8", highlight: "#1a5fb4", hover: "#1a5fb4", inherit: false },
-      arrows: { to: { scaleFactor: 0.5 }, from: { scaleFactor: 0.5 } },
+      arrows: { to: { enabled: true, scaleFactor: 0.5 }, from: { scaleFactor: 0.5 } },
       selectionWidth: 2,
     },
     interaction: {
@@ -155,7 +205,7 @@
   var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
   var state = {
     network: network, nodes: nodesDS, edges: edgesDS, nodeView: nodeView, edgeView: edgeView,
-    nodeCount: data.nodes.length, edgeCount: data.edges.length, relationshipCount: data.relationships,
+    nodeCount: nodes.length, edgeCount: data.edges.length, relationshipCount: data.relationships,
     firstDrawMs: null, timings: timings,
   };
   timings.network = performance.now();
@@ -167,11 +217,11 @@
 
   /* Header counts. */
   var stats = document.getElementById("stats");
-  stats.dataset.nodes = String(data.nodes.length);
+  stats.dataset.nodes = String(nodes.length);
   function updateStats() {
     var shown = nodeView.length;
-    var text = data.nodes.length + " entities \u00b7 " + data.relationships + " relationships";
-    if (shown !== data.nodes.length) text = "showing " + shown + " of " + text;
+    var text = nodes.length + " entities \u00b7 " + data.relationships + " relationships";
+    if (shown !== nodes.length) text = "showing " + shown + " of " + text;
     stats.textContent = text;
     stats.dataset.shown = String(shown);
   }
@@ -206,7 +256,8 @@
   function fillSelect(select, allText, entries, noneCount) {
     select.append(new Option(allText, ""));
     entries.forEach(function (entry) {
-      select.append(new Option(entry.label + " (" + entry.count + ")", entry.id));
+      var t = terms[entry[0]];
+      select.append(new Option(t.label + " (" + entry[1] + ")", t.id));
     });
     if (noneCount) select.append(new Option("None stated (" + noneCount + ")", NONE));
   }
@@ -238,9 +289,25 @@
     frag.append(el("h3", title), child);
     return frag;
   }
+  var more = null;
+  /* The details of node n: description, evidence, sources, disease areas, identifiers and
+     properties (see pmgraph.viz.view_data). */
+  function detailsOf(n) {
+    if (!more) more = JSON.parse(document.getElementById("pmgraph-details").textContent);
+    var d = more.nodes[n.index];
+    return {
+      description: d[0] >= 0 ? more.texts[d[0]] : null,
+      evidence: d[1].map(function (i) { return more.texts[i]; }),
+      source: d[2].map(termIri),
+      disease_areas: d[3].map(termIri),
+      identifiers: d[4],
+      properties: d[5],
+    };
+  }
   function showDetails(id) {
     var n = byId.get(id);
     if (!n) return;
+    var d = detailsOf(n);
     var cls = classByGroup.get(n.group);
     details.replaceChildren();
     details.append(el("h2", n.label));
@@ -249,43 +316,43 @@
     if (n.nation) kind += " \u00b7 " + labelOf(n.nation);
     details.append(el("div", kind, "kind"));
     details.append(el("div", n.id, "iri"));
-    if (n.description) details.append(section("Description", el("p", n.description)));
-    var topics = n.themes.concat(n.disease_areas);
+    if (d.description) details.append(section("Description", el("p", d.description)));
+    var topics = n.themes.concat(d.disease_areas);
     if (topics.length) {
       var list = el("ul");
       topics.forEach(function (t) { list.append(el("li", labelOf(t))); });
       details.append(section("Themes and disease areas", list));
     }
-    if (n.evidence.length) {
+    if (d.evidence.length) {
       var quotes = document.createDocumentFragment();
-      n.evidence.forEach(function (q) { quotes.append(el("blockquote", q)); });
+      d.evidence.forEach(function (q) { quotes.append(el("blockquote", q)); });
       details.append(section("Evidence", quotes));
     }
-    if (n.source.length) {
+    if (d.source.length) {
       var sources = el("ul");
-      n.source.forEach(function (s) {
+      d.source.forEach(function (s) {
         var item = el("li");
         item.append(link(labelOf(s), s));
         sources.append(item);
       });
       details.append(section("Source", sources));
     }
-    var ids = Object.keys(n.identifiers);
-    var props = Object.keys(n.properties);
+    var ids = Object.keys(d.identifiers);
+    var props = Object.keys(d.properties);
     if (ids.length || props.length) {
       var dl = el("dl");
       ids.forEach(function (key) {
-        var value = n.identifiers[key];
+        var value = d.identifiers[key];
         var dd = el("dd");
         dd.append(key === "ror" || key === "sameAs" ? link(value, value) : el("span", value));
         dl.append(el("dt", key), dd);
       });
       props.forEach(function (key) {
-        dl.append(el("dt", key), el("dd", n.properties[key].join("; ")));
+        dl.append(el("dt", key), el("dd", d.properties[key].join("; ")));
       });
       details.append(section("Identifiers and facts", dl));
     }
-    var rels = statements.get(id) || [];
+    var rels = statementsOf(id);
     if (rels.length) {
       var relList = el("ul");
       rels.slice(0, 300).forEach(function (r) {
@@ -321,13 +388,16 @@
   /* Search. */
   var search = document.getElementById("search");
   var results = document.getElementById("search-results");
-  var index = data.nodes.map(function (n) {
-    return { id: n.id, label: n.label, key: (n.label + "\u0001" + (n.abbreviation || "")).toLowerCase(),
-             degree: n.degree };
-  });
+  var index = null;  /* built on the first search */
   function findMatches(query) {
     var q = query.trim().toLowerCase();
     if (!q) return [];
+    if (!index) {
+      index = nodes.map(function (n) {
+        return { id: n.id, label: n.label, degree: n.degree,
+                 key: (n.label + "\u0001" + (n.abbreviation || "")).toLowerCase() };
+      });
+    }
     if (byId.has(query.trim())) return [byId.get(query.trim())];
     var hits = index.filter(function (entry) { return entry.key.indexOf(q) >= 0; });
     hits.sort(function (a, b) {
@@ -363,7 +433,7 @@
   });
 
   updateStats();
-  if (data.focus && byId.has(data.focus)) {
-    network.once("afterDrawing", function () { selectNode(data.focus); });
+  if (data.focus !== null && nodes[data.focus]) {
+    network.once("afterDrawing", function () { selectNode(nodes[data.focus].id); });
   }
 })();
