@@ -82,6 +82,7 @@ EXAMPLE_PARAMS = {
     "neighbourhood": {"entity": iri("org/innovate-uk")},
     "shortest-chain": {"from": iri("person/alison-cave"), "to": iri("centre/cardiff")},
     "find-entity": {"text": "glasgow"},
+    "similar-centres": {"centre": iri("centre/leeds")},
 }
 
 QUERIES = list_queries()
