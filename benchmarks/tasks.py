@@ -6,12 +6,20 @@ Setup (loading the data a step needs) is not timed; the step itself is, with
 ``time.perf_counter``. The result file gets ``{"seconds": ..., "info": {...}}``, or
 ``{"skip": "why"}`` when a module the step needs is not there yet. Imports happen inside the
 tasks so that a baseline process loads only what it uses.
+
+Tasks of several steps (``STEPPED``) write JSON lines instead, one ``{"begin": step}`` before
+and one ``{"done": step, "seconds": ..., "rss_mb": ..., "info": ...}`` (or ``{"error": step,
+"message": ...}``) after each step, so that the caller can tell which step a process it had
+to stop was in, and keep what the steps before it measured. ``rss_mb`` is the process's peak
+resident memory when the step ended.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import resource
+import shutil
 import sys
 import time
 from collections import Counter
@@ -139,6 +147,29 @@ def _timed(step):
     return time.perf_counter() - start, value
 
 
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Progress:
+    """The JSON-lines record of a stepped task (see the module's docstring)."""
+
+    def __init__(self, path: str) -> None:
+        self.handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the run
+
+    def write(self, record: dict) -> None:
+        self.handle.write(json.dumps(record) + "\n")
+        self.handle.flush()
+
+    def step(self, name: str, run, info=None):
+        """Time ``run()`` as the step ``name``; ``info(value)`` describes its result."""
+        self.write({"begin": name})
+        seconds, value = _timed(run)
+        self.write({"done": name, "seconds": seconds, "rss_mb": _peak_mb(),
+                    "info": info(value) if info else {}})
+        return value
+
+
 # --- tasks --------------------------------------------------------------------------------
 
 
@@ -210,31 +241,55 @@ def task_validate(args: dict) -> tuple[float, dict]:
         info["violations"] = len(report.violations)
         info["checks"] = sum(1 for f in report.findings if f.origin != "shacl")
         return seconds, info
+    return _pyshacl(args, None)
+
+
+def _pyshacl(args: dict, progress: Progress | None) -> tuple[float, dict]:
+    """Plain pyshacl on the file; with ``progress``, its rdflib parse is a step of its own
+    (``rdflib-load``, the same ``Graph().parse`` as the rdflib load baseline), taken before
+    pyshacl is imported so that its peak memory is that of a parse alone."""
+    from rdflib import Graph
+
+    file = args["file"]
+    fmt = "nt" if file.endswith(".nt") else "turtle"
+    if progress is None:
+        data = Graph().parse(file, format=fmt)
+    else:
+        data = progress.step("rdflib-load", lambda: Graph().parse(file, format=fmt),
+                             lambda graph: {"triples": len(graph)})
     import pyshacl
-    from rdflib import Graph, URIRef
+    from rdflib import URIRef
     from rdflib.namespace import RDF, SH
 
-    data = Graph().parse(file, format="nt" if file.endswith(".nt") else "turtle")
     ontology = Graph().parse(args["ontology"], format="turtle")
     shapes = Graph().parse(args["shapes"], format="turtle")
-    seconds, (_, report, _) = _timed(
-        lambda: pyshacl.validate(
+
+    def run():
+        return pyshacl.validate(
             data, shacl_graph=shapes, ont_graph=ontology, inference="none",
             allow_warnings=True, advanced=True,
         )
-    )
-    found = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        path = report.value(result, SH.resultPath)
-        found.append((
-            str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
-            str(report.value(result, SH.focusNode)),
-            str(report.value(result, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
-            str(path) if isinstance(path, URIRef) else None,
-        ))
-    info = _signature(found)
-    info["violations"] = sum(1 for f in found if f[0] == "Violation")
-    return seconds, info
+
+    def describe(outcome) -> dict:
+        _, report, _ = outcome
+        found = []
+        for result in report.subjects(RDF.type, SH.ValidationResult):
+            path = report.value(result, SH.resultPath)
+            found.append((
+                str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
+                str(report.value(result, SH.focusNode)),
+                str(report.value(result, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+                str(path) if isinstance(path, URIRef) else None,
+            ))
+        info = _signature(found)
+        info["violations"] = sum(1 for f in found if f[0] == "Violation")
+        return info
+
+    if progress is not None:
+        progress.step("validate", run, describe)
+        return 0.0, {}
+    seconds, outcome = _timed(run)
+    return seconds, describe(outcome)
 
 
 def task_network(args: dict) -> tuple[float, dict]:
@@ -246,10 +301,13 @@ def task_network(args: dict) -> tuple[float, dict]:
 
 
 def _sub_network(file: str, nodes: int):
-    """The first ``nodes`` entities reached breadth-first from the best-linked one."""
+    """The first ``nodes`` entities reached breadth-first from the best-linked one (all of
+    them when ``nodes`` is None)."""
     load = _need("pmgraph.load")
     network = _need("pmgraph.network")
     net = network.to_networkx(load.load_graph(file))
+    if nodes is None:
+        return net
     undirected = net.to_undirected(as_view=True)
     start = max(sorted(net.nodes), key=undirected.degree)
     keep: list[str] = []
@@ -282,7 +340,7 @@ def task_layout(args: dict) -> tuple[float, dict]:
 
 
 def task_html(args: dict) -> tuple[float, dict]:
-    sub = _sub_network(args["file"], args["nodes"])
+    sub = _sub_network(args["file"], args.get("nodes"))
     out = Path(args["out"])
     if args["impl"] == "pmgraph":
         viz = _need("pmgraph.viz")
@@ -299,7 +357,10 @@ def task_html(args: dict) -> tuple[float, dict]:
             net.write_html(str(out))
 
         seconds, _ = _timed(draw)
-    return seconds, {"nodes": sub.number_of_nodes(), "bytes": out.stat().st_size}
+    info = {"nodes": sub.number_of_nodes(), "bytes": out.stat().st_size}
+    if args.get("discard"):
+        out.unlink()
+    return seconds, info
 
 
 def task_first_draw(args: dict) -> tuple[float, dict]:
@@ -357,6 +418,151 @@ def task_first_draw(args: dict) -> tuple[float, dict]:
                                  "errors": errors[:3]}
 
 
+# --- stepped tasks (JSON lines, see the module's docstring) ---------------------------------
+
+
+def stepped_pyshacl(args: dict, progress: Progress) -> None:
+    _pyshacl(args, progress)
+
+
+def stepped_query_batch(args: dict, progress: Progress) -> None:
+    """Load the file once (the step ``load``), then time each query of ``queries`` alone.
+
+    An untimed ``ASK`` first, so that no query pays for the imports and caches of the first
+    call. A query that raises is recorded as an error and the next one runs.
+    """
+    file, impl = args["file"], args["impl"]
+    if impl == "pmgraph":
+        load = _need("pmgraph.load")
+        graph = progress.step("load", lambda: load.load_graph(file))
+        queries = _need("pmgraph.queries")
+        try:
+            queries.run_query(args["warm_up"], graph)
+        except Exception:  # noqa: BLE001 - a warm-up only; the real queries report errors
+            pass
+
+        def run(query: dict):
+            values = {key: value for key, (_, value) in query["params"].items()}
+            return queries.run_query(query["name"], graph, params=values)
+
+        def count(result) -> dict:
+            return {"rows": len(result)}
+    else:
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        progress.step("load", lambda: store.load(path=file, format=_rdf_format(file)),
+                      lambda _: {"triples": len(store)})
+        store.load(path=args["ontology"], format=ox.RdfFormat.TURTLE)
+        store.query("ASK { ?s ?p ?o }")
+
+        def run(query: dict):
+            text = Path(query["path"]).read_text(encoding="utf-8")
+            return _ox_rows(store, text, query["params"])
+
+        def count(rows) -> dict:
+            return {"rows": len(rows)}
+
+    for query in args["queries"]:
+        try:
+            progress.step(query["name"], lambda q=query: run(q), count)
+        except Exception as exc:  # noqa: BLE001 - one failing query must not hide the rest
+            progress.write({"error": query["name"],
+                            "message": f"{type(exc).__name__}: {str(exc)[:160]}"})
+
+
+def stepped_view(args: dict, progress: Progress) -> None:
+    """The whole graph's network, its layout and its HTML page, each step timed once.
+
+    ``write_html`` computes its own layout, as it does for a user; the page is deleted once
+    measured (it is large at 1M triples).
+    """
+    load = _need("pmgraph.load")
+    network = _need("pmgraph.network")
+    steps = args["steps"]
+    graph = load.load_graph(args["file"])
+    net = progress.step("to_networkx", lambda: network.to_networkx(graph),
+                        lambda n: {"nodes": n.number_of_nodes(), "edges": n.number_of_edges()})
+    if "layout" in steps:
+        function = _layout_function()
+        progress.step("layout", lambda: function(net),
+                      lambda positions: {"positioned": len(positions or ())})
+    if "write_html" in steps:
+        viz = _need("pmgraph.viz")
+        out = Path(args["out"])
+
+        def size(_) -> dict:
+            info = {"bytes": out.stat().st_size}
+            out.unlink()
+            return info
+
+        progress.step("write_html", lambda: viz.write_html(net, out), size)
+
+
+def _unfinished(call):
+    """``call()``, a module of pmgraph it imports that is not written yet being a skip."""
+    try:
+        return call()
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").startswith("pmgraph"):
+            raise Skip(f"{exc.name} is not available yet") from None
+        raise
+
+
+def _store_dir(args: dict) -> Path:
+    folder = Path(args["store"])
+    if args.get("fresh"):
+        shutil.rmtree(folder, ignore_errors=True)
+    return folder
+
+
+def _disk_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def task_store_build(args: dict) -> tuple[float, dict]:
+    """The file loaded into a new on-disk Oxigraph store."""
+    import inspect
+
+    file, folder = args["file"], _store_dir({**args, "fresh": True})
+    if args["impl"] == "pmgraph":
+        load = _need("pmgraph.load")
+        if "store" not in inspect.signature(load.load_graph).parameters:
+            raise Skip("pmgraph.load.load_graph has no store= option yet")
+        seconds, _ = _timed(lambda: _unfinished(lambda: load.load_graph(file, store=folder)))
+    else:
+        import pyoxigraph as ox
+
+        def build():
+            store = ox.Store(str(folder))
+            store.bulk_load(path=file, format=_rdf_format(file))
+            store.flush()
+            return store
+
+        seconds, store = _timed(build)
+        del store
+    return seconds, {"disk_bytes": _disk_bytes(folder)}
+
+
+def task_store_open(args: dict) -> tuple[float, dict]:
+    """An on-disk store written by ``store-build`` opened again, in a new process."""
+    folder = Path(args["store"])
+    if not folder.is_dir():
+        raise Skip(f"no store at {folder}")
+    if args["impl"] == "pmgraph":
+        load = _need("pmgraph.load")
+        if not hasattr(load, "open_store"):
+            raise Skip("pmgraph.load has no open_store yet")
+        seconds, _ = _timed(lambda: _unfinished(lambda: load.open_store(folder)))
+    else:
+        import pyoxigraph as ox
+
+        seconds, _ = _timed(lambda: ox.Store(str(folder)))
+    return seconds, {}
+
+
+
+
 def task_synth(args: dict) -> tuple[float, dict]:
     synth = _need("pmgraph.synth")
     seconds, stats = _timed(
@@ -375,11 +581,27 @@ TASKS = {
     "layout": task_layout,
     "html": task_html,
     "first-draw": task_first_draw,
+    "store-build": task_store_build,
+    "store-open": task_store_open,
+}
+
+#: Tasks that write JSON lines to their result file as they go.
+STEPPED = {
+    "query-batch": stepped_query_batch,
+    "view": stepped_view,
+    "pyshacl": stepped_pyshacl,
 }
 
 
 def main(argv: list[str]) -> int:
     task, result_file, raw = argv
+    if task in STEPPED:
+        progress = Progress(result_file)
+        try:
+            STEPPED[task](json.loads(raw), progress)
+        except Skip as exc:
+            progress.write({"skip": str(exc)})
+        return 0
     try:
         seconds, info = TASKS[task](json.loads(raw))
         result = {"seconds": seconds, "info": info}
