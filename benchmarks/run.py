@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -376,6 +377,19 @@ def describe_failure(info: dict) -> str:
 EXAMPLE = re.compile(r"e\.g\.\s+(\S+?)[;,.)]*(?:\s|$)")
 
 
+def pick_params_apart(queries: list, data: Path) -> dict[str, dict | str]:
+    """:func:`pick_params` in a process of its own.
+
+    Its store would otherwise stay in this process's memory, and on Linux a child process's
+    peak memory (``ru_maxrss``) starts from its parent's resident size at fork: every
+    measurement after it would report at least that much.
+    """
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(pick_params, (queries, data))
+
+
 def pick_params(queries: list, data: Path) -> dict[str, dict | str]:
     """For each query, {param: (kind, value)} taken from the synthetic data, or why none fits.
 
@@ -650,7 +664,7 @@ def run_queries(s: Settings, label: str, data: Path) -> tuple[dict, dict]:
         queries, error = [], f"not measured: the query library is not available ({exc})"
     if s.queries:
         queries = [q for q in queries if q.name in s.queries]
-    chosen = pick_params(queries, data) if queries else {}
+    chosen = pick_params_apart(queries, data) if queries else {}
     out: dict = {"error": error} if error else {}
     specs = {}
     for info in queries:
@@ -767,6 +781,9 @@ def run_views(s: Settings, results: dict) -> None:
 def run_build(s: Settings, results: dict) -> None:
     print("\n== build ==", flush=True)
     common = {"repeat": s.repeat, "timeout": s.timeout, "workdir": s.workdir}
+    # A folder left by another version may lack the marker pmgraph writes, and pmgraph
+    # rightly refuses to replace a folder it did not write: start from none.
+    shutil.rmtree(s.workdir / "build", ignore_errors=True)
     results["build"] = {
         "pmgraph": measure("pmgraph build", None, command=[
             sys.executable, "-m", "pmgraph", "build", "--out", str(s.workdir / "build")],

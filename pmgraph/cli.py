@@ -469,6 +469,19 @@ def _configure_logging(verbosity: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pmgraph`` with ``argv`` (default: the process's arguments); return the exit code."""
+    logger = logging.getLogger("pmgraph")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    try:
+        return _main(argv)
+    finally:
+        # Called from a program or a notebook, the command leaves its logging as it found it.
+        handlers, level, propagate = saved
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         try:
             args = build_parser().parse_args(argv)

@@ -16,7 +16,7 @@ from rdflib import Graph, URIRef
 
 from pmgraph import __version__
 from pmgraph.build import BUILD_FILES
-from pmgraph.cli import build_parser
+from pmgraph.cli import build_parser, main
 from pmgraph.files import MARKER
 from pmgraph.load import load_graph
 from pmgraph.queries import list_queries, run_query
@@ -445,3 +445,14 @@ def test_synth_bad_input(cli, tmp_path, argv, message):
     run = cli("synth", *argv)
     assert run.code == 2 and message in run.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_main_in_process_leaves_logging_as_it_found_it(capsys):
+    """Called from a program or a notebook, the command's own log handler does not stay."""
+    import logging
+
+    logger = logging.getLogger("pmgraph")
+    before = (list(logger.handlers), logger.level, logger.propagate)
+    assert main(["-v", "queries"]) == 0
+    capsys.readouterr()
+    assert (list(logger.handlers), logger.level, logger.propagate) == before
