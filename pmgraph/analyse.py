@@ -98,9 +98,11 @@ class Records(Generic[T]):
 
 
 def _simple_undirected(net: nx.MultiDiGraph) -> nx.Graph:
+    # Built in sorted order: Louvain's result depends on the order nodes and edges come in,
+    # which follows the store's triple order, and that differs between stores.
     graph = nx.Graph()
-    graph.add_nodes_from(net.nodes)
-    graph.add_edges_from((u, v) for u, v in net.edges() if u != v)
+    graph.add_nodes_from(sorted(net.nodes))
+    graph.add_edges_from(sorted(tuple(sorted((u, v))) for u, v in net.edges() if u != v))
     return graph
 
 

@@ -54,6 +54,25 @@ def atomic_write(path: Path | str, data: bytes) -> Path:
 MARKER = ".pmgraph-output"
 
 
+_MARKER_HEAD = "written by pmgraph; replaced whole by the next build. Its files:\n"
+
+
+def _added_files(target: Path) -> list[str]:
+    """Entries of a folder :func:`replace_dir` made that its marker does not list (files a
+    user put there since). A marker from before the marker listed its files lists nothing
+    to compare with, so nothing counts as added."""
+    try:
+        lines = (target / MARKER).read_text(encoding="utf-8").splitlines()
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except (OSError, UnicodeDecodeError):
+        return []
+    if not lines or lines[0] + "\n" != _MARKER_HEAD:
+        return []
+    listed = set(lines[1:]) | {MARKER}
+    return sorted(entry.name for entry in target.iterdir() if entry.name not in listed)
+
+
 @contextlib.contextmanager
 def replace_dir(target: Path | str) -> Iterator[Path]:
     """Yield a fresh temporary folder next to ``target``; when the block ends without an
@@ -71,6 +90,13 @@ def replace_dir(target: Path | str) -> Iterator[Path]:
             f"{display_path(target)} holds files that pmgraph did not write; "
             "give an empty or new folder to --out"
         )
+    added = _added_files(target)
+    if added:
+        raise OutputError(
+            f"{display_path(target)} also holds files that pmgraph did not write "
+            f"({', '.join(added[:3])}{', ...' if len(added) > 3 else ''}); move them out or "
+            "give another folder to --out (nothing was changed)"
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
@@ -78,7 +104,10 @@ def replace_dir(target: Path | str) -> Iterator[Path]:
         raise _unwritable(target, exc) from None
     try:
         yield staging
-        (staging / MARKER).write_text("written by pmgraph; replaced whole by the next build\n")
+        written = sorted(entry.name for entry in staging.iterdir())
+        (staging / MARKER).write_text(
+            _MARKER_HEAD + "".join(f"{name}\n" for name in written), encoding="utf-8"
+        )
         staging.chmod(0o755)
         if target.exists():
             old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))

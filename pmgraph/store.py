@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import shutil
 import tempfile
 import time
@@ -79,6 +80,19 @@ class StoreInfo:
     created: str
     seconds: float
     graph: str
+
+    def rebuild_command(self) -> str:
+        """The ``pmgraph load`` command that builds this store again from the same files."""
+        from pmgraph.paths import data_files, ontology_file
+
+        recorded = [Path(source.path) for source in self.files]
+        default = {str(p.resolve()) for p in [ontology_file(), *data_files()]}
+        given = [p for p in recorded if str(p) != str(ontology_file().resolve())]
+        if {str(p) for p in recorded} == default:
+            given = []  # the project's own data/: the default of pmgraph load
+        words = ["pmgraph", "load", *(shlex.quote(display_path(p)) for p in given),
+                 "--store", shlex.quote(display_path(self.path))]
+        return " ".join(words)
 
     def changed_files(self) -> list[str]:
         """The source files that are gone or differ in size or time from when the store was
@@ -334,10 +348,10 @@ def open_store(path: Path | str, *, read_only: bool = True) -> Graph:
     changed = info.changed_files()
     if changed:
         log.warning(
-            "%s: %d of its files changed since it was built (%s); rebuild it with "
-            "'pmgraph load --store %s'",
+            "%s: %d of its files changed or went since it was built (%s); rebuild it with "
+            "'%s'",
             display_path(folder), len(changed), display_path(Path(changed[0])),
-            display_path(folder),
+            info.rebuild_command(),
         )
     store = OxigraphStore(store=_open_oxigraph(folder, read_only))
     graph = Graph(store=store, identifier=URIRef(info.graph), bind_namespaces="none")

@@ -422,6 +422,18 @@ def test_build_refuses_a_folder_of_other_files_and_leaves_it_alone(cli, tmp_path
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt", "sub"]
 
 
+
+def test_build_keeps_a_file_the_user_added_to_its_own_output(cli, tmp_path):
+    out = tmp_path / "build"
+    assert cli("build", "--out", str(out)).code == 0
+    (out / "analysis-notes.md").write_text("my notes")
+    run = cli("build", "--out", str(out))
+    assert run.code == 2
+    assert "analysis-notes.md" in run.err and "did not write" in run.err
+    assert (out / "analysis-notes.md").read_text() == "my notes"
+    (out / "analysis-notes.md").unlink()
+    assert cli("build", "--out", str(out)).code == 0, "its own output alone is replaced"
+
 def test_synth_writes_a_graph_the_other_commands_read(cli, tmp_path):
     out = tmp_path / "synth.ttl"
     run = cli("synth", "--triples", "5k", "--out", out, "--seed", "3")
