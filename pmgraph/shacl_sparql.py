@@ -27,6 +27,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH, XSD
 from rdflib.term import Node
 
+from pmgraph.engine import converter
+
 RDFS_SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 RDF_LANGSTRING = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
@@ -416,21 +418,6 @@ def compile_shapes(
     return tuple(checks)
 
 
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    if datatype == str(XSD.string):
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(datatype))
-
-
 def run_checks(
     checks: tuple[Check, ...], store: ox.Store, *, union_default_graph: bool = False
 ) -> list[Result]:
@@ -439,6 +426,7 @@ def run_checks(
     ``union_default_graph`` queries the union of the store's graphs (oxrdflib keeps an rdflib
     graph's triples in a named graph).
     """
+    convert = converter()
     results: list[Result] = []
     for check in checks:
         for row in store.query(check.query, use_default_graph_as_union=union_default_graph):
@@ -454,12 +442,12 @@ def run_checks(
             value = None
             if check.component != "UniqueLangConstraintComponent" and check.bounds is None:
                 try:
-                    value = _to_rdflib(row["value"])
+                    value = convert(row["value"])
                 except KeyError:
                     value = None
             results.extend(
                 Result(
-                    focus=_to_rdflib(row["focus"]), path=check.path, value=value,
+                    focus=convert(row["focus"]), path=check.path, value=value,
                     component=component, severity=check.severity, shape=check.shape,
                     message=check.message,
                 )
