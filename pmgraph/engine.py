@@ -32,8 +32,13 @@ def oxigraph_target(graph: Graph) -> tuple[ox.Store, ox.NamedNode | ox.BlankNode
 
     identifier = graph.identifier
     name = ox.BlankNode(identifier) if isinstance(identifier, BNode) else ox.NamedNode(identifier)
+    return oxigraph_store(graph), name
+
+
+def oxigraph_store(graph: Graph) -> ox.Store:
+    """The pyoxigraph store under ``graph``, an rdflib graph over an oxrdflib store."""
     # oxrdflib exposes no public accessor for the pyoxigraph store it wraps.
-    return graph.store._inner, name
+    return graph.store._inner
 
 
 def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:

@@ -20,6 +20,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
+from pmgraph.engine import oxigraph_store
 from pmgraph.errors import DataLoadError, ParameterError
 from pmgraph.load import new_graph, parse_into, plain_copy, plain_literal
 from pmgraph.namespaces import bind_prefixes
@@ -252,7 +253,7 @@ def _compiled(
     closure = None
     if data is not None:
         closure = frozenset(subclass_closure(
-            _oxigraph_store(data), shape_classes(shapes_graph), union_default_graph=True
+            oxigraph_store(data), shape_classes(shapes_graph), union_default_graph=True
         ).items())
     if isinstance(shapes, Graph):
         return compile_shapes(shapes_graph, dict(closure or ()))
@@ -276,16 +277,11 @@ def _with_ontology(graph: Graph) -> Graph:
     return merged
 
 
-def _oxigraph_store(graph: Graph):  # noqa: ANN202 - pyoxigraph.Store
-    # oxrdflib exposes no public accessor for the pyoxigraph store it wraps.
-    return graph.store._inner
-
-
 def _sparql_findings(graph: Graph, checks: tuple, shapes_graph: Graph) -> list[Finding]:
     from pmgraph.shacl_sparql import run_checks
 
     findings = []
-    for result in run_checks(checks, _oxigraph_store(graph), union_default_graph=True):
+    for result in run_checks(checks, oxigraph_store(graph), union_default_graph=True):
         path = result.path
         findings.append(
             Finding(
