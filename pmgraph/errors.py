@@ -2,6 +2,9 @@
 
 Each carries a one-line message that names what is wrong and what to do. The CLI prints it
 after ``pmgraph: error:`` and exits with the class's ``exit_code``.
+
+Exit codes: 0 ok, 1 findings, 2 unusable input, 3 endpoint unreachable or refusing, 4 a query
+ran out of time (locally or on an endpoint), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -39,9 +42,17 @@ class EndpointError(PMGraphError):
     exit_code = 3
 
 
-#: Exit codes of the command line: 0 ok, 1 findings, 2 unusable input, 3 endpoint, 130 interrupt.
+class QueryTimeoutError(PMGraphError):
+    """A query ran longer than its time limit (``--timeout``), locally or on an endpoint."""
+
+    exit_code = 4
+
+
+#: Exit codes of the command line (see the module docstring).
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_ENDPOINT = 3
+EXIT_TIMEOUT = 4
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
