@@ -256,7 +256,8 @@ def test_results_hold_terms_and_plain_strings(graph, query_file):
 
 
 def test_dataframe_has_the_query_columns(project_graph):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     frame = run_query("centres", project_graph).to_dataframe()
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns)[:2] == ["centre", "centreLabel"]
