@@ -25,6 +25,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Iterator, Mapping
@@ -268,20 +269,36 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
 
 
 class _RedirectRefused(Exception):
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, code: int, why: str) -> None:
         super().__init__(target)
-        self.target = target
+        self.target, self.code, self.why = target, code, why
 
 
 class _RedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follows http(s) redirects only; drops the login when the redirect leaves the origin."""
+    """Follows http(s) redirects only, keeps the POSTed query on 307/308, and drops the login
+    when the redirect leaves the endpoint's origin (scheme, host, port)."""
+
+    def http_error_302(self, req, fp, code, msg, headers):  # noqa: ANN001, ANN201
+        location = headers.get("Location") or headers.get("URI")
+        if location:
+            target = urllib.parse.urljoin(req.full_url, location)
+            if urlparse(target).scheme not in ("http", "https"):
+                raise _RedirectRefused(target, code, "pmgraph follows only http(s) redirects")
+            if req.get_method() == "POST" and code in (301, 302, 303):
+                raise _RedirectRefused(target, code, "which would drop the query; give that URL "
+                                       "as --endpoint")
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
-        target = urlparse(newurl)
-        if target.scheme not in ("http", "https"):
-            raise _RedirectRefused(newurl)
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        source = urlparse(req.full_url)
+        if req.get_method() == "POST" and code in (307, 308):
+            new = urllib.request.Request(newurl, data=req.data, headers=dict(req.header_items()),
+                                         origin_req_host=req.origin_req_host, unverifiable=True,
+                                         method="POST")
+        else:
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        source, target = urlparse(req.full_url), urlparse(newurl)
         if new is not None and (source.scheme, source.hostname, source.port) != (
             target.scheme, target.hostname, target.port
         ):
@@ -426,6 +443,8 @@ def _read_body(response: http.client.HTTPResponse, attempt: _Attempt) -> bytes:
     while chunk := response.read(65536):
         chunks.append(chunk)
         attempt.received += len(chunk)
+    if response.length:  # read(n) ends quietly where a Content-Length promised more
+        raise http.client.IncompleteRead(b"".join(chunks), response.length)
     return b"".join(chunks)
 
 
@@ -453,9 +472,9 @@ def _exchange(client: _Client, request: _Request) -> _Answer:
                     raise request.timed_out(attempt) from None
                 if exc.code not in RETRY_STATUSES or number > MAX_RETRIES:
                     raise request.refused(exc.code, exc.reason, body, number) from None
-                wait = min(_retry_wait(exc.headers, number - 1), MAX_RETRY_WAIT)
+                wait = _retry_wait(exc.headers, number - 1)
                 remaining = deadline.remaining()
-                if wait >= MAX_RETRY_WAIT or (remaining is not None and wait >= remaining):
+                if wait > MAX_RETRY_WAIT or (remaining is not None and wait >= remaining):
                     left = "" if remaining is None else f"; {remaining:.0f} s of --timeout left"
                     raise EndpointError(
                         f"SPARQL endpoint {request.shown} is busy "
@@ -469,7 +488,7 @@ def _exchange(client: _Client, request: _Request) -> _Answer:
             except _RedirectRefused as exc:
                 raise EndpointError(
                     f"SPARQL endpoint {request.shown} redirected {request.name} to "
-                    f"{_safe(redact(exc.target), 120)!r}; pmgraph follows only http(s) redirects"
+                    f"{_safe(redact(exc.target), 120)!r} (HTTP {exc.code}); {exc.why}"
                 ) from None
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
