@@ -608,7 +608,8 @@ def _result(form: str, answer: _Answer, request: _Request) -> QueryResult:
         near = ""
         if exc.pos > 40:
             near = f"; at byte {exc.pos}: {_preview(answer.body[exc.pos:exc.pos + 60].lstrip())}"
-        raise EndpointError(f"{what} broken JSON ({exc.msg}, {len(answer.body)} bytes): "
+        where = f"{exc.msg}{'' if exc.msg.endswith(' at') else ' at'} byte {exc.pos}"
+        raise EndpointError(f"{what} broken JSON ({where} of {len(answer.body)}): "
                             f"{_preview(answer.body)}{near}") from None
     except (ValueError, RecursionError) as exc:
         detail = "nested too deep" if isinstance(exc, RecursionError) else "not UTF-8"
