@@ -22,6 +22,7 @@ import math
 import netrc
 import os
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -494,6 +495,18 @@ def _exchange(client: _Client, request: _Request) -> _Answer:
                 reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
                 if deadline.expired or (attempt.connected and isinstance(reason, TimeoutError)):
                     raise request.timed_out(attempt) from None
+                if isinstance(reason, ssl.SSLCertVerificationError):
+                    raise EndpointError(
+                        f"SPARQL endpoint {request.shown} has a TLS certificate that is not "
+                        f"trusted ({_safe(reason.verify_message or str(reason), 120)}); check "
+                        "the URL, or add its certificate authority to SSL_CERT_FILE"
+                    ) from None
+                if isinstance(reason, ssl.SSLError):
+                    raise EndpointError(
+                        f"TLS with SPARQL endpoint {request.shown} failed "
+                        f"({_safe(reason.reason or str(reason), 120)}); check the URL "
+                        "(does the server speak https?)"
+                    ) from None
                 if not attempt.connected:
                     if isinstance(reason, TimeoutError):
                         reason = "timed out while connecting"

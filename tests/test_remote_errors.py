@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import ssl
 import subprocess
 import sys
 import threading
@@ -76,11 +77,17 @@ def fake() -> Iterator[Callable[[Callable[[BaseHTTPRequestHandler], None]], Fake
     """Start fake endpoints on 127.0.0.1 (free ports) for one test; stop them after it."""
     servers: list[tuple[ThreadingHTTPServer, Fake]] = []
 
-    def start(respond: Callable[[BaseHTTPRequestHandler], None]) -> Fake:
+    def start(respond: Callable[[BaseHTTPRequestHandler], None],
+              tls: tuple[Path, Path] | None = None) -> Fake:
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
         endpoint = Fake(respond)
-        endpoint.url = f"http://127.0.0.1:{server.server_port}/query"
+        scheme = "https" if tls else "http"
+        endpoint.url = f"{scheme}://127.0.0.1:{server.server_port}/query"
         server.fake = endpoint  # type: ignore[attr-defined]
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         servers.append((server, endpoint))
@@ -207,6 +214,30 @@ def test_timeout_must_be_a_number_of_seconds(value, cli, queries, fake):
     line = one_line_error(run, 2)
     assert f"--timeout {float(value)}" in line and "0: no limit" in line
     assert endpoint.requests == []
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate and key for 127.0.0.1 (made with openssl)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_the_timeout_holds_over_https(fake, cli, queries, certificate, monkeypatch):
+    endpoint = fake(drip_body, tls=certificate)
+    line = one_line_error(cli("query", queries["SELECT"], "--endpoint", endpoint.url), 3)
+    assert line.startswith(f"pmgraph: error: SPARQL endpoint {endpoint.url} has a TLS "
+                           "certificate that is not trusted (")
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    started = time.monotonic()
+    run = cli("query", queries["SELECT"], "--endpoint", endpoint.url, "--timeout", str(TIMEOUT))
+    assert "began answering select but did not finish within 2 s" in one_line_error(run, 4)
+    assert time.monotonic() - started < TIMEOUT + SLACK
 
 
 # --------------------------------------------------------------------------- wrong answers
