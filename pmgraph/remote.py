@@ -426,7 +426,8 @@ class _Request:
             tried = (f"credentials tried: {self.credentials.source}" if self.credentials
                      else "no credentials were sent; give --user USER --password-env VAR, "
                      "a ~/.netrc entry for the host, or user:password@ in the URL")
-            return EndpointError(f"SPARQL endpoint {self.shown} refused the login "
+            refused = "the login" if code == 401 else "access"
+            return EndpointError(f"SPARQL endpoint {self.shown} refused {refused} "
                                  f"({status}); {tried}")
         if code == 404:
             return EndpointError(f"SPARQL endpoint {self.shown} does not exist ({status}); "
@@ -436,7 +437,6 @@ class _Request:
             return EndpointError(f"SPARQL endpoint {self.shown} is busy or unavailable "
                                  f"({status}) after {tries}; try again later")
         return EndpointError(f"SPARQL endpoint {self.shown} refused {self.name} ({status})")
-
 
 
 def _read_body(response: http.client.HTTPResponse, attempt: _Attempt) -> bytes:
