@@ -302,8 +302,8 @@ def build_parser() -> _Parser:
                    help="a parameter the query declares (repeatable)")
     p.add_argument("--format", choices=QUERY_FORMATS, default="table")
     login = p.add_argument_group(
-        "endpoint login", "HTTP basic auth for --endpoint; without --user, a user:password@ "
-        "in the URL or a ~/.netrc ($NETRC) entry for the endpoint's host is used")
+        "endpoint login", "HTTP basic auth for --endpoint. Without --user: a user:password@ "
+        "in the URL,\nor a ~/.netrc ($NETRC) entry for the endpoint's host.")
     login.add_argument("--user", metavar="USER", help="the user name to log in with")
     login.add_argument("--password-env", metavar="VAR",
                        help="the environment variable holding USER's password")
