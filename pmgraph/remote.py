@@ -79,13 +79,18 @@ class Credentials:
 
 
 def redact(url: str) -> str:
-    """``url`` with the password of its userinfo replaced by ``***`` (safe to print)."""
-    parsed = urlparse(url)
-    if parsed.password is None or "@" not in parsed.netloc:
+    """``url`` safe to print: ``user:***@`` for a user and password, ``***@`` for userinfo
+    without a password (some services take a token as the user name)."""
+    try:
+        parsed = urlparse(url)
+    except ValueError:
+        return "(a URL that cannot be parsed)"
+    if "@" not in parsed.netloc:
         return url
     userinfo, _, hostport = parsed.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return urlunparse(parsed._replace(netloc=f"{user}:***@{hostport}"))
+    user, sep, _ = userinfo.partition(":")
+    masked = f"{user}:***" if sep else "***"
+    return urlunparse(parsed._replace(netloc=f"{masked}@{hostport}"))
 
 
 def _without_userinfo(url: str) -> tuple[str, Credentials | None]:

@@ -588,7 +588,8 @@ def test_an_unreachable_url_with_a_login_is_redacted(cli, queries, no_netrc):
 @pytest.mark.parametrize(("url", "shown"), [
     ("http://u:p@h/q", "http://u:***@h/q"),
     ("https://u:p%40ss@h:8443/q?x=1", "https://u:***@h:8443/q?x=1"),
-    ("http://u@h/q", "http://u@h/q"),
+    ("http://token@h/q", "http://***@h/q"),
+    ("http://u:p@h/q#x@y", "http://u:***@h/q#x@y"),
     ("http://h/q", "http://h/q"),
 ])
 def test_redact(url, shown):
