@@ -516,6 +516,13 @@ def _exchange(client: _Client, request: _Request) -> _Answer:
                     if isinstance(reason, TimeoutError):
                         reason = "timed out while connecting"
                     raise request.unreachable(reason) from None
+                if isinstance(reason, http.client.BadStatusLine) and not isinstance(
+                    reason, http.client.RemoteDisconnected
+                ):
+                    raise EndpointError(
+                        f"SPARQL endpoint {request.shown} answered {request.name} with "
+                        f"something that is not HTTP: {_preview(str(reason.line).encode())}"
+                    ) from None
                 what = "before answering" if attempt.status is None else (
                     f"after {attempt.received} bytes of its answer")
                 raise EndpointError(

@@ -285,6 +285,16 @@ def test_a_connection_closed_mid_answer_is_an_endpoint_error(fake, cli, queries)
     assert f"SPARQL endpoint {endpoint.url} broke off the connection" in line
 
 
+def test_a_server_that_does_not_speak_http_is_an_endpoint_error(fake, cli, queries):
+    def ssh(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(b"SSH-2.0-OpenSSH_9.2\r\n")
+
+    endpoint = fake(ssh)
+    line = one_line_error(cli("query", queries["SELECT"], "--endpoint", endpoint.url), 3)
+    assert line == (f"pmgraph: error: SPARQL endpoint {endpoint.url} answered select with "
+                    "something that is not HTTP: 'SSH-2.0-OpenSSH_9.2\\r\\n'")
+
+
 @pytest.mark.parametrize(("form", "content_type", "says"), [
     ("SELECT", "application/sparql-results+json", "JSON that is not a SELECT result"),
     ("ASK", "application/sparql-results+json", "JSON that is not an ASK result"),
