@@ -135,13 +135,31 @@ def cmd_query(args: argparse.Namespace) -> int:
             given = "--data" if args.data else "--store"
             raise ParameterError(f"{given} and --endpoint exclude each other: the endpoint "
                                  "answers from its own data")
-        result = run_query(info.path, params=params, endpoint=args.endpoint)
+        result = _run_on_endpoint(args, info, params)
     else:
+        if args.user is not None or args.password_env is not None:
+            raise ParameterError("--user and --password-env apply only with --endpoint URL")
         result = run_query(info.path, _load(args), params=params)
     _out(query_result(result, args.format))
     if info.path.stem.endswith("-violation") and len(result):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _run_on_endpoint(args: argparse.Namespace, info, params: dict[str, str]):
+    from pmgraph.paths import display_path
+    from pmgraph.queries import bind_params, find_query
+    from pmgraph.remote import credentials_from_options, run_remote
+    from pmgraph.sparql import query_form
+
+    credentials = credentials_from_options(args.endpoint, args.user, args.password_env)
+    _, text = find_query(info.path)
+    try:
+        query_form(text)  # refuse updates before anything is sent
+    except PMGraphError as exc:
+        raise type(exc)(f"{display_path(info.path)}: {exc}") from None
+    return run_remote(text, args.endpoint, bind_params(info, params), name=info.name,
+                      timeout=args.timeout, credentials=credentials)
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
@@ -283,8 +301,16 @@ def build_parser() -> _Parser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="a parameter the query declares (repeatable)")
     p.add_argument("--format", choices=QUERY_FORMATS, default="table")
+    login = p.add_argument_group(
+        "endpoint login", "HTTP basic auth for --endpoint. Without --user: a user:password@ "
+        "in the URL,\nor a ~/.netrc ($NETRC) entry for the endpoint's host.")
+    login.add_argument("--user", metavar="USER", help="the user name to log in with")
+    login.add_argument("--password-env", metavar="VAR",
+                       help="the environment variable holding USER's password")
     p.add_argument("--endpoint", metavar="URL",
                    help="send the query to this SPARQL endpoint instead of the local graph")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="stop the query after this many seconds (default 60; 0: no limit)")
 
     p = _sub(commands, "queries", "list the query library: name, title, parameters",
              cmd_queries, data=False)

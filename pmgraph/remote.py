@@ -1,93 +1,715 @@
-"""Run a query on a remote SPARQL endpoint (SPARQLWrapper), parameters bound as VALUES."""
+"""Run a query on a remote SPARQL endpoint (SPARQLWrapper), parameters bound as VALUES.
+
+Every request is bounded as a whole: one deadline (``timeout`` seconds) covers connecting,
+waiting for the server, reading the answer, and any retries, so a server that sends one byte
+a second is stopped at the limit like one that never answers. Answers are checked before
+they become rows: HTML, broken JSON or JSON of the wrong shape is an :class:`EndpointError`
+naming the endpoint and showing what came back, never an empty result.
+
+Credentials (HTTP basic auth) come from the caller, from ``user:password@`` in the URL, or
+from ``~/.netrc`` (``$NETRC``) for the endpoint's host. Messages and log lines show the URL
+with its password replaced by ``***``.
+"""
 
 from __future__ import annotations
 
+import email.utils
+import functools
+import http.client
+import json
 import logging
+import math
+import netrc
+import os
+import socket
+import ssl
+import threading
+import time
 import urllib.error
-from collections.abc import Mapping
-from urllib.parse import urlparse
+import urllib.parse
+import urllib.request
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse, urlunparse
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier
-from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+from SPARQLWrapper import BASIC, JSON, N3, POST, SPARQLWrapper
 
-from pmgraph.errors import EndpointError, ParameterError
+from pmgraph.errors import EndpointError, ParameterError, QueryError, QueryTimeoutError
 from pmgraph.load import plain_literal
 from pmgraph.queries import QueryResult
-from pmgraph.sparql import bind_values, query_form
+from pmgraph.sparql import query_form, where_group_start
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = 30
+#: Seconds a whole request may take unless the caller says otherwise (``--timeout``).
+DEFAULT_TIMEOUT = 60.0
+#: Seconds to wait for the TCP connection (less if the deadline is nearer).
+CONNECT_TIMEOUT = 30.0
+#: Statuses that mean "busy, try again": retried at most MAX_RETRIES times, within the deadline.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_RETRIES = 3
+#: Longest wait between attempts, whatever Retry-After asks for.
+MAX_RETRY_WAIT = 60.0
+
+_JSON_TYPES = ("application/sparql-results+json", "application/json",
+               "text/javascript", "application/javascript")
+_RDF_TYPES = {"text/turtle": "turtle", "application/turtle": "turtle",
+              "application/x-turtle": "turtle", "application/n-triples": "nt",
+              "text/plain": "nt", "text/n3": "n3", "text/rdf+n3": "n3", "application/n3": "n3",
+              "application/rdf+xml": "xml"}
+_TERM_TYPES = ("uri", "literal", "typed-literal", "bnode")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user and password for HTTP basic auth, and where they came from (for messages)."""
+
+    user: str
+    password: str = field(repr=False)
+    source: str = "the caller"
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def redact(url: str) -> str:
+    """``url`` safe to print: ``user:***@`` for a user and password, ``***@`` for userinfo
+    without a password (some services take a token as the user name)."""
+    try:
+        parsed = urlparse(url)
+    except ValueError:
+        return "(a URL that cannot be parsed)"
+    if "@" not in parsed.netloc:
+        return url
+    userinfo, _, hostport = parsed.netloc.rpartition("@")
+    user, sep, _ = userinfo.partition(":")
+    masked = f"{user}:***" if sep else "***"
+    return urlunparse(parsed._replace(netloc=f"{masked}@{hostport}"))
+
+
+def _without_userinfo(url: str) -> tuple[str, Credentials | None]:
+    """``url`` without ``user:password@``, and those credentials (None if there are none)."""
+    parsed = urlparse(url)
+    if "@" not in parsed.netloc:
+        return url, None
+    userinfo, _, hostport = parsed.netloc.rpartition("@")
+    clean = urlunparse(parsed._replace(netloc=hostport))
+    user, sep, password = userinfo.partition(":")
+    if not sep:
+        return clean, None  # a user with no password: nothing to send
+    return clean, Credentials(unquote(user), unquote(password), "the user:password in the URL")
 
 
 def check_endpoint(endpoint: str) -> str:
     """``endpoint`` if it is an http(s) URL; raises :class:`ParameterError` otherwise."""
-    parsed = urlparse(endpoint)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    try:
+        parsed = urlparse(endpoint)
+        parsed.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise ParameterError(f"--endpoint {redact(endpoint)!r} is not a valid URL ({exc}); "
+                             "give the query URL, e.g. http://127.0.0.1:7878/query") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ParameterError(
-            f"--endpoint {endpoint!r} is not an http(s) URL; "
+            f"--endpoint {redact(endpoint)!r} is not an http(s) URL; "
             "give the query URL, e.g. http://127.0.0.1:7878/query"
         )
     return endpoint
 
 
-def _term(binding: Mapping[str, str]) -> Identifier:
-    kind = binding["type"]
-    value = binding["value"]
+# --------------------------------------------------------------------------- credentials
+
+
+def netrc_credentials(host: str) -> Credentials | None:
+    """The login for ``host`` in ``$NETRC`` or ``~/.netrc`` (None if there is none).
+
+    An unreadable or malformed file is logged and skipped: it names no password.
+    """
+    given = os.environ.get("NETRC")
+    path = Path(given) if given else Path.home() / ".netrc"
+    if not path.is_file():
+        return None
+    try:
+        # With no file named, the netrc module also refuses a ~/.netrc others can read.
+        entries = netrc.netrc(str(path) if given else None)
+    except netrc.NetrcParseError as exc:
+        # The parser's message can quote a token of the file, perhaps a password: only the line.
+        log.warning("ignoring %s: not a usable netrc file (line %s)", path, exc.lineno)
+        return None
+    except OSError as exc:
+        log.warning("ignoring %s: cannot be read (%s)", path, exc.strerror or exc)
+        return None
+    found = entries.authenticators(host)
+    if not found or not found[0] or found[2] is None:
+        return None
+    shown = "$NETRC" if given else "~/.netrc"
+    return Credentials(found[0], found[2], f"{shown} ({path}) for {host}")
+
+
+def credentials_from_options(
+    endpoint: str, user: str | None, password_env: str | None
+) -> Credentials | None:
+    """Credentials from ``--user USER --password-env VAR`` (None if neither is given)."""
+    if user is None and password_env is None:
+        return None
+    if user is None or password_env is None:
+        given, missing = ("--user", "--password-env VAR") if user else (
+            "--password-env", "--user USER")
+        raise ParameterError(f"{given} needs {missing}: the password is read from the "
+                             "environment variable VAR, never from the command line")
+    if _without_userinfo(endpoint)[1] is not None:
+        raise ParameterError("--user and a user:password in --endpoint exclude each other; "
+                             "give the credentials once")
+    password = os.environ.get(password_env)
+    if not password:
+        raise ParameterError(f"--password-env {password_env}: that environment variable is "
+                             f"not set or empty; set it to the password of {user}")
+    return Credentials(user, password, f"--user {user} with --password-env {password_env}")
+
+
+# --------------------------------------------------------------------------- transport
+
+
+class _Deadline:
+    """One time limit for a whole request: at the limit, the sockets it watches are shut."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._end = None if seconds is None else time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer: threading.Timer | None = None
+        if seconds is not None:
+            self._timer = threading.Timer(seconds, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def remaining(self) -> float | None:
+        return None if self._end is None else max(0.0, self._end - time.monotonic())
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    # shutdown() wakes a read blocked in another thread; the plain socket method also works
+    # under TLS (SSLSocket.shutdown would tear down its TLS state first).
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+@dataclass
+class _Attempt:
+    """What one HTTP attempt got to: connected, answer headers, bytes of the body."""
+
+    deadline: _Deadline
+    connected: bool = False
+    status: int | None = None
+    received: int = 0
+
+
+class _WatchedConnection:
+    """An http.client connection whose socket the deadline watches (a mixin)."""
+
+    def __init__(self, *args: Any, attempt: _Attempt, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._attempt = attempt
+
+    def connect(self) -> None:
+        remaining = self._attempt.deadline.remaining()
+        self.timeout = CONNECT_TIMEOUT if remaining is None else min(CONNECT_TIMEOUT, remaining)
+        super().connect()  # type: ignore[misc]
+        self._attempt.connected = True
+        # The deadline ends the request; a socket timeout is only a backstop behind it.
+        remaining = self._attempt.deadline.remaining()
+        self.sock.settimeout(None if remaining is None else remaining + 1.0)
+        self._attempt.deadline.watch(self.sock)
+
+
+class _HTTPConnection(_WatchedConnection, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_WatchedConnection, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, attempt: _Attempt) -> None:
+        super().__init__()
+        self._attempt = attempt
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_HTTPConnection, attempt=self._attempt), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, attempt: _Attempt) -> None:
+        super().__init__()
+        self._attempt = attempt
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(functools.partial(_HTTPSConnection, attempt=self._attempt), req,
+                            context=self._context)
+
+
+class _RedirectRefused(Exception):
+    def __init__(self, target: str, code: int, why: str) -> None:
+        super().__init__(target)
+        self.target, self.code, self.why = target, code, why
+
+
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follows http(s) redirects only, keeps the POSTed query on 307/308, and drops the login
+    when the redirect leaves the endpoint's origin (scheme, host, port)."""
+
+    def http_error_302(self, req, fp, code, msg, headers):  # noqa: ANN001, ANN201
+        location = headers.get("Location") or headers.get("URI")
+        if location:
+            target = urllib.parse.urljoin(req.full_url, location)
+            if urlparse(target).scheme not in ("http", "https"):
+                raise _RedirectRefused(target, code, "pmgraph follows only http(s) redirects")
+            if req.get_method() == "POST" and code in (301, 302, 303):
+                raise _RedirectRefused(target, code, "which would drop the query; give that URL "
+                                       "as --endpoint")
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        if req.get_method() == "POST" and code in (307, 308):
+            new = urllib.request.Request(newurl, data=req.data, headers=dict(req.header_items()),
+                                         origin_req_host=req.origin_req_host, unverifiable=True,
+                                         method="POST")
+        else:
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        source, target = urlparse(req.full_url), urlparse(newurl)
+        if new is not None and (source.scheme, source.hostname, source.port) != (
+            target.scheme, target.hostname, target.port
+        ):
+            new.remove_header("Authorization")
+        return new
+
+
+def _opener(attempt: _Attempt) -> urllib.request.OpenerDirector:
+    """http(s) only (no ftp:, file: or data:), the proxy settings of the environment."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.ProxyHandler(), urllib.request.UnknownHandler(),
+        _HTTPHandler(attempt), _HTTPSHandler(attempt), urllib.request.HTTPDefaultErrorHandler(),
+        _RedirectHandler(), urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
+class _Client(SPARQLWrapper):
+    """SPARQLWrapper (which writes the request: query, form, Accept, auth) sending it through
+    an opener whose sockets a deadline watches."""
+
+    opener: urllib.request.OpenerDirector
+
+    def _query(self) -> tuple[http.client.HTTPResponse, str]:
+        return self.opener.open(self._createRequest()), self.returnFormat
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _safe(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with every unprintable character escaped."""
+    cut = text[:limit]
+    shown = "".join(
+        ch if ch.isprintable() and ch != "\\" else ch.encode("unicode_escape").decode("ascii")
+        for ch in cut
+    )
+    return shown + ("…" if len(text) > limit else "")
+
+
+def _preview(body: bytes, limit: int = 60) -> str:
+    """The first bytes of an answer, quoted and safe to print on a terminal."""
+    if not body:
+        return "an empty body"
+    return "'" + _safe(body.decode("utf-8", errors="replace"), limit) + "'"
+
+
+def _first_line(body: bytes, limit: int = 200) -> str:
+    for line in body.decode("utf-8", errors="replace").splitlines():
+        if line.strip():
+            return _safe(line.strip(), limit)
+    return ""
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def _status(code: int, reason: str, body: bytes) -> str:
+    first = _first_line(body)
+    return f"HTTP {code} {_safe(reason, 60)}".rstrip() + (f": {first}" if first else "")
+
+
+def _retry_wait(headers: Mapping[str, str] | None, attempt: int) -> float:
+    """Seconds to wait before the next attempt: Retry-After if given, else 1, 2, 4 s…"""
+    value = (headers or {}).get("Retry-After", "")
+    value = value.strip() if isinstance(value, str) else ""
+    if value.isdigit():
+        return float(value)
+    if value:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            return max(0.0, when.timestamp() - time.time())
+    return float(2 ** attempt)
+
+
+# --------------------------------------------------------------------------- the request
+
+
+@dataclass(frozen=True)
+class _Answer:
+    body: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class _Request:
+    url: str  # without userinfo
+    shown: str  # redacted, for messages
+    name: str
+    credentials: Credentials | None
+    timeout: float | None
+
+    def timed_out(self, attempt: _Attempt) -> QueryTimeoutError:
+        limit = f"{self.timeout:g} s (--timeout)"
+        advice = ("the query may be too slow for this server: narrow it, or raise --timeout "
+                  "(0: no limit)")
+        if attempt.status is None:
+            return QueryTimeoutError(f"SPARQL endpoint {self.shown} was reached but did not "
+                                     f"answer {self.name} within {limit}; {advice}")
+        return QueryTimeoutError(
+            f"SPARQL endpoint {self.shown} began answering {self.name} but did not finish "
+            f"within {limit} ({attempt.received} bytes received); {advice}"
+        )
+
+    def unreachable(self, reason: object) -> EndpointError:
+        return EndpointError(f"cannot reach SPARQL endpoint {self.shown} "
+                             f"({_safe(str(reason), 120)}); "
+                             "check the URL and that the server is running")
+
+    def refused(
+        self, code: int, reason: str, body: bytes, attempts: int
+    ) -> EndpointError | QueryError:
+        status = _status(code, reason, body)
+        if code == 400:
+            return QueryError(f"{self.name}: SPARQL endpoint {self.shown} rejected the query "
+                              f"({status}); check the query's syntax")
+        if code in (401, 403):
+            tried = (f"credentials tried: {self.credentials.source}" if self.credentials
+                     else "no credentials were sent; give --user USER --password-env VAR, "
+                     "a ~/.netrc entry for the host, or user:password@ in the URL")
+            refused = "the login" if code == 401 else "access"
+            return EndpointError(f"SPARQL endpoint {self.shown} refused {refused} "
+                                 f"({status}); {tried}")
+        if code == 404:
+            return EndpointError(f"SPARQL endpoint {self.shown} does not exist ({status}); "
+                                 "check the URL (e.g. Oxigraph answers at /query)")
+        if code in RETRY_STATUSES:
+            tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+            return EndpointError(f"SPARQL endpoint {self.shown} is busy or unavailable "
+                                 f"({status}) after {tries}; try again later")
+        return EndpointError(f"SPARQL endpoint {self.shown} refused {self.name} ({status})")
+
+
+def _read_body(response: http.client.HTTPResponse, attempt: _Attempt) -> bytes:
+    chunks = []
+    while chunk := response.read(65536):
+        chunks.append(chunk)
+        attempt.received += len(chunk)
+    if response.length:  # read(n) ends quietly where a Content-Length promised more
+        raise http.client.IncompleteRead(b"".join(chunks), response.length)
+    return b"".join(chunks)
+
+
+def _exchange(client: _Client, request: _Request) -> _Answer:
+    """Send the request (retrying busy answers) and read the whole answer, all before the
+    deadline; raises the error a user should see."""
+    deadline = _Deadline(request.timeout)
+    try:
+        for number in range(1, MAX_RETRIES + 2):
+            attempt = _Attempt(deadline)
+            client.opener = _opener(attempt)
+            try:
+                answer = client.query().response
+                attempt.status = answer.status
+                body = _read_body(answer, attempt)
+            except urllib.error.HTTPError as exc:
+                attempt.status = exc.code
+                try:
+                    body = exc.read(65536)
+                except (OSError, http.client.HTTPException):
+                    body = b""
+                finally:
+                    exc.close()
+                if deadline.expired:
+                    raise request.timed_out(attempt) from None
+                if exc.code not in RETRY_STATUSES or number > MAX_RETRIES:
+                    raise request.refused(exc.code, exc.reason, body, number) from None
+                wait = _retry_wait(exc.headers, number - 1)
+                remaining = deadline.remaining()
+                if wait > MAX_RETRY_WAIT or (remaining is not None and wait >= remaining):
+                    left = "" if remaining is None else f"; {remaining:.0f} s of --timeout left"
+                    raise EndpointError(
+                        f"SPARQL endpoint {request.shown} is busy "
+                        f"({_status(exc.code, exc.reason, body)}) and asks to wait "
+                        f"{wait:.0f} s{left}; try again later"
+                    ) from None
+                log.info("%s answered HTTP %s; retrying in %.1f s (attempt %d of %d)",
+                         request.shown, exc.code, wait, number + 1, MAX_RETRIES + 1)
+                time.sleep(wait)
+                continue
+            except _RedirectRefused as exc:
+                raise EndpointError(
+                    f"SPARQL endpoint {request.shown} redirected {request.name} to "
+                    f"{_safe(redact(exc.target), 120)!r} (HTTP {exc.code}); {exc.why}"
+                ) from None
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                if deadline.expired or (attempt.connected and isinstance(reason, TimeoutError)):
+                    raise request.timed_out(attempt) from None
+                if isinstance(reason, ssl.SSLCertVerificationError):
+                    raise EndpointError(
+                        f"SPARQL endpoint {request.shown} has a TLS certificate that is not "
+                        f"trusted ({_safe(reason.verify_message or str(reason), 120)}); check "
+                        "the URL, or add its certificate authority to SSL_CERT_FILE"
+                    ) from None
+                if isinstance(reason, ssl.SSLError):
+                    raise EndpointError(
+                        f"TLS with SPARQL endpoint {request.shown} failed "
+                        f"({_safe(reason.reason or str(reason), 120)}); check the URL "
+                        "(does the server speak https?)"
+                    ) from None
+                if not attempt.connected:
+                    if isinstance(reason, TimeoutError):
+                        reason = "timed out while connecting"
+                    raise request.unreachable(reason) from None
+                if isinstance(reason, http.client.BadStatusLine) and not isinstance(
+                    reason, http.client.RemoteDisconnected
+                ):
+                    raise EndpointError(
+                        f"SPARQL endpoint {request.shown} answered {request.name} with "
+                        f"something that is not HTTP: {_preview(str(reason.line).encode())}"
+                    ) from None
+                what = "before answering" if attempt.status is None else (
+                    f"after {attempt.received} bytes of its answer")
+                raise EndpointError(
+                    f"SPARQL endpoint {request.shown} broke off the connection {what} "
+                    f"to {request.name} ({_safe(str(reason) or type(reason).__name__, 120)})"
+                ) from None
+            if deadline.expired:
+                raise request.timed_out(attempt)
+            return _Answer(body, answer.headers.get("Content-Type", ""))
+        raise AssertionError("unreachable: the loop returns or raises")
+    finally:
+        deadline.cancel()
+
+
+# --------------------------------------------------------------------------- the answer
+
+
+class _Shape(Exception):
+    """What is wrong with the shape of a JSON answer."""
+
+
+def _term(binding: object) -> Identifier:
+    if not isinstance(binding, dict):
+        raise _Shape("a value is not an object")
+    kind, value = binding.get("type"), binding.get("value")
+    if kind not in _TERM_TYPES or not isinstance(value, str):
+        raise _Shape(f"a value has type {_safe(str(kind), 20)!r} and no string value")
     if kind == "uri":
         return URIRef(value)
     if kind == "bnode":
         return BNode(value)
     datatype = binding.get("datatype")
     language = binding.get("xml:lang")
-    return plain_literal(
-        Literal(value, lang=language, datatype=URIRef(datatype) if datatype else None)
-    )
+    if not isinstance(datatype, str | None) or not isinstance(language, str | None):
+        raise _Shape("a literal has a datatype or language that is not a string")
+    try:
+        literal = Literal(value, lang=language, datatype=URIRef(datatype) if datatype else None)
+    except (TypeError, ValueError) as exc:
+        raise _Shape(f"a literal cannot be read ({exc})") from None
+    return plain_literal(literal)
+
+
+def _select(data: object) -> QueryResult:
+    head = data.get("head") if isinstance(data, dict) else None
+    variables = head.get("vars") if isinstance(head, dict) else None
+    if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
+        raise _Shape("no head.vars list")
+    results = data.get("results")
+    bindings = results.get("bindings") if isinstance(results, dict) else None
+    if not isinstance(bindings, list):
+        raise _Shape("no results.bindings list")
+    rows = []
+    for number, row in enumerate(bindings, 1):
+        if not isinstance(row, dict):
+            raise _Shape(f"row {number} is not an object")
+        try:
+            rows.append(tuple(_term(row[v]) if v in row else None for v in variables))
+        except _Shape as exc:
+            raise _Shape(f"row {number}: {exc}") from None
+    return QueryResult(name="", form="SELECT", vars=tuple(variables), rows=tuple(rows))
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """SPARQLWrapper's warnings and rdflib's log records about odd terms go to our log at
+    debug level instead of the user's terminal."""
+
+    def to_debug(record: logging.LogRecord) -> bool:
+        log.debug("rdflib: %s", record.getMessage())
+        return False
+
+    rdflib_term = logging.getLogger("rdflib.term")
+    rdflib_term.addFilter(to_debug)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        for warning in caught:
+            log.debug("%s: %s", warning.category.__name__, warning.message)
+    finally:
+        rdflib_term.removeFilter(to_debug)
+
+
+def _result(form: str, answer: _Answer, request: _Request) -> QueryResult:
+    media = _media_type(answer.content_type)
+    shown_type = _safe(media, 60) if media else "no content type"
+    what = f"SPARQL endpoint {request.shown} answered {request.name} with"
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        syntax = _RDF_TYPES.get(media)
+        if syntax is None:
+            raise EndpointError(f"{what} {shown_type}, not RDF (Turtle or N-Triples): "
+                                f"{_preview(answer.body)}")
+        try:
+            graph = Graph().parse(data=answer.body.decode("utf-8"), format=syntax)
+        except Exception as exc:  # noqa: BLE001 - rdflib's parsers raise many kinds
+            detail = _first_line(str(exc).encode(), 120) or type(exc).__name__
+            raise EndpointError(f"{what} {shown_type} that cannot be read ({detail}): "
+                                f"{_preview(answer.body)}") from None
+        plain = Graph()
+        plain += ((s, p, plain_literal(o)) for s, p, o in graph)
+        return QueryResult(name=request.name, form=form, graph=plain)
+    if media not in _JSON_TYPES:
+        raise EndpointError(f"{what} {shown_type}, not SPARQL JSON results: "
+                            f"{_preview(answer.body)}")
+    try:
+        data = json.loads(answer.body)
+    except json.JSONDecodeError as exc:
+        near = ""
+        if exc.pos > 40:
+            near = f"; at byte {exc.pos}: {_preview(answer.body[exc.pos:exc.pos + 60].lstrip())}"
+        where = f"{exc.msg}{'' if exc.msg.endswith(' at') else ' at'} byte {exc.pos}"
+        raise EndpointError(f"{what} broken JSON ({where} of {len(answer.body)}): "
+                            f"{_preview(answer.body)}{near}") from None
+    except (ValueError, RecursionError) as exc:
+        detail = "nested too deep" if isinstance(exc, RecursionError) else "not UTF-8"
+        raise EndpointError(f"{what} unreadable JSON ({detail}): "
+                            f"{_preview(answer.body)}") from None
+    if form == "ASK":
+        if not isinstance(data, dict) or not isinstance(data.get("boolean"), bool):
+            raise EndpointError(f"{what} JSON that is not an ASK result (no true/false "
+                                f"'boolean'): {_preview(answer.body)}")
+        return QueryResult(name=request.name, form="ASK", boolean=data["boolean"])
+    try:
+        selected = _select(data)
+    except _Shape as exc:
+        raise EndpointError(f"{what} JSON that is not a SELECT result ({exc}): "
+                            f"{_preview(answer.body)}") from None
+    return QueryResult(name=request.name, form="SELECT", vars=selected.vars, rows=selected.rows)
+
+
+def _bind_on_one_line(text: str, bindings: Mapping[str, Identifier]) -> str:
+    """``text`` with VALUES for ``bindings`` after the WHERE ``{``, on that brace's line, so
+    that the line numbers in a server's syntax error are the lines of the query file."""
+    if not bindings:
+        return text
+    start = where_group_start(text)
+    block = "".join(f" VALUES ?{name} {{ {term.n3()} }}" for name, term in sorted(bindings.items()))
+    return text[:start] + block + " " + text[start:]
+
+
+def _timeout(value: float | None) -> float | None:
+    if value is None or value == 0:
+        return None
+    if not isinstance(value, int | float) or math.isnan(value) or value < 0 or math.isinf(value):
+        raise ParameterError(f"--timeout {value}: give a number of seconds (0: no limit)")
+    return float(value)
 
 
 def run_remote(
-    text: str, endpoint: str, bindings: Mapping[str, Identifier], *, name: str = "query"
+    text: str,
+    endpoint: str,
+    bindings: Mapping[str, Identifier],
+    *,
+    name: str = "query",
+    timeout: float | None = DEFAULT_TIMEOUT,
+    credentials: Credentials | None = None,
 ) -> QueryResult:
-    """Send ``text`` with ``bindings`` as a VALUES block to ``endpoint`` and read the answer."""
+    """Send ``text`` with ``bindings`` as a VALUES block to ``endpoint`` and read the answer.
+
+    ``timeout`` bounds the whole request, retries included (None or 0: no limit). Without
+    ``credentials``, a ``user:password@`` in the URL or a netrc entry for the host is used.
+    Raises :class:`QueryTimeoutError` at the limit, :class:`EndpointError` when the endpoint
+    cannot be reached, refuses, or answers with something that is not a result, and
+    :class:`QueryError` when it rejects the query's syntax (HTTP 400).
+    """
     check_endpoint(endpoint)
+    limit = _timeout(timeout)
+    url, from_url = _without_userinfo(endpoint)
+    if credentials is None:
+        credentials = from_url or netrc_credentials(urlparse(url).hostname or "")
+    request = _Request(url, redact(endpoint), name, credentials, limit)
     form = query_form(text)
-    wrapper = SPARQLWrapper(endpoint)
-    wrapper.setQuery(bind_values(text, bindings))
-    # SPARQLWrapper guesses the form from keywords anywhere in the text, comments included
-    # ("dropped" made one a DROP update); the form is known, so say it.
-    wrapper.queryType = form
-    wrapper.setMethod(POST)
-    wrapper.setTimeout(TIMEOUT_SECONDS)
-    wrapper.setReturnFormat(N3 if form in ("CONSTRUCT", "DESCRIBE") else JSON)
-    log.info("sending %s to %s", name, endpoint)
-    try:
-        answer = wrapper.query()
-        converted = answer.convert()
-    except urllib.error.HTTPError as exc:
-        raise EndpointError(f"{endpoint} refused {name} (HTTP {exc.code} {exc.reason})") from None
-    except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise EndpointError(
-            f"cannot reach SPARQL endpoint {endpoint} ({reason}); "
-            "check the URL and that the server is running"
-        ) from None
-    except SPARQLWrapperException as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise EndpointError(f"{endpoint} refused {name} ({first})") from None
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        graph = converted if isinstance(converted, Graph) else Graph().parse(
-            data=converted, format="turtle"
-        )
-        plain = Graph()
-        plain += ((s, p, plain_literal(o)) for s, p, o in graph)
-        return QueryResult(name=name, form=form, graph=plain)
-    if form == "ASK":
-        return QueryResult(name=name, form="ASK", boolean=bool(converted.get("boolean")))
-    variables = tuple(converted.get("head", {}).get("vars", []))
-    rows = tuple(
-        tuple(_term(row[v]) if v in row else None for v in variables)
-        for row in converted.get("results", {}).get("bindings", [])
-    )
-    return QueryResult(name=name, form="SELECT", vars=variables, rows=rows)
+    with _quiet():
+        client = _Client(url)
+        client.setQuery(_bind_on_one_line(text, bindings))
+        # SPARQLWrapper guesses the form from keywords anywhere in the text, comments
+        # included ("dropped" made one a DROP update); the form is known, so say it.
+        client.queryType = form
+        client.setMethod(POST)  # long queries and VALUES blocks do not fit in a URL
+        client.setReturnFormat(N3 if form in ("CONSTRUCT", "DESCRIBE") else JSON)
+        if credentials is not None:
+            client.setHTTPAuth(BASIC)
+            client.setCredentials(credentials.user, credentials.password)
+        log.info("sending %s to %s%s", name, request.shown,
+                 f" as {credentials.user} ({credentials.source})" if credentials else "")
+        started = time.monotonic()
+        answer = _exchange(client, request)
+        log.info("%s answered in %.2f s (%d bytes, %s)", request.shown,
+                 time.monotonic() - started, len(answer.body), answer.content_type or "no type")
+        return _result(form, answer, request)
