@@ -24,7 +24,7 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pmgraph.errors import OutputError
@@ -207,6 +207,11 @@ _MARKER_HEAD = "written by pmgraph; replaced whole by the next build. Its files:
 _OLD_MARKER = "written by pmgraph; replaced whole by the next build"
 
 
+def marker_text(names: Iterable[str]) -> str:
+    """The :data:`MARKER` of a folder pmgraph wrote holding the entries ``names``."""
+    return _MARKER_HEAD + "".join(f"{name}\n" for name in sorted(names))
+
+
 def _refusal(target: Path, shown: str) -> OutputError | None:
     """Why the folder ``target`` may not be replaced, or None when it may.
 
@@ -283,9 +288,7 @@ def replace_dir(target: Path | str) -> Iterator[Path]:
         try:
             yield staging
             written = sorted(entry.name for entry in staging.iterdir())
-            (staging / MARKER).write_text(
-                _MARKER_HEAD + "".join(f"{name}\n" for name in written), encoding="utf-8"
-            )
+            (staging / MARKER).write_text(marker_text(written), encoding="utf-8")
             # A folder there keeps its permission bits; a new one gets the usual ones.
             staging.chmod(stat.S_IMODE(target.stat().st_mode) if target.is_dir()
                           else 0o777 & ~_umask())
