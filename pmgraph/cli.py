@@ -279,7 +279,8 @@ def build_parser() -> _Parser:
     p = _sub(commands, "build", "validate the data and write the graph, its description, "
              "GraphML and the HTML network view", cmd_build)
     p.add_argument("--out", default="build", type=Path, metavar="DIR",
-                   help="output folder (default: build/ in the working folder)")
+                   help="output folder (default: build/ in the working folder); replaced "
+                   "whole only if new, empty or a build with no files added")
 
     p = _sub(commands, "validate", "check the data against the project's SHACL shapes and "
              "check queries", cmd_validate)
@@ -546,7 +547,8 @@ def _sigterm_like_ctrl_c() -> Iterator[None]:
     calls :func:`main` with a SIGTERM handler of its own keeps it.
     """
     if (
-        threading.current_thread() is not threading.main_thread()
+        os.name != "posix"
+        or threading.current_thread() is not threading.main_thread()
         or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
     ):
         yield

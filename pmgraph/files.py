@@ -174,7 +174,7 @@ def atomic_output(path: Path | str) -> Iterator[Path]:
                 os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; outputs are not
             else:
                 os.chmod(tmp, stat.S_IMODE(status.st_mode))
-                if (status.st_uid, status.st_gid) != (os.geteuid(), os.getegid()):
+                if hasattr(os, "chown") and status.st_uid != os.geteuid():
                     with contextlib.suppress(OSError):  # possible only as root; keep the owner
                         os.chown(tmp, status.st_uid, status.st_gid)
             with signals_held():
@@ -289,6 +289,8 @@ def replace_dir(target: Path | str) -> Iterator[Path]:
             yield staging
             written = sorted(entry.name for entry in staging.iterdir())
             (staging / MARKER).write_text(marker_text(written), encoding="utf-8")
+            # Once more: files may have been added to the folder while the build ran.
+            target = check_folder_output(given)
             # A folder there keeps its permission bits; a new one gets the usual ones.
             staging.chmod(stat.S_IMODE(target.stat().st_mode) if target.is_dir()
                           else 0o777 & ~_umask())

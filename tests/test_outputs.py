@@ -22,8 +22,9 @@ import pytest
 from rdflib import Graph
 
 from pmgraph.build import BUILD_FILES
+from pmgraph.errors import OutputError
 from pmgraph.export import serialize
-from pmgraph.files import MARKER, marker_text
+from pmgraph.files import MARKER, marker_text, replace_dir
 from pmgraph.load import load_graph
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -324,6 +325,18 @@ def test_build_through_a_link_to_a_folder_of_user_files_is_refused(cli, tmp_path
     assert run.code == 2
     assert "holds files that pmgraph did not write" in first_error(run)
     assert snapshot(tmp_path) == before
+
+
+def test_a_file_added_while_the_build_runs_is_kept(tmp_path):
+    out = tmp_path / "build"
+    previous_build(out)
+    with pytest.raises(OutputError, match=r"also holds files that pmgraph did not write \(late"):
+        with replace_dir(out) as staging:
+            (staging / "pmgraph.ttl").write_text("new")
+            (out / "late.md").write_text("written while the build ran")
+    assert (out / "late.md").read_text() == "written while the build ran"
+    assert (out / "pmgraph.ttl").read_text() == "previous pmgraph.ttl"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
 
 
 # ---------------------------------------------------------------- read-only filesystem
