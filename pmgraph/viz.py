@@ -336,21 +336,26 @@ def vis_network_files() -> tuple[str, Path, Path]:
     pyvis, whose import pulls in IPython and jinja2 (about a second).
     """
     from importlib.metadata import PackageNotFoundError, distribution
+    from importlib.util import find_spec
 
     try:
-        listed = distribution("pyvis").files or []
+        listed = [Path(str(entry.locate())) for entry in distribution("pyvis").files or []]
     except PackageNotFoundError:
         listed = []
+    if not listed:  # installed without a file list (RECORD): look in the package's folder
+        spec = find_spec("pyvis")
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            listed += Path(folder).glob("templates/lib/vis-*/vis-network.*")
     found: dict[str, dict[str, Path]] = {}
-    for entry in listed:
-        parts = entry.parts
+    for path in listed:
+        parts = path.parts[-5:]
         if (
             len(parts) == 5
             and parts[:3] == ("pyvis", "templates", "lib")
             and parts[3].startswith("vis-")
             and parts[4] in ("vis-network.min.js", "vis-network.css")
         ):
-            found.setdefault(parts[3], {})[parts[4]] = Path(str(entry.locate()))
+            found.setdefault(parts[3], {})[parts[4]] = path
     complete = [
         folder for folder, names in found.items()
         if len(names) == 2 and all(path.is_file() for path in names.values())
