@@ -2,6 +2,8 @@
 
 The files are written into a temporary folder next to the output folder, which then takes
 its place whole: a build that fails or is interrupted leaves the previous output untouched.
+Only a folder pmgraph wrote (its marker lists every file in it) or an empty one is replaced;
+see :mod:`pmgraph.files`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,9 @@ from pathlib import Path
 from rdflib import Graph
 
 from pmgraph.describe import describe
-from pmgraph.errors import OutputError
 from pmgraph.export import to_graphml, to_jsonld, to_ntriples, to_turtle
-from pmgraph.files import atomic_write, replace_dir
+from pmgraph.files import atomic_write, check_folder_output, replace_dir
 from pmgraph.load import load_graph
-from pmgraph.paths import display_path
 from pmgraph.stats import GraphStats, graph_stats
 from pmgraph.validate import ValidationReport, validate
 
@@ -76,8 +76,7 @@ def build(
     """
     say = progress or (lambda message: log.info("%s", message))
     out = Path(out)
-    if out.exists() and not out.is_dir():  # say so before the slow steps
-        raise OutputError(f"{display_path(out)} is a file; give a folder to --out")
+    check_folder_output(out)  # refuse before the slow steps
     if graph is None:
         say("loading ontology and data")
         graph = load_graph(*data)

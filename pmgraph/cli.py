@@ -1,16 +1,20 @@
 """The ``pmgraph`` command line: a thin layer over the library.
 
 Exit codes: 0 ok, 1 findings (violations, rows of a check), 2 unusable input (bad file, unknown
-name, bad parameter or option, unwritable output), 3 endpoint unreachable, 130 interrupted.
+name, bad parameter or option, unwritable output), 3 endpoint unreachable, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM); either way nothing half-written is kept.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +23,7 @@ from pmgraph.errors import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     ParameterError,
     PMGraphError,
 )
@@ -50,6 +55,10 @@ def _out(text: str) -> None:
     sys.stdout.flush()
 
 
+#: ``--out -``: standard output, for the commands that write one file.
+STDOUT = "-"
+
+
 def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> Graph:
     from pmgraph.load import load_graph, open_store
 
@@ -72,6 +81,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     from pmgraph.paths import display_path
     from pmgraph.render import report_text
 
+    if str(args.out) == STDOUT:
+        raise UsageError("build writes a folder of files, not one stream; give a folder to "
+                         "--out (use 'pmgraph export --out -' for the graph on standard output)")
     result = build(args.out, data=args.data or (), progress=lambda line: _err(line))
     if not result.ok:
         _out(report_text(result.report))
@@ -191,7 +203,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pmgraph.paths import display_path
 
     graph = _load(args)
-    if args.out:
+    if args.out and args.out != STDOUT:
         path = export(graph, args.format, args.out)
         _err(f"wrote {display_path(path)}")
     else:
@@ -285,7 +297,8 @@ def build_parser() -> _Parser:
     p = _sub(commands, "build", "validate the data and write the graph, its description, "
              "GraphML and the HTML network view", cmd_build)
     p.add_argument("--out", default="build", type=Path, metavar="DIR",
-                   help="output folder (default: build/ in the working folder)")
+                   help="output folder (default: build/ in the working folder); replaced "
+                   "whole only if new, empty or a build with no files added")
 
     p = _sub(commands, "validate", "check the data against the project's SHACL shapes and "
              "check queries", cmd_validate)
@@ -321,7 +334,8 @@ def build_parser() -> _Parser:
 
     p = _sub(commands, "export", "write the merged graph in another format", cmd_export)
     p.add_argument("--format", choices=FORMATS, default="turtle")
-    p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    p.add_argument("--out", metavar="FILE",
+                   help="output file (default, or -: standard output)")
 
     _add_view_commands(commands)
     _add_store_commands(commands)
@@ -362,7 +376,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 def _add_view_commands(commands: argparse._SubParsersAction) -> None:
     p = _sub(commands, "viz", "write the interactive HTML network view", cmd_viz)
     p.add_argument("--out", default="network.html", type=Path, metavar="FILE",
-                   help="output HTML file (default: network.html)")
+                   help="output HTML file (default: network.html; -: standard output)")
     p.add_argument("--focus", metavar="NAME-OR-IRI",
                    help="show only this entity and its neighbours (label, slug, IRI)")
     p.add_argument("--depth", type=int, default=1, metavar="N",
@@ -388,7 +402,8 @@ def _add_view_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--triples", required=True, metavar="N",
                    help="how many triples, e.g. 10000, 100k or 1M (within 1%%)")
     p.add_argument("--out", required=True, type=Path, metavar="FILE",
-                   help="the file to write: .ttl (Turtle) or .nt (N-Triples)")
+                   help="the file to write: .ttl (Turtle) or .nt (N-Triples); "
+                   "-: Turtle to standard output")
     p.add_argument("--seed", type=int, default=0, help="the same seed writes the same bytes")
 
 
@@ -415,9 +430,15 @@ def cmd_viz(args: argparse.Namespace) -> int:
     net = build_view_network(
         _load(args), classes=args.classes, focus=args.focus, depth=args.depth
     )
+    summary = f"{net.number_of_nodes()} entities, {net.number_of_edges()} links."
+    if str(out) == STDOUT:
+        from pmgraph.viz import render_html
+
+        _out(render_html(net, title=args.title, layout=args.layout))
+        _err(f"wrote the view to standard output: {summary}")
+        return EXIT_OK
     write_html(net, out, title=args.title, layout=args.layout)
-    _out(f"Wrote {display_path(out)}: {net.number_of_nodes()} entities, "
-         f"{net.number_of_edges()} links.\n")
+    _out(f"Wrote {display_path(out)}: {summary}\n")
     return EXIT_OK
 
 
@@ -477,6 +498,14 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from pmgraph.synth import parse_size, write_synthetic
 
     triples = parse_size(args.triples)
+    if str(args.out) == STDOUT:
+        from pmgraph.synth import synthesize
+
+        written, entities = synthesize(sys.stdout, triples, seed=args.seed)
+        sys.stdout.flush()
+        _err(f"wrote {written} triples, {entities} entities (seed {args.seed}) as Turtle "
+             "to standard output")
+        return EXIT_OK
     stats = write_synthetic(args.out, triples, seed=args.seed)
     _out(f"Wrote {stats.path}: {stats.triples} triples, "
          f"{stats.entities} entities (seed {args.seed}).\n")
@@ -507,20 +536,95 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.propagate = propagate
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: raised in the main thread, so outputs are cleaned up as for Ctrl-C."""
+
+
+_TERMINATED = "pmgraph: terminated; nothing half-written was kept"
+#: Seconds the main thread gets to act on SIGTERM before the watchdog stops the process: the
+#: signal waits while native code runs (a parse, a query), which may take long.
+_TERM_GRACE = 1.0
+
+
+def _watch_for_sigterm(wakeup: int, done: threading.Event) -> None:
+    """Read the signal numbers Python's handler writes to ``wakeup``; on SIGTERM, give the
+    main thread :data:`_TERM_GRACE` to finish, then remove the temporaries and exit 143."""
+    from pmgraph.files import discard_temporaries
+
+    try:
+        while True:
+            received = os.read(wakeup, 64)
+            if not received:  # the command finished and closed the pipe
+                return
+            if signal.SIGTERM in received and not done.wait(_TERM_GRACE):
+                discard_temporaries()
+                os.write(2, f"{_TERMINATED}\n".encode())
+                os._exit(EXIT_TERMINATED)
+    finally:
+        os.close(wakeup)
+
+
+@contextlib.contextmanager
+def _sigterm_like_ctrl_c() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`_Terminated` in the main thread, and a
+    watchdog thread stops the process cleanly if the main thread is stuck in native code.
+
+    Only where SIGTERM would end the process anyway (its default action): a program that
+    calls :func:`main` with a SIGTERM handler of its own keeps it.
+    """
+    if (
+        os.name != "posix"
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the cleanup must not be cut
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    wakeup, wake = os.pipe()
+    os.set_blocking(wake, False)
+    previous_wakeup = signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
+    done = threading.Event()
+    watchdog = threading.Thread(
+        target=_watch_for_sigterm, args=(wakeup, done), name="pmgraph-sigterm", daemon=True
+    )
+    watchdog.start()
+    try:
+        yield
+    finally:
+        done.set()
+        signal.set_wakeup_fd(previous_wakeup)
+        signal.signal(signal.SIGTERM, previous)
+        os.close(wake)
+
+
 def _main(argv: Sequence[str] | None) -> int:
     try:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as exc:  # --help and --version
-            return int(exc.code or 0)
-        _configure_logging(args.verbose)
-        return args.handler(args)
+        with _sigterm_like_ctrl_c():
+            try:
+                args = build_parser().parse_args(argv)
+            except SystemExit as exc:  # --help and --version
+                return int(exc.code or 0)
+            _configure_logging(args.verbose)
+            return args.handler(args)
     except PMGraphError as exc:
         print(f"pmgraph: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("pmgraph: interrupted; nothing half-written was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except _Terminated:
+        # SIGTERM ends the process (its default action, kept): once the temporaries are gone,
+        # exit at once rather than spend seconds freeing a large graph on the way out.
+        print(_TERMINATED, file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(EXIT_TERMINATED)
     except BrokenPipeError:
         # The reader (e.g. ``head``) went away: not an error of ours. Point stdout at
         # /dev/null so that Python's final flush does not fail again.

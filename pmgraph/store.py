@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, URIRef
 
 from pmgraph.errors import PMGraphError
+from pmgraph.files import swap_in, tracked
 from pmgraph.load import turtle_errors
 from pmgraph.namespaces import bind_prefixes
 from pmgraph.paths import display_path
@@ -259,26 +260,6 @@ def _write_manifest(folder: Path, files: Sequence[Path], triples: int, seconds: 
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
-def _swap(new: Path, target: Path) -> None:
-    """Put the folder ``new`` at ``target``, removing the store there only once it has moved."""
-    if not target.exists():
-        new.rename(target)
-        return
-    if not any(target.iterdir()):
-        target.rmdir()
-        new.rename(target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    old.rmdir()
-    target.rename(old)
-    try:
-        new.rename(target)
-    except OSError:
-        old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def build_store(path: Path | str, files: Sequence[Path | str]) -> StoreInfo:
     """Bulk-load ``files`` (Turtle or N-Triples, loaded as given: pass the ontology too) into
     an on-disk store at ``path``, replacing the store already there whole.
@@ -289,6 +270,8 @@ def build_store(path: Path | str, files: Sequence[Path | str]) -> StoreInfo:
     """
     target = Path(path)
     shown = display_path(target)
+    if target.is_symlink():  # written through, as every output: the link stays
+        target = Path(os.path.realpath(target))
     _check_target(target)
     sources = [Path(f) for f in files]
     parent = target.absolute().parent
@@ -298,17 +281,20 @@ def build_store(path: Path | str, files: Sequence[Path | str]) -> StoreInfo:
     except OSError as exc:
         raise StoreError(f"{shown}: cannot create the store ({exc.strerror})") from None
     started = time.perf_counter()
-    try:
-        triples = _fill(building, sources)
-        seconds = time.perf_counter() - started
-        _write_manifest(building, sources, triples, seconds)
-        _swap(building, target)
-    except OSError as exc:
-        shutil.rmtree(building, ignore_errors=True)
-        raise StoreError(f"{shown}: cannot write the store ({exc}); nothing was changed") from None
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+    with tracked(building):  # a forced stop (SIGTERM in native code) removes it too
+        try:
+            triples = _fill(building, sources)
+            seconds = time.perf_counter() - started
+            _write_manifest(building, sources, triples, seconds)
+            swap_in(building, target)
+        except OSError as exc:
+            shutil.rmtree(building, ignore_errors=True)
+            raise StoreError(
+                f"{shown}: cannot write the store ({exc}); nothing was changed"
+            ) from None
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
     log.info("stored %d triples in %s (%.1f s)", triples, shown, seconds)
     return read_manifest(target)
 

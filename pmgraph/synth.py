@@ -12,17 +12,18 @@ rather than islands. Lines are written as they are made: no graph is built in me
 from __future__ import annotations
 
 import logging
-import os
 import random
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
+from typing import TextIO
 
 import pyoxigraph as ox
 
 from pmgraph.errors import DataLoadError, OutputError, ParameterError
+from pmgraph.files import atomic_output
 from pmgraph.namespaces import GEO, ID_BASE, PM, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -84,12 +85,40 @@ def write_synthetic(
     """Write a synthetic graph of about ``triples`` triples (±1 %) to ``path``.
 
     ``path`` ending in ``.nt`` gives N-Triples, ``.ttl`` Turtle. ``template`` is the Turtle
-    files to copy (default: the project's data). The same seed gives the same bytes.
+    files to copy (default: the project's data). The same seed gives the same bytes. The
+    file is written as :func:`pmgraph.files.atomic_output` writes (whole or not at all; a
+    link is written through; a device, pipe or socket is refused).
     """
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise OutputError(f"{path}: unknown output format; end the file name in .nt or .ttl")
+    model = _model(triples, template)
+    # Streamed into a temporary file beside the target and moved in whole at the end, so an
+    # interrupted run never leaves a truncated graph under the requested name.
+    with atomic_output(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
+            written, entities = _write_graph(out, model, fmt, triples, seed)
+    log.info("wrote %d triples about %d entities to %s", written, entities, path)
+    return SynthStats(triples=written, entities=entities, path=path)
+
+
+def synthesize(
+    out: TextIO,
+    triples: int,
+    seed: int = 0,
+    *,
+    fmt: str = "ttl",
+    template: Iterable[Path] | None = None,
+) -> tuple[int, int]:
+    """Write the graph :func:`write_synthetic` writes to the text stream ``out`` instead, in
+    ``fmt`` (``"ttl"`` or ``"nt"``); return the triples and entities written."""
+    if fmt not in FORMATS.values():
+        raise ParameterError(f"format {fmt!r}: give one of {', '.join(FORMATS.values())}")
+    return _write_graph(out, _model(triples, template), fmt, triples, seed)
+
+
+def _model(triples: int, template: Iterable[Path] | None) -> _Template:
     if template is None:
         from pmgraph.paths import data_files
 
@@ -100,26 +129,16 @@ def write_synthetic(
             f"{triples} triples is too few: the shared vocabulary alone has "
             f"{model.shared_size}; ask for {model.size} (the real graph's size) or more"
         )
+    return model
+
+
+def _write_graph(
+    out: TextIO, model: _Template, fmt: str, triples: int, seed: int
+) -> tuple[int, int]:
     terms = _TermWriter(fmt)
-    # Streamed into a temporary file beside the target and moved in whole at the end, so an
-    # interrupted run never leaves a truncated graph under the requested name.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
-            if fmt == "ttl":
-                out.write(terms.prefix_block())
-            written, entities = _write_all(out, model, terms, triples, seed)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(
-            f"{path}: cannot write ({exc.strerror}); choose a writable path"
-        ) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    log.info("wrote %d triples about %d entities to %s", written, entities, path)
-    return SynthStats(triples=written, entities=entities, path=path)
+    if fmt == "ttl":
+        out.write(terms.prefix_block())
+    return _write_all(out, model, terms, triples, seed)
 
 
 # --- the template -----------------------------------------------------------------------

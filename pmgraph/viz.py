@@ -7,9 +7,10 @@ loads vis-network from a CDN too (offline: a loading bar stuck at 0%), ``select_
 ``heading`` and any ``href`` in a title make it put data into HTML, and its physics did not
 settle within a minute at 2,000 nodes. Here:
 
-- Self-contained: vis-network 9.1.2 (JS and CSS, vendored unchanged in ``pmgraph/assets/``
-  with its MIT licence, as shipped in pyvis 0.3.2) is inlined; no CDN, no Bootstrap, no web
-  font. A Content-Security-Policy allows only the page's own two scripts (by SHA-256 hash)
+- Self-contained: vis-network (JS and CSS, 9.1.2 with pyvis 0.3.2) is read unchanged from
+  the installed pyvis package (:func:`vis_network_files`; no second copy is kept here; its
+  licence: ``pmgraph/assets/LICENSE-vis-network.txt``) and inlined; no CDN, no Bootstrap, no
+  web font. A Content-Security-Policy allows only the page's own two scripts (by SHA-256 hash)
   and no requests at all (``default-src 'none'``), so even a mistake cannot fetch anything.
 - Fast: positions come from :mod:`pmgraph.layout` (igraph Fruchterman-Reingold, or
   coordinates) and physics is off, so the browser draws at once; large networks hide edges
@@ -33,9 +34,7 @@ import hashlib
 import html
 import json
 import logging
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -47,6 +46,7 @@ from rdflib import Graph
 
 from pmgraph.analyse import neighbourhood
 from pmgraph.errors import OutputError, ParameterError
+from pmgraph.files import atomic_write
 from pmgraph.layout import LAYOUTS, Positions, compute_layout
 from pmgraph.namespaces import ID_BASE
 from pmgraph.network import local_name, resolve_node, to_networkx
@@ -322,6 +322,61 @@ def _asset(name: str) -> str:
     return (ASSETS / name).read_text(encoding="utf-8")
 
 
+def _version_key(folder: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", folder))
+
+
+@lru_cache(maxsize=1)
+def vis_network_files() -> tuple[str, Path, Path]:
+    """vis-network as the installed pyvis ships it: ``(version, JS file, CSS file)``.
+
+    pyvis keeps vis-network's ``vis-network.min.js`` and ``vis-network.css`` under
+    ``pyvis/templates/lib/vis-VERSION/``; the newest version there is taken. The files are
+    found through the distribution's file list (``importlib.metadata``), without importing
+    pyvis, whose import pulls in IPython and jinja2 (about a second).
+    """
+    from importlib.metadata import PackageNotFoundError, distribution
+    from importlib.util import find_spec
+
+    try:
+        listed = [Path(str(entry.locate())) for entry in distribution("pyvis").files or []]
+    except PackageNotFoundError:
+        listed = []
+    if not listed:  # installed without a file list (RECORD): look in the package's folder
+        spec = find_spec("pyvis")
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            listed += Path(folder).glob("templates/lib/vis-*/vis-network.*")
+    found: dict[str, dict[str, Path]] = {}
+    for path in listed:
+        parts = path.parts[-5:]
+        if (
+            len(parts) == 5
+            and parts[:3] == ("pyvis", "templates", "lib")
+            and parts[3].startswith("vis-")
+            and parts[4] in ("vis-network.min.js", "vis-network.css")
+        ):
+            found.setdefault(parts[3], {})[parts[4]] = path
+    complete = [
+        folder for folder, names in found.items()
+        if len(names) == 2 and all(path.is_file() for path in names.values())
+    ]
+    if not complete:
+        raise OutputError(
+            "vis-network, which the HTML view inlines, was not found in the installed pyvis "
+            "(pyvis/templates/lib/vis-*/); reinstall it: pip install 'pyvis>=0.3.2'"
+        )
+    newest = max(complete, key=_version_key)
+    files = found[newest]
+    return newest.removeprefix("vis-"), files["vis-network.min.js"], files["vis-network.css"]
+
+
+@lru_cache(maxsize=1)
+def _vis_network() -> tuple[str, str]:
+    """vis-network's JavaScript and CSS, as text."""
+    _, js, css = vis_network_files()
+    return js.read_text(encoding="utf-8"), css.read_text(encoding="utf-8")
+
+
 def _sha256(text: str) -> str:
     return (
         "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
@@ -346,7 +401,7 @@ def render_html(
             f"--layout {layout!r}: unknown layout; choose one of {', '.join(LAYOUTS)}"
         )
     data = view_data(network, title=title, layout=layout, positions=positions, focus=focus)
-    vis_js, view_js = _asset("vis-network.min.js"), _asset("view.js")
+    (vis_js, vis_css), view_js = _vis_network(), _asset("view.js")
     csp = (
         "default-src 'none'; "
         f"script-src {_sha256(vis_js)} {_sha256(view_js)}; "
@@ -355,7 +410,7 @@ def render_html(
     parts = {
         "csp": csp,
         "title": html.escape(title, quote=True),
-        "vis_css": _asset("vis-network.css"),
+        "vis_css": vis_css,
         "view_css": _asset("view.css"),
         "data": script_json(data["view"]),
         "details": script_json(data["details"]),
@@ -369,12 +424,6 @@ def render_html(
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _asset("view.html"))
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_html(
     network: nx.MultiDiGraph,
     path: Path | str,
@@ -383,32 +432,14 @@ def write_html(
     layout: str = "force",
     focus: str | None = None,
 ) -> Path:
-    """Write the view of ``network`` to ``path`` (atomically: a temporary file, then rename).
+    """Write the view of ``network`` to ``path`` (atomically: a temporary file, then rename;
+    see :func:`pmgraph.files.atomic_output` for links, devices and permissions).
 
     Creates missing parent folders. Raises :class:`OutputError` when the file cannot be
     written. Returns the path written.
     """
     target = Path(path)
     text = render_html(network, title=title, layout=layout, focus=focus)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            dir=target.parent,
-            prefix=f".{target.name}.",
-            suffix=".tmp",
-            delete=False,
-        )
-        try:
-            with handle:
-                handle.write(text)
-            os.chmod(handle.name, 0o666 & ~_umask())
-            os.replace(handle.name, target)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write the view ({exc.strerror or exc})") from None
+    atomic_write(target, text.encode("utf-8"))
     log.info("wrote %s (%d nodes)", target, network.number_of_nodes())
     return target

@@ -17,7 +17,7 @@ from rdflib import Graph, URIRef
 from pmgraph import __version__
 from pmgraph.build import BUILD_FILES
 from pmgraph.cli import build_parser, main
-from pmgraph.files import MARKER
+from pmgraph.files import MARKER, marker_text
 from pmgraph.load import load_graph
 from pmgraph.queries import list_queries, run_query
 
@@ -308,7 +308,7 @@ def test_build_default_folder_is_build_in_the_working_folder(cli, tmp_path, monk
 def test_build_of_invalid_data_reports_and_keeps_the_previous_build(cli, tmp_path, write_ttl):
     out = tmp_path / "site"
     out.mkdir()
-    (out / MARKER).write_text("")  # a previous build
+    (out / MARKER).write_text(marker_text(["pmgraph.ttl"]))  # a previous build
     (out / "pmgraph.ttl").write_text("previous")
     run = cli("build", "--out", out, "--data", write_ttl(INVALID_DATA))
     assert run.code == 1
@@ -320,7 +320,7 @@ def test_build_of_invalid_data_reports_and_keeps_the_previous_build(cli, tmp_pat
 def test_interrupt_exits_130_with_one_line(cli, tmp_path, monkeypatch):
     out = tmp_path / "site"
     out.mkdir()
-    (out / MARKER).write_text("")  # a previous build
+    (out / MARKER).write_text(marker_text(["pmgraph.ttl"]))  # a previous build
     (out / "pmgraph.ttl").write_text("previous")
 
     def interrupted(graph):

@@ -17,7 +17,7 @@ from pmgraph.build import BUILD_FILES, build
 from pmgraph.describe import DATASET_IRI, describe
 from pmgraph.errors import OutputError, ParameterError
 from pmgraph.export import CSV_COLUMNS, FORMATS, export, read_export, serialize
-from pmgraph.files import MARKER, atomic_write, replace_dir
+from pmgraph.files import MARKER, atomic_write, marker_text, replace_dir
 from pmgraph.load import load_graph, plain_copy
 from pmgraph.namespaces import VOID
 from pmgraph.network import to_networkx
@@ -185,7 +185,7 @@ def test_build_writes_every_file(project_graph, tmp_path):
 def test_invalid_data_writes_nothing_and_keeps_the_previous_build(tmp_path, write_ttl):
     out = tmp_path / "build"
     out.mkdir()
-    (out / MARKER).write_text("")  # a previous build
+    (out / MARKER).write_text(marker_text(["pmgraph.ttl"]))  # a previous build
     (out / "pmgraph.ttl").write_text("previous build")
     result = build(out, data=[write_ttl(INVALID_DATA)])
     assert not result.ok and result.report.violations
@@ -198,7 +198,7 @@ def test_invalid_data_writes_nothing_and_keeps_the_previous_build(tmp_path, writ
 def test_interrupted_build_keeps_the_previous_build(project_graph, tmp_path, monkeypatch, failure):
     out = tmp_path / "build"
     out.mkdir()
-    (out / MARKER).write_text("")  # a previous build
+    (out / MARKER).write_text(marker_text(["pmgraph.ttl"]))  # a previous build
     (out / "pmgraph.ttl").write_text("previous build")
 
     def interrupted(graph):
@@ -215,7 +215,7 @@ def test_interrupted_build_keeps_the_previous_build(project_graph, tmp_path, mon
 def test_rebuild_replaces_the_folder_whole(project_graph, tmp_path):
     out = tmp_path / "build"
     out.mkdir()
-    (out / MARKER).write_text("")  # a previous build
+    (out / MARKER).write_text(marker_text(["stale.txt"]))  # a previous build
     (out / "stale.txt").write_text("from an older build")
     build(out, graph=project_graph)
     assert not (out / "stale.txt").exists()

@@ -241,8 +241,9 @@ def test_too_few_triples_are_refused(tmp_path):
 
 
 def test_unwritable_output_is_reported(tmp_path):
+    (tmp_path / "a-file").write_text("")
     with pytest.raises(OutputError, match="cannot write"):
-        write_synthetic(tmp_path / "missing" / "synth.ttl", 10_000)
+        write_synthetic(tmp_path / "a-file" / "synth.ttl", 10_000)
 
 
 @pytest.mark.parametrize(("text", "count"), [("2500", 2500), ("10k", 10_000), ("1M", 1_000_000),
