@@ -61,7 +61,7 @@ class PM(DefinedNamespace):
     Session: URIRef
     Source: URIRef
     SourceDocument: URIRef
-    Statement: URIRef
+    GovernmentStatement: URIRef
     Strategy: URIRef
     University: URIRef
     Venue: URIRef
