@@ -62,6 +62,13 @@ class PM(DefinedNamespace):
     Source: URIRef
     SourceDocument: URIRef
     GovernmentStatement: URIRef
+    Planned: URIRef
+    Status: URIRef
+    evidenceQuote: URIRef
+    liaisedWith: URIRef
+    quote: URIRef
+    status: URIRef
+    usesDataFrom: URIRef
     Strategy: URIRef
     University: URIRef
     Venue: URIRef

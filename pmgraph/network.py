@@ -94,10 +94,13 @@ _META_TYPES = frozenset(
         OWL.FunctionalProperty,
         OWL.InverseFunctionalProperty,
         OWL.Ontology,
+        OWL.NamedIndividual,
         OWL.AllDisjointClasses,
         OWL.Restriction,
         RDFS.Class,
         RDF.Property,
+        RDF.Statement,  # statement provenance records (pmgraph.evidence), not entities
+        "http://www.w3.org/ns/oa#TextQuoteSelector",
         RDFS.Datatype,
         SKOS.ConceptScheme,
         "http://www.w3.org/ns/shacl#NodeShape",
