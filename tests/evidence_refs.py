@@ -33,9 +33,12 @@ PROFILES = {
 #: Names the source uses for a resource besides its label and abbreviation (reason each).
 ALIASES: dict[str, tuple[str, ...]] = {
     # the list of six centres calls the network "the emerging network"
-    "org/pm-coe-network": ("network",),
+    "org/pm-coe-network": ("network", "Precision Medicine Centres of Excellence"),
+    # the page says of itself that it is "content from the previous KTN website"
+    "source/iuk-precision-medicine-2019": ("content from the previous KTN website",),
     # the page announces "the event"; sessions are "running sessions at the event"
-    "event/connecting-industries-2020": ("the event", "an event"),
+    # ...and its paragraph ends "... will be providing the keynote speech"
+    "event/connecting-industries-2020": ("the event", "an event", "This event", "keynote speech"),
     # "the six Centres of Excellence" of line 13 are the six centres listed on lines 25-32
     **{f"centre/{c}": ("six Centres of Excellence",) for c in
        ("belfast", "cardiff", "glasgow", "leeds", "manchester", "oxford")},
@@ -56,18 +59,25 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # "PET: Pre-clinical and clinical scanners"
     "facility/cardiff-preclinical-pet-scanners": ("Pre-clinical and clinical scanners",),
     "facility/cardiff-clinical-pet-scanners": ("Pre-clinical and clinical scanners",),
+    # the Manchester profile calls Greater Manchester "GM" and "the city region"
+    "place/greater-manchester": ("city region",),
     # the workshop will outline "the ambitious vision to create ... ‘Living Laboratory’"
     "programme/qeuh-living-laboratory": ("Living Laboratory",),
     # planned things: the source states them as a vision or aim
     "Planned": ("vision to create", "to create and lead"),
-    # disease areas named by their subject in an institute's name
-    "disease/oncology": ("Cancer",),
+    # disease areas and capability themes, by the words the source uses for them
+    "disease/oncology": ("cancer",),
     "disease/immunology": ("immunity",),
-    # capability themes named by the source's own words
-    "theme/data-ai": ("data", "AI"),
-    "theme/genomics": ("genomic", "Transcriptomics"),
-    "theme/interventions": ("Advanced Therapies",),
+    "theme/imaging": ("MRI", "PET", "radiology", "imaging"),
+    "theme/genomics": ("genomic", "genetics", "genetic", "transcriptomics", "pharmacogenomics"),
+    "theme/data-ai": ("data", "AI", "machine learning", "analytics"),
+    "theme/clinical-research": ("clinical research", "clinical trials"),
+    "theme/collaboration": ("collaboration", "collaborations", "co-production"),
+    "theme/research-base": ("Research and innovation base",),
+    "theme/interventions": ("Interventions", "Advanced Therapies", "Advanced Therapy"),
     "theme/policy-alignment": ("Policy alignment",),
+    "theme/digital-pathology": ("Digital Cellular Pathology",),
+    "theme/digital-health": ("digital health", "digital capability"),
 }
 
 VALUE_FORMS = {
@@ -94,14 +104,13 @@ def names(graph: Graph, node: object) -> set[str]:
             found.add(str(value))
             # "Welsh Government Statement of Intent" is "WG Statement of Intent" in the list
             found.add(str(value).replace("Welsh Government", "WG"))
-    if (node, RDF.type, SKOS.Concept) in graph:
-        for label in list(found):
-            found |= {w for w in re.split(r"[^A-Za-z-]+", label) if len(w) >= 6}
     if (node, RDF.type, PM.CentreOfExcellence) in graph:
         for place in graph.objects(node, PM.location):
             found |= {str(v) for v in graph.objects(place, RDFS.label)}
     if (node, RDF.type, PM.Session) in graph:
+        # "will be running sessions at the event"; "The Health Innovation Manchester session"
         found.add("sessions")
+        found |= {str(v).split(" at ")[0] for v in graph.objects(node, RDFS.label)}
     return {n for n in found if n}
 
 
@@ -131,11 +140,7 @@ def refers_to(graph: Graph, quote: str, node: object) -> bool:
     if isinstance(node, URIRef) and str(node).startswith(ID + "quantity/"):
         return any(refers_to(graph, quote, v) for v in graph.objects(node, PM.value))
     key = _key(node) if isinstance(node, URIRef) else ""
-    centres = {key} if key in PROFILES else set()
-    # a centre's session, and its city, are what its own profile speaks of
-    centres |= {_key(c) for c in graph.objects(node, PM.organiser) if _key(c) in PROFILES}
-    centres |= {c for c in PROFILES if (URIRef(ID + c), PM.location, node) in graph}
-    return any(in_profile(quote, c) for c in centres)
+    return key in PROFILES and in_profile(quote, key)
 
 
 #: Links exempt from naming both ends, with the reason.
