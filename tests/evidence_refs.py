@@ -8,6 +8,7 @@ the source refers to a thing without its full label; they are the reviewed excep
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -104,6 +105,8 @@ def names(graph: Graph, node: object) -> set[str]:
             found.add(str(value))
             # "Welsh Government Statement of Intent" is "WG Statement of Intent" in the list
             found.add(str(value).replace("Welsh Government", "WG"))
+            # the reference tables write the apostrophe straight: "Queen's University Belfast"
+            found.add(str(value).replace("\u2019", "'"))
     if (node, RDF.type, PM.CentreOfExcellence) in graph:
         for place in graph.objects(node, PM.location):
             found |= {str(v) for v in graph.objects(place, RDFS.label)}
@@ -135,6 +138,11 @@ def _bounded(name: str) -> str:
 def refers_to(graph: Graph, quote: str, node: object) -> bool:
     """Does ``quote`` mention or clearly refer to ``node``?"""
     low = quote.lower()
+    if isinstance(node, Literal) and node.datatype == XSD.decimal:
+        # a store writes decimals canonically ("-5.93" for the table's "-5.930")
+        numbers = {Decimal(n) for n in re.findall(r"-?\d+(?:\.\d+)?", quote)}
+        if Decimal(str(node)) in numbers:
+            return True
     if any(re.search(_bounded(n.lower()), low) for n in names(graph, node)):
         return True
     if isinstance(node, URIRef) and str(node).startswith(ID + "quantity/"):
@@ -148,4 +156,3 @@ EXEMPT_PREDICATES = {
     # a quantity's kind classifies the number its quote gives, as rdf:type classifies a thing
     str(PM.quantityKind),
 }
-_ = XSD
