@@ -163,7 +163,10 @@ PREFIXES: dict[str, str] = {
     "prov": "http://www.w3.org/ns/prov#",
     "geo": str(GEO),
     "sh": "http://www.w3.org/ns/shacl#",
+    "oa": "http://www.w3.org/ns/oa#",
     **{prefix: str(ns) for prefix, ns in ID.items()},
+    # statement provenance records (pmgraph.evidence)
+    "stm": "https://w3id.org/pmgraph/statement/",
 }
 
 

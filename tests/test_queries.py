@@ -18,6 +18,7 @@ from pmgraph.errors import ParameterError
 from pmgraph.load import load_graph
 from pmgraph.paths import queries_dir, sources_dir
 from pmgraph.queries import list_queries, run_query
+from pmgraph.text import source_text
 
 ID = "https://w3id.org/pmgraph/id/"
 PM = "https://w3id.org/pmgraph/ontology#"
@@ -577,12 +578,25 @@ def test_entity_evidence(graph):
 
 def test_link_evidence(graph):
     got = records(graph, "link-evidence", **EXAMPLE_PARAMS["link-evidence"])
+    # One statement between the two, the partnership, with its own quote only.
     assert {(r["linkLabel"], r["direction"]) for r in got} == {("partner of", "entity -> other")}
-    naming = {(short(r["quoteOf"]), r["namesOther"]) for r in got}
-    # Each end has a quote naming the other: "...partnership with NHS Greater Glasgow and Clyde".
-    assert ("org/university-of-glasgow", "true") in naming
-    first = got[0]
-    assert first["namesOther"] == "true"
+    (row,) = got
+    assert short(row["statement"]) == (
+        "https://w3id.org/pmgraph/statement/"
+        "org-university-of-glasgow--partnerOf--org-nhs-greater-glasgow-and-clyde"
+    )
+    assert "long-term strategic partnership with NHS Greater Glasgow and Clyde" in row["quote"]
+    assert short(row["source"]) == "source/iuk-precision-medicine-2019"
+    # The quote sits in the repaired source between its prefix and suffix.
+    text = source_text(sources_dir() / "000_0787654218a80374.txt")
+    assert row["prefix"] + row["quote"] + row["suffix"] in text
+    # Only the statement's own quote, not every quote of either end.
+    leeds = records(graph, "link-evidence", entity=iri("centre/leeds"),
+                    other=iri("org/leeds-academic-health-partnership"))
+    assert [r["quote"] for r in leeds] == [
+        "The Leeds Centre for Personalised Medicine and Health (LCPMH), established in 2016 by "
+        "the Leeds Academic Health Partnership"
+    ]
     assert (
         records(
             graph,
