@@ -164,6 +164,7 @@ def expand_statements(store: ox.Store, graph_name: object = None) -> int:
     paths = _source_paths(store)
     n = ox.NamedNode
     quote_p, source_p = n(PM + "quote"), n(PM + "source")
+    added: list[ox.Quad] = []
     for quad in quads:
         reifier, triple = quad.subject, quad.object
         if not isinstance(triple, ox.Triple):
@@ -213,8 +214,8 @@ def expand_statements(store: ox.Store, graph_name: object = None) -> int:
                         (selector, n(OA + "prefix"), ox.Literal(where.prefix)),
                         (selector, n(OA + "suffix"), ox.Literal(where.suffix)),
                     ]
-        for s, p, o in add:
-            store.add(ox.Quad(s, p, o, graph_name))
+        added.extend(ox.Quad(s, p, o, graph_name) for s, p, o in add)
+    store.extend(added)
     log.info("expanded %d annotated statements", len(quads))
     return len(quads)
 
