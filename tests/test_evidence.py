@@ -240,3 +240,38 @@ def test_json_findings_carry_the_statement_and_its_line(tmp_path):
 def test_literal_value_is_a_statement_too(graph):
     year = Literal("2016", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))
     assert (URIRef(ID + "centre/leeds"), PM.foundingDate, year) in records(graph)
+
+
+# --- evidence along chains --------------------------------------------------------------
+
+
+def own_quotes(graph, s, p, o) -> set[str]:
+    return {str(graph.value(q, URIRef(OA + "exact"))) for q in records(graph).get((s, p, o), [])}
+
+
+def test_shortest_chain_query_gives_each_steps_own_quote(graph):
+    from pmgraph.queries import run_query
+
+    cave, cardiff = URIRef(ID + "person/alison-cave"), URIRef(ID + "centre/cardiff")
+    rows = run_query("shortest-chain", graph, params={"from": cave, "to": cardiff}).to_records()
+    assert rows
+    for row in rows:
+        nodes = [cave] + [URIRef(row[v]) for v in ("via1", "via2") if row.get(v)] + [cardiff]
+        for step, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False), start=1):
+            stated = {(a, p, b) for p in graph.predicates(a, b)}
+            stated |= {(b, p, a) for p in graph.predicates(b, a)}
+            quotes = set().union(*(own_quotes(graph, *t) for t in stated))
+            assert row[f"evidence{step}"] in quotes, (step, row["chain"])
+
+
+def test_analyse_chain_gives_each_steps_statement_and_quotes(graph):
+    from pmgraph.analyse import shortest_chain
+    from pmgraph.network import to_networkx
+
+    chain = shortest_chain(to_networkx(graph), "per:alison-cave", "ctr:cardiff")
+    assert chain is not None and len(chain.items) == 3
+    for step in chain.items:
+        a, b = URIRef(step.from_iri), URIRef(step.to_iri)
+        s, o = (a, b) if step.forward else (b, a)
+        assert set(step.evidence) == own_quotes(graph, s, URIRef(step.predicate), o) != set()
+        assert (URIRef(step.statement), RDF.subject, s) in graph
