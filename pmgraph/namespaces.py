@@ -62,6 +62,7 @@ class PM(DefinedNamespace):
     Source: URIRef
     SourceDocument: URIRef
     GovernmentStatement: URIRef
+    Active: URIRef
     Planned: URIRef
     Status: URIRef
     evidenceQuote: URIRef
