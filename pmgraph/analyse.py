@@ -271,6 +271,8 @@ class ChainStep:
     forward: bool  # True when stated from_iri -> to_iri, False when stated the other way
     to_iri: str
     to_label: str
+    statement: str | None = None  # the statement record of the link (pmgraph.evidence)
+    evidence: tuple[str, ...] = ()  # the link's own quotes
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,8 @@ def shortest_chain(net: nx.MultiDiGraph, source: str, target: str) -> Chain | No
                 forward=forward,
                 to_iri=v,
                 to_label=net.nodes[v].get("label", v),
+                statement=data.get("statement"),
+                evidence=tuple(data.get("evidence", ())),
             )
         )
     return Chain(tuple(steps))

@@ -13,6 +13,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from pmgraph.errors import DataLoadError
+from pmgraph.evidence import expand_graph
 from pmgraph.namespaces import bind_prefixes
 from pmgraph.paths import data_dir, data_files, display_path, ontology_file
 
@@ -137,6 +138,7 @@ def load_graph(
     graph = new_graph()
     for path in files:
         parse_into(graph, path)
+    expand_graph(graph, files)
     log.info("loaded %d files", len(files))
     return graph
 

@@ -61,7 +61,15 @@ class PM(DefinedNamespace):
     Session: URIRef
     Source: URIRef
     SourceDocument: URIRef
-    Statement: URIRef
+    GovernmentStatement: URIRef
+    Active: URIRef
+    Planned: URIRef
+    Status: URIRef
+    evidenceQuote: URIRef
+    liaisedWith: URIRef
+    quote: URIRef
+    status: URIRef
+    usesDataFrom: URIRef
     Strategy: URIRef
     University: URIRef
     Venue: URIRef
@@ -156,7 +164,10 @@ PREFIXES: dict[str, str] = {
     "prov": "http://www.w3.org/ns/prov#",
     "geo": str(GEO),
     "sh": "http://www.w3.org/ns/shacl#",
+    "oa": "http://www.w3.org/ns/oa#",
     **{prefix: str(ns) for prefix, ns in ID.items()},
+    # statement provenance records (pmgraph.evidence)
+    "stm": "https://w3id.org/pmgraph/statement/",
 }
 
 

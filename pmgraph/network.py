@@ -94,10 +94,13 @@ _META_TYPES = frozenset(
         OWL.FunctionalProperty,
         OWL.InverseFunctionalProperty,
         OWL.Ontology,
+        OWL.NamedIndividual,
         OWL.AllDisjointClasses,
         OWL.Restriction,
         RDFS.Class,
         RDF.Property,
+        RDF.Statement,  # statement provenance records (pmgraph.evidence), not entities
+        "http://www.w3.org/ns/oa#TextQuoteSelector",
         RDFS.Datatype,
         SKOS.ConceptScheme,
         "http://www.w3.org/ns/shacl#NodeShape",
@@ -201,6 +204,36 @@ def _triples(graph: Graph) -> Iterator[tuple[str, str, str, str | None, bool]]:
             yield str(s), str(p), str(o), o.language, True
         else:
             yield str(s), str(p), str(o), None, False
+
+
+_STATEMENT_NS = "https://w3id.org/pmgraph/statement/"
+_OA_EXACT = "http://www.w3.org/ns/oa#exact"
+_DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
+
+
+def _statement_evidence(
+    out_links: dict[str, dict[str, list[str]]], literals: dict[str, dict[str, list[Text]]]
+) -> dict[tuple[str, str, str], tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(subject, predicate, object) -> (statement IRI, its quotes, their sources), from the records
+    the loader makes (:mod:`pmgraph.evidence`)."""
+    found = {}
+    for statement, parts in out_links.items():
+        if not statement.startswith(_STATEMENT_NS):
+            continue
+        s, p, o = (parts.get(str(RDF[k]), [None])[0] for k in ("subject", "predicate", "object"))
+        if s is None or p is None or o is None:
+            continue
+        selectors = parts.get(str(PM.evidenceQuote), [])
+        quotes = sorted(
+            text for selector in selectors
+            for text, _ in literals.get(selector, {}).get(_OA_EXACT, [])
+        )
+        sources = sorted(
+            {source for selector in selectors
+             for source in out_links.get(selector, {}).get(_DCTERMS_SOURCE, [])}
+        )
+        found[(s, p, o)] = (statement, tuple(quotes), tuple(sources))
+    return found
 
 
 def to_networkx(
@@ -377,13 +410,19 @@ def to_networkx(
             properties=properties,
         )
 
+    evidence = _statement_evidence(out_links, literals)
     predicate_labels: dict[str, str] = {}
     for s, p, o in links:
         if p in _PLUMBING or p in _IDENTIFIERS or s not in node_ids or o not in node_ids:
             continue
         if p not in predicate_labels:
             predicate_labels[p] = label_of(p)
-        net.add_edge(s, o, key=p, predicate=p, name=local_name(p), label=predicate_labels[p])
+        statement, quotes, sources = evidence.get((s, p, o), (None, (), ()))
+        net.add_edge(
+            s, o, key=p, predicate=p, name=local_name(p), label=predicate_labels[p],
+            statement=statement, evidence=quotes, evidence_source=sources,
+        )
+        named.update(sources)
     for s, found in types.items():
         if _OBJECT_PROPERTY in found:
             predicate_labels.setdefault(s, label_of(s))

@@ -218,6 +218,8 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
     """Bulk-load ``files`` into a new store in ``folder``; the number of triples loaded."""
     import pyoxigraph as ox
 
+    from pmgraph.evidence import expand_statements
+
     graph = ox.NamedNode(GRAPH_IRI)
     store = ox.Store(str(folder))
     try:
@@ -230,6 +232,7 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
             with turtle_errors(path):
                 fill(path=str(path), format=fmt, base_iri=path.absolute().as_uri(), to_graph=graph)
             log.info("loaded %s", display_path(path))
+        expand_statements(store, graph)
         store.flush()
         return len(store)
     finally:

@@ -169,14 +169,27 @@ class _Template:
         return self.shared_size + sum(len(e.pairs) for e in self.copied)
 
 
+REIFIES = "http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies"
+PROVENANCE = frozenset(
+    "https://w3id.org/pmgraph/ontology#" + name for name in ("quote", "source")
+)
+
+
 def _read_template(files: list[Path]) -> _Template:
     entities: dict[str, _Entity] = {}
     seen: set[tuple[str, str, ox.NamedNode | ox.Literal]] = set()
     for file in sorted(files):
         try:
             quads = ox.parse(path=str(file), format=ox.RdfFormat.TURTLE)
+            reifiers = set()
             for quad in quads:
                 s, p, o = quad.subject, quad.predicate, quad.object
+                # statement provenance (annotations and their reifiers) is not generated
+                if p.value == REIFIES or s in reifiers:
+                    reifiers.add(s)
+                    continue
+                if isinstance(s, ox.BlankNode) and p.value in PROVENANCE:
+                    continue
                 if not isinstance(s, ox.NamedNode) or isinstance(o, ox.BlankNode):
                     raise DataLoadError(f"{file}: has a blank node; give every resource an IRI")
                 key = (s.value, p.value, o)

@@ -349,7 +349,10 @@ def validate(
     if findings is None:
         findings = _pyshacl_findings(graph, shapes_graph)
     if checks:
+        from pmgraph.evidence import evidence_findings
+
         findings.extend(_check_findings(graph))
+        findings.extend(evidence_findings(graph))
     ordered = sort_findings(findings)
     log.info("validation (%s): %d findings", engine, len(ordered))
     return ValidationReport(

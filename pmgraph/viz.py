@@ -95,7 +95,7 @@ _COLOURS = {
     "Report": "#9467bd",
     "Policy": "#c5b0d5",
     "Strategy": "#8c564b",
-    "Statement": "#c49c94",
+    "GovernmentStatement": "#c49c94",
     "SourceDocument": "#7f7f7f",
     "Source": "#7f7f7f",
     "ReferenceDataset": "#a5a5a5",
@@ -206,8 +206,10 @@ def view_data(
       ``focus`` (node index or null), ``base`` (what ``:`` in an IRI stands for).
 
     ``details`` is read only when an entity is shown: ``texts`` (each distinct description
-    and quote once) and per node ``[description, evidence, sources, disease areas,
-    identifiers, properties]`` (``texts``/``terms`` indices, -1 for no description).
+    and quote once), per node ``[description, evidence, sources, disease areas,
+    identifiers, properties]`` (``texts``/``terms`` indices, -1 for no description), and per
+    edge, for each of its statements in order, ``[quotes, sources]`` (the statement's own
+    evidence, ``texts``/``terms`` indices).
     """
     if positions is None:
         positions = compute_layout(net, layout)
@@ -277,12 +279,19 @@ def view_data(
             ]
         )
     pairs: dict[tuple[int, int], list[int]] = {}
+    edge_evidence: dict[tuple[int, int], list[list[list[int]]]] = {}
     for u, v, d in sorted(
         net.edges(data=True), key=lambda e: (e[0], e[1], e[2].get("predicate", ""))
     ):
         a, b = sorted((index[u], index[v]))
         statement = predicate(d.get("label") or d.get("predicate", "")) * 2 + (index[u] != a)
         pairs.setdefault((a, b), [a, b]).append(statement)
+        edge_evidence.setdefault((a, b), []).append(
+            [
+                [text(_clip(q)) for q in d.get("evidence", ())],
+                [term(s) for s in d.get("evidence_source", ())],
+            ]
+        )
     nation_counts = Counter(d.get("nation") for _, d in net.nodes(data=True))
     theme_counts = Counter(t for _, d in net.nodes(data=True) for t in d.get("themes", ()))
     view = {
@@ -307,7 +316,14 @@ def view_data(
         ],
     }
     view["terms"] = [[short_iri(iri), label(iri)] for iri in term.values()]
-    return {"view": view, "details": {"texts": text.values(), "nodes": details}}
+    return {
+        "view": view,
+        "details": {
+            "texts": text.values(),
+            "nodes": details,
+            "edges": [edge_evidence[pair] for pair in pairs],
+        },
+    }
 
 
 def script_json(value: Any) -> str:

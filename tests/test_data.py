@@ -29,10 +29,9 @@ def ontology() -> Graph:
 
 @pytest.fixture(scope="module")
 def data() -> Graph:
-    graph = Graph()
-    for path in DATA_FILES:
-        graph.parse(path)
-    return graph
+    from pmgraph.evidence import read_plain
+
+    return read_plain(*DATA_FILES)
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
@@ -51,7 +50,9 @@ def same_name(name: str) -> str:
 
 @pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)
 def test_data_file_has_no_blank_nodes(path):
-    graph = Graph().parse(path)
+    from pmgraph.evidence import read_plain
+
+    graph = read_plain(path)
     blanks = {t for triple in graph for t in triple if isinstance(t, BNode)}
     assert not blanks, f"{path.name} has {len(blanks)} blank nodes: give them IRIs"
 

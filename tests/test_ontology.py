@@ -88,8 +88,9 @@ def _owlrl_errors(graph: Graph) -> list[str]:
 def test_ontology_and_data_are_consistent_under_owl_rl(ontology):
     merged = Graph()
     merged += ontology
-    for path in DATA:
-        merged.parse(path)
+    from pmgraph.evidence import read_plain
+
+    read_plain(*DATA, into=merged)
     assert DATA, "data/ holds no Turtle files"
     assert _owlrl_errors(merged) == []
 

@@ -186,21 +186,43 @@ def expected_events(graph: Graph) -> Counter:
 
 
 def expected_link_evidence(graph: Graph, entity: URIRef, other: URIRef) -> Counter:
-    links = [(p, "entity -> other") for p in set(graph.predicates(entity, other))]
-    links += [(p, "other -> entity") for p in set(graph.predicates(other, entity))]
+    """Each statement between the two with its own quotes (statement records, pmgraph.evidence)."""
+    oa = "http://www.w3.org/ns/oa#"
+
+    def some(values: list) -> list:
+        return values or [None]
+
     rows = set()
-    for link, direction in links:
-        link_labels = [Literal(str(x)) for x in labels(graph, link)] or [Literal(str(link))]
-        for quote_of, named in ((entity, other), (other, entity)):
-            names = labels(graph, named) + objects(graph, named, pm("abbreviation"))
-            for quote in objects(graph, quote_of, pm("evidence")):
-                mentions = any(str(n).lower() in str(quote).lower() for n in names)
-                for row in product(
-                    [entity], labels(graph, entity), [link], link_labels, [Literal(direction)],
-                    [other], labels(graph, other), [quote_of], labels(graph, quote_of),
-                    [quote], [Literal(mentions)],
-                ):
-                    rows.add(row)
+    for s, o, direction in ((entity, other, "entity -> other"), (other, entity, "other -> entity")):
+        for link in set(graph.predicates(s, o)):
+            link_labels = [Literal(str(x)) for x in labels(graph, link)] or [Literal(str(link))]
+            quoted = [
+                (st, selector)
+                for st in graph.subjects(RDF.subject, s)
+                if (st, RDF.predicate, link) in graph and (st, RDF.object, o) in graph
+                for selector in graph.objects(st, pm("evidenceQuote"))
+            ] or [(None, None)]
+            for st, selector in quoted:
+                def of(name: str, node=selector) -> list:
+                    return some(objects(graph, node, URIRef(oa + name)) if node else [])
+
+                sources = some(objects(graph, selector, URIRef("http://purl.org/dc/terms/source"))
+                               if selector else [])
+                for source in sources:
+                    source_labels = some(labels(graph, source) if source else [])
+                    for e_label, link_label, o_label in product(
+                        labels(graph, entity), link_labels, labels(graph, other)
+                    ):
+                        first, second = (
+                            (e_label, o_label) if s == entity else (o_label, e_label)
+                        )
+                        st_label = Literal(f"{first} {link_label} {second}") if st else None
+                        for row in product(
+                            [entity], [e_label], [link], [link_label], [Literal(direction)],
+                            [other], [o_label], [st], [st_label], of("exact"), [source],
+                            source_labels, of("prefix"), of("suffix"),
+                        ):
+                            rows.add(row)
     return Counter(rows)
 
 
@@ -287,11 +309,11 @@ def test_events_match_their_own_or_their_parent_event_place_and_date(graph):
     ("entity", "other"),
     [
         ("org/university-of-glasgow", "org/nhs-greater-glasgow-and-clyde"),
-        ("centre/glasgow", "org/university-of-glasgow"),
+        ("centre/glasgow", "facility/queen-elizabeth-university-hospital"),
         ("event/connecting-industries-2020-glasgow", "centre/glasgow"),
     ],
 )
-def test_link_evidence_matches_both_ends_quotes(graph, entity, other):
+def test_link_evidence_matches_each_statements_quotes(graph, entity, other):
     entity_iri, other_iri = URIRef(ID + entity), URIRef(ID + other)
     expected = expected_link_evidence(graph, entity_iri, other_iri)
     assert expected
@@ -299,7 +321,8 @@ def test_link_evidence_matches_both_ends_quotes(graph, entity, other):
 
 
 def test_link_evidence_in_a_synthetic_copy(synthetic):
-    entity, other = URIRef(ID + "centre/glasgow-s1"), URIRef(ID + "org/university-of-glasgow-s1")
+    entity = URIRef(ID + "centre/glasgow-s1")
+    other = URIRef(ID + "facility/queen-elizabeth-university-hospital-s1")
     expected = expected_link_evidence(synthetic, entity, other)
     assert expected
     assert rows_of(synthetic, "link-evidence", entity=entity, other=other) == expected
@@ -314,19 +337,24 @@ def test_shared_themes_match_centres_covering_each_theme(graph, theme):
     assert rows_of(graph, "shared-themes", **params) == expected
 
 
-def test_link_evidence_marks_only_the_quotes_that_name_the_other_end(real):
-    university = URIRef(ID + "org/university-of-glasgow")
-    health_board = URIRef(ID + "org/nhs-greater-glasgow-and-clyde")
+def test_link_evidence_gives_each_statement_its_own_quotes_only(real):
+    centre = URIRef(ID + "centre/cardiff")
+    government = URIRef(ID + "org/welsh-government")
     records = run_query(
-        "link-evidence", real, params={"entity": university, "other": health_board}
+        "link-evidence", real, params={"entity": centre, "other": government}
     ).to_records()
-    marks = {(r["quoteOf"], r["quote"]): r["namesOther"] for r in records}
-    for (quote_of, quote), mark in marks.items():
-        named = "nhs greater glasgow and clyde" if quote_of == str(university) else (
-            "university of glasgow"
-        )
-        assert mark == ("true" if named in quote.lower() else "false"), quote
-    assert set(marks.values()) == {"true", "false"}
+    own = {
+        str(q)
+        for st in real.subjects(RDF.subject, centre)
+        if (st, RDF.object, government) in real
+        for sel in real.objects(st, URIRef(PM + "evidenceQuote"))
+        for q in real.objects(sel, URIRef("http://www.w3.org/ns/oa#exact"))
+    }
+    assert own and {r["quote"] for r in records} == own
+    # Cardiff has twelve entity quotes; none of them is returned unless it is the statement's.
+    entity_quotes = {str(q) for q in real.objects(centre, URIRef(PM + "evidence"))}
+    assert len(entity_quotes - own) > 5
+    assert not ({r["quote"] for r in records} & (entity_quotes - own))
 
 
 @pytest.mark.parametrize("centre", ["leeds", "glasgow"])

@@ -113,10 +113,10 @@ def test_unsupported_constraint_is_refused_not_skipped():
 
 @pytest.fixture(scope="module")
 def project_graph() -> Graph:
+    from pmgraph.evidence import read_plain
+
     graph = Graph().parse(ONTOLOGY)
-    for path in sorted((ROOT / "data").glob("*.ttl")):
-        graph.parse(path)
-    return graph
+    return read_plain(*sorted((ROOT / "data").glob("*.ttl")), into=graph)
 
 
 @pytest.fixture(scope="module")

@@ -173,14 +173,12 @@ def test_each_invalid_example_is_rejected_by_the_project_shapes():
 @pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
 def test_a_plain_rdflib_graph_of_the_data_validates_like_the_loaded_one(engine):
     """Notebook users may parse data/ themselves: the ontology is added, not reported missing."""
-    from rdflib import Graph
 
+    from pmgraph.evidence import read_plain
     from pmgraph.load import load_graph
     from pmgraph.paths import data_files
 
-    plain = Graph()
-    for path in data_files():
-        plain.parse(path)
+    plain = read_plain(*data_files())
     before = len(plain)
     report = validate(plain, engine=engine)
     loaded = validate(load_graph(), engine=engine)

@@ -308,3 +308,27 @@ def test_five_thousand_entities_draw_and_stay_usable(open_view, tmp_path, five_t
     box.check()
     assert len(view.drawn()) == net.number_of_nodes()
     assert view.errors == [] and view.outgoing == []
+
+
+def test_clicking_an_edge_shows_its_own_quotes_and_source(open_view, real, real_file):
+    leeds = "https://w3id.org/pmgraph/id/centre/leeds"
+    partnership = "https://w3id.org/pmgraph/id/org/leeds-academic-health-partnership"
+    (quote,) = real.get_edge_data(leeds, partnership)[
+        "https://w3id.org/pmgraph/ontology#establishedBy"
+    ]["evidence"]
+    view = open_view(real_file)
+    edge = view.js(
+        """([a, b]) => pmgraph.network.getConnectedEdges(a).find(id => {
+             const e = pmgraph.edges.get(id); return e.from === b || e.to === b; })""",
+        [leeds, partnership],
+    )
+    # The network's own click event, as vis-network emits it for a click on that edge.
+    view.js("i => { pmgraph.network.body.emitter.emit('click', {nodes: [], edges: [i]}); }", edge)
+    text = view.page.inner_text("#details")
+    assert "established by" in text
+    assert quote in text
+    assert "IUK Precision Medicine: Connecting Industries to UK Excellence" in text
+    # The entity's panel lists each relationship with the quote that supports it.
+    view.js("id => pmgraph.selectNode(id)", leeds)
+    assert quote in view.page.inner_text("#details")
+    assert view.errors == []

@@ -76,15 +76,16 @@
   function statementsOf(id) {
     if (!statements) {
       statements = new Map();
-      data.edges.forEach(function (e) {
+      data.edges.forEach(function (e, index) {
         var a = nodes[e[0]].id, b = nodes[e[1]].id;
         for (var k = 2; k < e.length; k++) {
           var rel = data.predicates[e[k] >> 1];
           var from = e[k] & 1 ? b : a, to = e[k] & 1 ? a : b;
+          var ev = { edge: index, k: k - 2 };
           if (!statements.has(from)) statements.set(from, []);
           if (!statements.has(to)) statements.set(to, []);
-          statements.get(from).push({ rel: rel, other: to, forward: true });
-          if (to !== from) statements.get(to).push({ rel: rel, other: from, forward: false });
+          statements.get(from).push({ rel: rel, other: to, forward: true, ev: ev });
+          if (to !== from) statements.get(to).push({ rel: rel, other: from, forward: false, ev: ev });
         }
       });
     }
@@ -304,6 +305,40 @@
       properties: d[5],
     };
   }
+  /* The statements of edge e, each with its own quotes and sources (see view_data). */
+  function evidenceOf(index) {
+    if (!more) more = JSON.parse(document.getElementById("pmgraph-details").textContent);
+    return more.edges[index].map(function (s) {
+      return { quotes: s[0].map(function (i) { return more.texts[i]; }), sources: s[1].map(termIri) };
+    });
+  }
+  function showEdge(index) {
+    var e = data.edges[index];
+    if (!e) return;
+    var a = nodes[e[0]], b = nodes[e[1]];
+    var evidence = evidenceOf(index);
+    details.replaceChildren();
+    details.append(el("h2", a.label + " \u2014 " + b.label));
+    for (var k = 2; k < e.length; k++) {
+      var reverse = e[k] & 1;
+      var s = evidence[k - 2];
+      var frag = document.createDocumentFragment();
+      if (s.quotes.length) {
+        s.quotes.forEach(function (q) { frag.append(el("blockquote", q)); });
+      } else {
+        frag.append(el("p", "No quote is recorded for this statement."));
+      }
+      s.sources.forEach(function (src) {
+        var p = el("p", "Source: ");
+        p.append(link(labelOf(src), src));
+        frag.append(p);
+      });
+      details.append(section((reverse ? b : a).label + " \u2014 " + data.predicates[e[k] >> 1] +
+                             " \u2192 " + (reverse ? a : b).label, frag));
+    }
+  }
+  state.showEdge = showEdge;
+
   function showDetails(id) {
     var n = byId.get(id);
     if (!n) return;
@@ -361,6 +396,9 @@
         button.type = "button";
         button.addEventListener("click", function () { selectNode(r.other); });
         item.append(el("span", r.forward ? r.rel + " \u2192 " : "\u2190 " + r.rel + " "), button);
+        evidenceOf(r.ev.edge)[r.ev.k].quotes.forEach(function (q) {
+          item.append(el("blockquote", q));
+        });
         relList.append(item);
       });
       if (rels.length > 300) relList.append(el("li", "\u2026 and " + (rels.length - 300) + " more"));
@@ -382,6 +420,8 @@
     if (params.nodes.length) {
       showDetails(params.nodes[0]);
       state.selected = params.nodes[0];
+    } else if (params.edges.length) {
+      showEdge(params.edges[0]);
     }
   });
 

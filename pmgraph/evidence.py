@@ -1,0 +1,402 @@
+"""Statement provenance: each link and factual literal with the quotes that support it.
+
+In the data files a statement carries its evidence as an RDF 1.2 annotation, next to it::
+
+    ctr:leeds pm:establishedBy orgn:leeds-academic-health-partnership {|
+        pm:source src:iuk-precision-medicine-2019 ;
+        pm:quote "The Leeds Centre for Personalised Medicine and Health (LCPMH),
+                  established in 2016 by the Leeds Academic Health Partnership" |} .
+
+Oxigraph parses this into the triple itself plus a reifier ``_:r rdf:reifies <<( s p o )>>``
+holding ``pm:source`` and ``pm:quote``. :func:`expand_statements` turns every reifier into
+records any SPARQL 1.1 store can hold and query (no triple terms are left)::
+
+    stm:centre-leeds--establishedBy--org-leeds-academic-health-partnership
+        a rdf:Statement ; rdf:subject ctr:leeds ; rdf:predicate pm:establishedBy ;
+        rdf:object orgn:leeds-academic-health-partnership ;
+        pm:evidenceQuote <…/quote/1f0c…> .
+    <…/quote/1f0c…> a oa:TextQuoteSelector ; oa:exact "The Leeds Centre …" ;
+        oa:prefix "…32 characters before…" ; oa:suffix "…32 after…" ;
+        dcterms:source src:iuk-precision-medicine-2019 .
+
+The prefix and suffix are cut from the repaired, white-space-folded source text, so a reader
+(or the view) can show the quote in its context. :func:`evidence_findings` checks the records:
+every link and factual literal has evidence, every quote occurs in its source, no quote is too
+short to support anything, and no evidence hangs on a statement the graph does not hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rdflib import Graph
+
+from pmgraph.paths import display_path, sources_dir
+from pmgraph.text import fold_whitespace, source_text
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from pmgraph.validate import Finding
+
+log = logging.getLogger(__name__)
+
+ID = "https://w3id.org/pmgraph/id/"
+STATEMENT = "https://w3id.org/pmgraph/statement/"
+PM = "https://w3id.org/pmgraph/ontology#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+OA = "http://www.w3.org/ns/oa#"
+DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
+DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+
+#: Shortest quote that can support a statement: shorter passages ("NHS", "3T") name a thing
+#: but state nothing about it.
+MIN_QUOTE_CHARS = 20
+#: Characters of source text kept before and after a quote (oa:prefix, oa:suffix).
+CONTEXT_CHARS = 32
+
+#: Literal-valued predicates that state a fact (dates, amounts, quantities, identifiers,
+#: coordinates). Names, descriptions and abbreviations are the resource's own words and are
+#: covered by its pm:evidence quotes.
+FACTUAL_LITERALS = frozenset(
+    [PM + name for name in (
+        "foundingDate", "startDate", "publicationDate", "referenceDate", "value", "currency",
+        "unit", "qualifier", "gridId", "ringgoldId", "isoCode", "status",
+    )] + [GEO + "lat", GEO + "long"]
+)
+#: Links that are not statements of a source: provenance itself.
+NOT_STATEMENTS = frozenset([PM + "source", PM + "evidenceQuote", RDF + "type"])
+
+
+def _local(iri: str) -> str:
+    return re.split(r"[#/]", iri.rstrip("/#"))[-1]
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if not slug or len(slug) > 40:
+        return "h" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    return slug
+
+
+def _part(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        if term.value.startswith(ID):
+            return term.value[len(ID):].replace("/", "-")
+        return _slug(_local(term.value))
+    if isinstance(term, ox.Literal):
+        return _slug(term.value)
+    return "b" + hashlib.sha1(str(term).encode()).hexdigest()[:12]
+
+
+def statement_iri(subject: object, predicate: object, obj: object) -> str:
+    """The IRI of the statement ``subject predicate obj`` (pyoxigraph terms): readable and
+    stable, ``…/statement/<subject>--<predicate>--<object>``."""
+    return f"{STATEMENT}{_part(subject)}--{_local(predicate.value)}--{_part(obj)}"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a quote sits in its source: found or not, the text before and after it."""
+
+    found: bool
+    prefix: str = ""
+    suffix: str = ""
+    start: int = -1
+
+
+def source_file(identifier: str, root: Path | None = None) -> Path:
+    """The file of a source whose ``dcterms:identifier`` is ``identifier`` (under sources/)."""
+    return (root or sources_dir()) / identifier
+
+
+def anchor(quote: str, path: Path) -> Anchor:
+    """Find ``quote`` (white space folded) in the repaired source at ``path``."""
+    text = source_text(Path(path))
+    exact = fold_whitespace(quote)
+    start = text.find(exact) if exact else -1
+    if start < 0:
+        return Anchor(False)
+    end = start + len(exact)
+    return Anchor(
+        True, text[max(0, start - CONTEXT_CHARS):start], text[end:end + CONTEXT_CHARS], start
+    )
+
+
+def _source_paths(store: ox.Store) -> dict[str, Path]:
+    """Source IRI -> its file, for every source with a ``dcterms:identifier`` naming a file."""
+    import pyoxigraph as ox
+
+    found = {}
+    for quad in store.quads_for_pattern(None, ox.NamedNode(DCTERMS_IDENTIFIER), None, None):
+        if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(ID + "source/"):
+            path = source_file(quad.object.value)
+            if path.is_file():
+                found[quad.subject.value] = path
+    return found
+
+
+def expand_statements(store: ox.Store, graph_name: object = None) -> int:
+    """Turn every RDF 1.2 reifier in ``graph_name`` of ``store`` into an ``rdf:Statement``
+    record with ``oa:TextQuoteSelector`` quotes (see the module notes); the number turned.
+
+    A reifier without an IRI gets the statement's own IRI (:func:`statement_iri`). Quotes are
+    anchored in the source named by ``pm:source``; a quote that is not found keeps only its
+    exact text (validation reports it).
+    """
+    import pyoxigraph as ox
+
+    if graph_name is None:
+        graph_name = ox.DefaultGraph()
+    reifies = ox.NamedNode(RDF + "reifies")
+    quads = list(store.quads_for_pattern(None, reifies, None, graph_name))
+    if not quads:
+        return 0
+    paths = _source_paths(store)
+    n = ox.NamedNode
+    quote_p, source_p = n(PM + "quote"), n(PM + "source")
+    added: list[ox.Quad] = []
+    for quad in quads:
+        reifier, triple = quad.subject, quad.object
+        if not isinstance(triple, ox.Triple):
+            continue
+        statement = reifier if isinstance(reifier, ox.NamedNode) else n(
+            statement_iri(triple.subject, triple.predicate, triple.object)
+        )
+        own = list(store.quads_for_pattern(reifier, None, None, graph_name))
+        quotes = [q.object.value for q in own if q.predicate == quote_p]
+        sources = [q.object for q in own if q.predicate == source_p]
+        for q in own:
+            store.remove(q)
+        add = [
+            (statement, n(RDF + "type"), n(RDF + "Statement")),
+            (statement, n(RDF + "subject"), triple.subject),
+            (statement, n(RDF + "predicate"), triple.predicate),
+            (statement, n(RDF + "object"), triple.object),
+        ]
+        add += [
+            (statement, q.predicate, q.object)
+            for q in own
+            if q.predicate not in (quote_p, source_p, reifies)
+        ]
+        for quote in quotes:
+            selector = n(
+                f"{statement.value}/quote/"
+                + hashlib.sha1(fold_whitespace(quote).encode("utf-8")).hexdigest()[:10]
+            )
+            add += [
+                (statement, n(PM + "evidenceQuote"), selector),
+                (selector, n(RDF + "type"), n(OA + "TextQuoteSelector")),
+                (selector, n(OA + "exact"), ox.Literal(quote)),
+            ]
+            placed = None
+            for source in sources:
+                path = paths.get(source.value)
+                where = anchor(quote, path) if path else Anchor(False)
+                if where.found or placed is None:
+                    placed = (source, where)
+                if where.found:
+                    break
+            if placed is not None:
+                source, where = placed
+                add.append((selector, n(DCTERMS_SOURCE), source))
+                if where.found:
+                    add += [
+                        (selector, n(OA + "prefix"), ox.Literal(where.prefix)),
+                        (selector, n(OA + "suffix"), ox.Literal(where.suffix)),
+                    ]
+        added.extend(ox.Quad(s, p, o, graph_name) for s, p, o in add)
+    store.extend(added)
+    log.info("expanded %d annotated statements", len(quads))
+    return len(quads)
+
+
+def expand_graph(graph: Graph, files: Sequence[Path] = ()) -> int:
+    """:func:`expand_statements` on an rdflib graph over Oxigraph; remembers ``files`` so that
+    findings can name the line a statement is on."""
+    from pmgraph.engine import oxigraph_target
+
+    target = oxigraph_target(graph)
+    if files:
+        graph.pmgraph_files = tuple(files)  # type: ignore[attr-defined]
+    if target is None:
+        return 0
+    return expand_statements(*target)
+
+
+# --- checks -----------------------------------------------------------------
+
+_MISSING = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX pm: <https://w3id.org/pmgraph/ontology#>
+SELECT ?s ?p ?o WHERE {
+  ?s ?p ?o .
+  FILTER(isIRI(?s) && STRSTARTS(STR(?s), "https://w3id.org/pmgraph/id/"))
+  FILTER(?p NOT IN (%(skip)s))
+  FILTER(?p IN (%(literals)s)
+         || (isIRI(?o) && STRSTARTS(STR(?o), "https://w3id.org/pmgraph/id/")))
+  FILTER NOT EXISTS {
+    ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; pm:evidenceQuote ?q .
+  }
+}
+"""
+
+_RECORDS = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX pm: <https://w3id.org/pmgraph/ontology#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?st ?s ?p ?o ?asserted ?q ?exact ?source ?file WHERE {
+  ?st a rdf:Statement .
+  OPTIONAL { ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+             BIND(EXISTS { ?s ?p ?o } AS ?asserted) }
+  OPTIONAL { ?st pm:evidenceQuote ?q .
+             OPTIONAL { ?q oa:exact ?exact }
+             OPTIONAL { ?q dcterms:source ?source .
+                        OPTIONAL { ?source dcterms:identifier ?file } } }
+}
+"""
+
+
+def _iris(iris: Iterable[str]) -> str:
+    return ", ".join(f"<{i}>" for i in sorted(iris))
+
+
+def _curie(graph: Graph, term: object) -> str:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.Literal):
+        return f'"{term.value}"'
+    value = getattr(term, "value", str(term))
+    try:
+        return graph.namespace_manager.normalizeUri(value)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - any IRI rdflib cannot shorten is shown whole
+        return f"<{value}>"
+
+
+def locate(graph: Graph, subject: str, obj: str | None) -> str | None:
+    """``file:line`` of the statement about ``subject`` (a CURIE or ``<IRI>``) with ``obj``
+    in the files ``graph`` was loaded from, or None."""
+    for path in getattr(graph, "pmgraph_files", ()):
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        start = next(
+            (i for i, line in enumerate(lines) if re.match(re.escape(subject) + r"\s", line)),
+            None,
+        )
+        if start is None:
+            continue
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i] and not lines[i][0].isspace()),
+            len(lines),
+        )
+        for i in range(start, end):
+            if obj and obj in lines[i]:
+                return f"{display_path(path)}:{i + 1}"
+        return f"{display_path(path)}:{start + 1}"
+    return None
+
+
+def evidence_findings(graph: Graph) -> list[Finding]:
+    """Provenance problems in ``graph`` (an rdflib graph over Oxigraph), one finding each:
+    a link or factual literal without evidence, a quote that is not in its source or too
+    short, evidence for a statement the graph does not hold."""
+    from pmgraph.engine import oxigraph_target
+    from pmgraph.validate import Finding, Severity
+
+    target = oxigraph_target(graph)
+    if target is None:
+        return []
+    store, name = target
+    findings: list[Finding] = []
+
+    def add(focus: str, message: str, path: str | None = None, value: str | None = None) -> None:
+        findings.append(Finding(
+            severity=Severity.VIOLATION, focus=focus, focus_label=None, path=path,
+            message=message, constraint="evidence", shape=None, value=value, origin="evidence",
+        ))
+
+    def where(s: object, o: object) -> str:
+        found = locate(graph, _curie(graph, s), _curie(graph, o).strip('"'))
+        return f"{found}: " if found else ""
+
+    # A graph that records statement provenance at all must record it for every statement;
+    # a graph without any (an excerpt, a fixture of the shapes) is checked for form only.
+    uses_provenance = bool(store.query(
+        "ASK { ?st a <http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement> }",
+        default_graph=name,
+    ))
+    missing = _MISSING % {"skip": _iris(NOT_STATEMENTS), "literals": _iris(FACTUAL_LITERALS)}
+    for row in store.query(missing, default_graph=name) if uses_provenance else ():
+        s, p, o = row["s"], row["p"], row["o"]
+        text = f"{_curie(graph, s)} {_curie(graph, p)} {_curie(graph, o)}"
+        add(statement_iri(s, p, o),
+            f"{where(s, o)}{text} has no evidence: annotate it with "
+            "{| pm:source src:… ; pm:quote \"…\" |}, a passage of the source that states it",
+            p.value, o.value)
+
+    seen_quotes: set[tuple[str, str]] = set()
+    with_evidence: set[str] = set()
+    for row in store.query(_RECORDS, default_graph=name):
+        st = row["st"].value
+        s, p, o = row["s"], row["p"], row["o"]
+        if s is None:
+            add(st, f"{st} is an rdf:Statement without rdf:subject, rdf:predicate and rdf:object")
+            continue
+        text = f"{_curie(graph, s)} {_curie(graph, p)} {_curie(graph, o)}"
+        if row["asserted"] is not None and row["asserted"].value == "false":
+            if st not in with_evidence:
+                with_evidence.add(st)
+                add(st, f"{text} has evidence but is not in the graph: assert the statement "
+                        "or drop its evidence", p.value, o.value)
+            continue
+        quote = row["exact"]
+        if row["q"] is None or quote is None or (st, quote.value) in seen_quotes:
+            continue
+        seen_quotes.add((st, quote.value))
+        shown = quote.value if len(quote.value) <= 60 else quote.value[:57] + "..."
+        if len(fold_whitespace(quote.value)) < MIN_QUOTE_CHARS:
+            add(st, f"{where(s, o)}{text}: quote \"{shown}\" is shorter than "
+                    f"{MIN_QUOTE_CHARS} characters; quote the passage that states the fact",
+                p.value, quote.value)
+        if row["source"] is None:
+            add(st, f"{where(s, o)}{text}: quote \"{shown}\" names no source; add pm:source",
+                p.value, quote.value)
+            continue
+        if row["file"] is None:
+            add(st, f"{where(s, o)}{text}: the quote's source {_curie(graph, row['source'])} "
+                    "has no dcterms:identifier naming its file in sources/", p.value)
+            continue
+        path = source_file(row["file"].value)
+        if not path.is_file():
+            add(st, f"{where(s, o)}{text}: source file {display_path(path)} not found",
+                p.value, row["file"].value)
+        elif not anchor(quote.value, path).found:
+            add(st, f"{where(s, o)}{text}: quote \"{shown}\" does not occur in "
+                    f"{display_path(path)} (after repair); copy it verbatim from the source",
+                p.value, quote.value)
+    return findings
+
+
+def read_plain(*paths: Path, into: Graph | None = None) -> Graph:
+    """The Turtle files at ``paths``, their annotations expanded (:func:`expand_statements`),
+    as a graph in rdflib's own memory store (rdflib's Turtle parser cannot read RDF 1.2
+    annotations; Oxigraph's can)."""
+    from pmgraph.load import new_graph, parse_into, plain_copy
+
+    graph = new_graph()
+    for path in paths:
+        parse_into(graph, Path(path))
+    expand_graph(graph)
+    return plain_copy(graph, into)

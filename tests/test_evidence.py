@@ -1,0 +1,277 @@
+"""Statement provenance: every link and factual literal carries quotes that support it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from evidence_refs import EXEMPT_PREDICATES, refers_to
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
+
+from pmgraph.evidence import (
+    FACTUAL_LITERALS,
+    ID,
+    MIN_QUOTE_CHARS,
+    NOT_STATEMENTS,
+    STATEMENT,
+    anchor,
+    evidence_findings,
+)
+from pmgraph.load import load_graph
+from pmgraph.namespaces import PM
+from pmgraph.paths import data_files, sources_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+OA = "http://www.w3.org/ns/oa#"
+DCTERMS_SOURCE = URIRef("http://purl.org/dc/terms/source")
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return load_graph()
+
+
+def statements_needing_evidence(graph) -> set[tuple]:
+    """Links between resources of the data and factual literals, counted from the triples."""
+    found = set()
+    for s, p, o in graph:
+        if not str(s).startswith(ID) or str(p) in NOT_STATEMENTS:
+            continue
+        if str(p) in FACTUAL_LITERALS or (isinstance(o, URIRef) and str(o).startswith(ID)):
+            found.add((s, p, o))
+    return found
+
+
+def records(graph) -> dict[tuple, list[URIRef]]:
+    """(s, p, o) -> the quote selectors of its statement record."""
+    out: dict[tuple, list[URIRef]] = {}
+    for st in graph.subjects(RDF.type, RDF.Statement):
+        key = (graph.value(st, RDF.subject), graph.value(st, RDF.predicate),
+               graph.value(st, RDF.object))
+        out.setdefault(key, []).extend(graph.objects(st, PM.evidenceQuote))
+    return out
+
+
+# --- the real data --------------------------------------------------------------------
+
+
+def test_every_link_and_factual_literal_has_evidence(graph):
+    needed = statements_needing_evidence(graph)
+    have = {k for k, quotes in records(graph).items() if quotes}
+    assert len(needed) >= 300, len(needed)
+    assert needed - have == set()
+    assert evidence_findings(graph) == []
+
+
+def test_every_statement_record_names_a_statement_of_the_graph(graph):
+    for s, p, o in records(graph):
+        assert (s, p, o) in graph, (s, p, o)
+
+
+def test_every_quote_occurs_in_its_repaired_source_and_is_anchored(graph):
+    quotes = list(graph.subjects(RDF.type, URIRef(OA + "TextQuoteSelector")))
+    assert len(quotes) >= 300
+    for q in quotes:
+        exact = str(graph.value(q, URIRef(OA + "exact")))
+        source = graph.value(q, DCTERMS_SOURCE)
+        identifier = graph.value(source, URIRef("http://purl.org/dc/terms/identifier"))
+        path = sources_dir() / str(identifier)
+        where = anchor(exact, path)
+        assert where.found, (q, exact)
+        assert len(exact) >= MIN_QUOTE_CHARS, exact
+        # prefix and suffix are the source's own text around the quote
+        assert str(graph.value(q, URIRef(OA + "prefix"))) == where.prefix
+        assert str(graph.value(q, URIRef(OA + "suffix"))) == where.suffix
+        if where.start > 0:
+            assert where.prefix
+
+
+def test_every_quote_names_or_refers_to_both_ends(graph):
+    missing = []
+    for (s, p, o), quotes in records(graph).items():
+        for q in quotes:
+            exact = str(graph.value(q, URIRef(OA + "exact")))
+            if not refers_to(graph, exact, s) or (
+                str(p) not in EXEMPT_PREDICATES and not refers_to(graph, exact, o)
+            ):
+                missing.append((s.n3(graph.namespace_manager), p.n3(graph.namespace_manager),
+                                o.n3(graph.namespace_manager), exact[:60]))
+    assert missing == []
+
+
+def test_statement_identifiers_are_readable(graph):
+    ids = {str(st) for st in graph.subjects(RDF.type, RDF.Statement)}
+    assert STATEMENT + "centre-leeds--establishedBy--org-leeds-academic-health-partnership" in ids
+    assert STATEMENT + "centre-leeds--foundingDate--2016" in ids
+
+
+def test_reference_identifiers_cite_their_table_row(graph):
+    st = URIRef(STATEMENT + "org-university-of-glasgow--gridId--grid-8756-c")
+    (quote,) = graph.objects(st, PM.evidenceQuote)
+    assert str(graph.value(quote, DCTERMS_SOURCE)) == ID + "source/ror-ids"
+    assert str(graph.value(quote, URIRef(OA + "exact"))) == (
+        "University of Glasgow,https://ror.org/00vtgdb53,grid.8756.c,3526"
+    )
+
+
+def test_planned_things_have_a_status_with_evidence(graph):
+    living_lab = URIRef(ID + "programme/qeuh-living-laboratory")
+    assert (living_lab, PM.status, PM.Planned) in graph
+    (quote,) = records(graph)[(living_lab, PM.status, PM.Planned)]
+    assert "vision to create" in str(graph.value(quote, URIRef(OA + "exact")))
+
+
+# --- pmgraph validate on broken copies of the data --------------------------------------
+
+
+def copy_data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in data_files():
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def validate(folder: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pmgraph", "validate", str(folder), *options],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def findings_of(run: subprocess.CompletedProcess) -> list[str]:
+    lines = (line.strip() for line in run.stdout.splitlines())
+    return [line for line in lines if line.startswith("VIOLATION")]
+
+
+LEEDS_EST = (
+    "    pm:establishedBy orgn:leeds-academic-health-partnership {| pm:source "
+    "src:iuk-precision-medicine-2019 ;\n            pm:quote \"The Leeds Centre for "
+    "Personalised Medicine and Health (LCPMH), established in 2016 by the Leeds Academic "
+    "Health Partnership\" |} ;"
+)
+LEEDS_BARE = "    pm:establishedBy orgn:leeds-academic-health-partnership ;"
+LEEDS_LINK = "ctr:leeds pm:establishedBy orgn:leeds-academic-health-partnership"
+
+
+def test_unchanged_copy_validates(tmp_path):
+    run = validate(copy_data(tmp_path))
+    assert run.returncode == 0, run.stdout[-2000:]
+
+
+def test_link_without_evidence_is_reported(tmp_path):
+    folder = copy_data(tmp_path)
+    edit(folder / "leeds.ttl", LEEDS_EST, LEEDS_BARE)
+    run = validate(folder)
+    assert run.returncode == 1
+    (line,) = findings_of(run)
+    assert f"{LEEDS_LINK} has no evidence" in line
+    assert "leeds.ttl:" in line
+
+
+def test_altered_quote_is_reported(tmp_path):
+    folder = copy_data(tmp_path)
+    altered = LEEDS_EST.replace("established in 2016", "founded in 2016")
+    edit(folder / "leeds.ttl", LEEDS_EST, altered)
+    run = validate(folder)
+    assert run.returncode == 1
+    (line,) = findings_of(run)
+    assert "does not occur in sources/000_0787654218a80374.txt" in line
+    assert LEEDS_LINK in line
+
+
+def test_too_short_quote_is_reported(tmp_path):
+    folder = copy_data(tmp_path)
+    full = ("The Leeds Centre for Personalised Medicine and Health (LCPMH), established in 2016 "
+            "by the Leeds Academic Health Partnership")
+    edit(folder / "leeds.ttl", LEEDS_EST, LEEDS_EST.replace(full, "established in 2016"))
+    run = validate(folder)
+    assert run.returncode == 1
+    lines = findings_of(run)
+    assert any(f"shorter than {MIN_QUOTE_CHARS} characters" in line for line in lines), lines
+    # pmgraph.evidence names the statement; the quote shape (minLength) names the quote record
+    assert all("pm:establishedBy" in line or "at least 20 characters" in line for line in lines)
+    assert len(lines) == 2, lines
+
+
+def test_evidence_for_a_missing_statement_is_reported(tmp_path):
+    folder = copy_data(tmp_path)
+    (folder / "extra.ttl").write_text(
+        (folder / "leeds.ttl").read_text(encoding="utf-8").split("# ----")[0]
+        + "<< ctr:leeds pm:partnerOf orgn:yorkshire-and-humber-ahsn >>\n"
+        "    pm:source src:iuk-precision-medicine-2019 ;\n"
+        '    pm:quote "brings together the city’s NHS providers and commissioners" .\n',
+        encoding="utf-8",
+    )
+    run = validate(folder, "--format", "json")
+    assert run.returncode == 1
+    report = json.loads(run.stdout)
+    (finding,) = [f for f in report["findings"] if f["severity"] == "VIOLATION"]
+    assert finding["focus"] == (
+        STATEMENT + "centre-leeds--partnerOf--org-yorkshire-and-humber-ahsn"
+    )
+    assert "has evidence but is not in the graph" in finding["message"]
+
+
+def test_json_findings_carry_the_statement_and_its_line(tmp_path):
+    folder = copy_data(tmp_path)
+    edit(folder / "leeds.ttl", LEEDS_EST, LEEDS_BARE)
+    run = validate(folder, "--format", "json")
+    (finding,) = [f for f in json.loads(run.stdout)["findings"] if f["severity"] == "VIOLATION"]
+    assert finding["focus"] == (
+        STATEMENT + "centre-leeds--establishedBy--org-leeds-academic-health-partnership"
+    )
+    line_no = int(finding["message"].split(":", 2)[1])
+    line = (folder / "leeds.ttl").read_text(encoding="utf-8").splitlines()[line_no - 1]
+    assert "pm:establishedBy orgn:leeds-academic-health-partnership" in line
+
+
+def test_literal_value_is_a_statement_too(graph):
+    year = Literal("2016", datatype=URIRef("http://www.w3.org/2001/XMLSchema#gYear"))
+    assert (URIRef(ID + "centre/leeds"), PM.foundingDate, year) in records(graph)
+
+
+# --- evidence along chains --------------------------------------------------------------
+
+
+def own_quotes(graph, s, p, o) -> set[str]:
+    return {str(graph.value(q, URIRef(OA + "exact"))) for q in records(graph).get((s, p, o), [])}
+
+
+def test_shortest_chain_query_gives_each_steps_own_quote(graph):
+    from pmgraph.queries import run_query
+
+    cave, cardiff = URIRef(ID + "person/alison-cave"), URIRef(ID + "centre/cardiff")
+    rows = run_query("shortest-chain", graph, params={"from": cave, "to": cardiff}).to_records()
+    assert rows
+    for row in rows:
+        nodes = [cave] + [URIRef(row[v]) for v in ("via1", "via2") if row.get(v)] + [cardiff]
+        for step, (a, b) in enumerate(zip(nodes, nodes[1:], strict=False), start=1):
+            stated = {(a, p, b) for p in graph.predicates(a, b)}
+            stated |= {(b, p, a) for p in graph.predicates(b, a)}
+            quotes = set().union(*(own_quotes(graph, *t) for t in stated))
+            assert row[f"evidence{step}"] in quotes, (step, row["chain"])
+
+
+def test_analyse_chain_gives_each_steps_statement_and_quotes(graph):
+    from pmgraph.analyse import shortest_chain
+    from pmgraph.network import to_networkx
+
+    chain = shortest_chain(to_networkx(graph), "per:alison-cave", "ctr:cardiff")
+    assert chain is not None and len(chain.items) == 3
+    for step in chain.items:
+        a, b = URIRef(step.from_iri), URIRef(step.to_iri)
+        s, o = (a, b) if step.forward else (b, a)
+        assert set(step.evidence) == own_quotes(graph, s, URIRef(step.predicate), o) != set()
+        assert (URIRef(step.statement), RDF.subject, s) in graph
