@@ -544,11 +544,15 @@ _TERMINATED = "pmgraph: terminated; nothing half-written was kept"
 #: Seconds the main thread gets to act on SIGTERM before the watchdog stops the process: the
 #: signal waits while native code runs (a parse, a query), which may take long.
 _TERM_GRACE = 1.0
+#: Seconds the main thread gets to finish its own clean-up once it has begun it: two threads
+#: removing the same folders at once could each leave part of it behind.
+_CLEANUP_GRACE = 30.0
 
 
-def _watch_for_sigterm(wakeup: int, done: threading.Event) -> None:
+def _watch_for_sigterm(wakeup: int, done: threading.Event, acting: threading.Event) -> None:
     """Read the signal numbers Python's handler writes to ``wakeup``; on SIGTERM, give the
-    main thread :data:`_TERM_GRACE` to finish, then remove the temporaries and exit 143."""
+    main thread :data:`_TERM_GRACE` to act on it (longer once it has: ``acting``), then
+    remove the temporaries and exit 143."""
     from pmgraph.files import discard_temporaries
 
     try:
@@ -556,7 +560,9 @@ def _watch_for_sigterm(wakeup: int, done: threading.Event) -> None:
             received = os.read(wakeup, 64)
             if not received:  # the command finished and closed the pipe
                 return
-            if signal.SIGTERM in received and not done.wait(_TERM_GRACE):
+            if signal.SIGTERM not in received or done.wait(_TERM_GRACE):
+                continue
+            if not (acting.is_set() and done.wait(_CLEANUP_GRACE)):
                 discard_temporaries()
                 os.write(2, f"{_TERMINATED}\n".encode())
                 os._exit(EXIT_TERMINATED)
@@ -580,8 +586,11 @@ def _sigterm_like_ctrl_c() -> Iterator[None]:
         yield
         return
 
+    acting = threading.Event()
+
     def on_sigterm(signum: int, frame: object) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the cleanup must not be cut
+        acting.set()  # the main thread is cleaning up itself; the watchdog leaves it be
         raise _Terminated
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
@@ -590,7 +599,7 @@ def _sigterm_like_ctrl_c() -> Iterator[None]:
     previous_wakeup = signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
     done = threading.Event()
     watchdog = threading.Thread(
-        target=_watch_for_sigterm, args=(wakeup, done), name="pmgraph-sigterm", daemon=True
+        target=_watch_for_sigterm, args=(wakeup, done, acting), name="pmgraph-sigterm", daemon=True
     )
     watchdog.start()
     try:
