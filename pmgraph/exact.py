@@ -19,6 +19,7 @@ See docs/exact-terms.md for the design and its limits.
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -96,6 +97,12 @@ class ExactTerms:
                 if stored is not obj and stored != obj:
                     found.append((triple.subject, triple.predicate, obj, stored))
         return found
+
+    def clear(self) -> None:
+        """Forget the triples noted so far (the literals' stored forms stay cached)."""
+        self.triples.clear()
+        self._values = None
+        self._shared.clear()
 
     def record(self, subject: object, predicate: object, written: ox.Literal,
                stored: ox.Literal) -> None:
@@ -259,6 +266,11 @@ def warn_collisions(table: ExactTerms, where: str) -> None:
 # --------------------------------------------------------------------------- loading
 
 
+class BlankNodeRewrite(Exception):
+    """A literal the store rewrites sits on a blank node of a file the store already loaded
+    natively (with new blank node labels): load again with ``parallel=False``."""
+
+
 def load_file(
     store: ox.Store,
     graph_name: ox.NamedNode | ox.BlankNode,
@@ -269,24 +281,54 @@ def load_file(
     path: Path | None = None,
     data: bytes | None = None,
     bulk: bool = False,
+    parallel: bool = False,
 ) -> bool:
     """Load one file (``path``) or text (``data``) into ``graph_name`` of ``store``, keeping in
     ``table`` the literals the store holds in another form than written.
 
     The store loads the file itself (its native, fast loader) unless a rewritten literal sits
     on a blank node, whose label only a load from the parsed triples keeps in step with the
-    table. Returns whether the store's native loader read the file (its blank nodes got new
-    labels, so :func:`record_written_as_stored` leaves them out). Raises what
-    ``pyoxigraph.parse`` raises (``SyntaxError``, ``OSError``, ``MemoryError``).
+    table. With ``parallel``, the file is read for rewritten literals while the store loads
+    it (the store's loader releases the GIL); a rewritten literal on a blank node then raises
+    :class:`BlankNodeRewrite`, and the caller loads again without ``parallel``.
+
+    Returns whether the store's native loader read the file (its blank nodes got new labels).
+    Raises what ``pyoxigraph.parse`` raises (``SyntaxError``, ``OSError``, ``MemoryError``).
     """
     source: dict[str, object] = {"input": data} if data is not None else {"path": str(path)}
-    rewritten = table.scan(ox.parse(**source, format=fmt, base_iri=base_iri))
-    if any(type(found[0]) is ox.BlankNode for found in rewritten):
-        _load_parsed(store, graph_name, table, source, fmt, base_iri, bulk,
-                     {found[3] for found in rewritten})
-        return False
     fill = store.bulk_load if bulk else store.load
-    fill(**source, format=fmt, base_iri=base_iri, to_graph=graph_name)
+
+    def scan() -> list[tuple]:
+        # lenient: the store's loader checks the IRIs; the scan only reads the literals.
+        return table.scan(ox.parse(**source, format=fmt, base_iri=base_iri, lenient=True))
+
+    if parallel:
+        found: dict[str, object] = {}
+
+        def scan_into() -> None:
+            try:
+                found["rewritten"] = scan()
+            except BaseException as exc:  # noqa: BLE001 - handed to the loading thread
+                found["error"] = exc
+
+        thread = threading.Thread(target=scan_into, name="pmgraph-exact-scan", daemon=True)
+        thread.start()
+        try:
+            fill(**source, format=fmt, base_iri=base_iri, to_graph=graph_name)
+        finally:
+            thread.join()
+        if "error" in found:
+            raise found["error"]  # type: ignore[misc]
+        rewritten: list[tuple] = found["rewritten"]  # type: ignore[assignment]
+        if any(type(item[0]) is ox.BlankNode for item in rewritten):
+            raise BlankNodeRewrite(str(path))
+    else:
+        rewritten = scan()
+        if any(type(item[0]) is ox.BlankNode for item in rewritten):
+            _load_parsed(store, graph_name, table, source, fmt, base_iri, bulk,
+                         {item[3] for item in rewritten})
+            return False
+        fill(**source, format=fmt, base_iri=base_iri, to_graph=graph_name)
     for subject, predicate, written, stored in rewritten:
         table.record(subject, predicate, written, stored)
     return True
