@@ -242,7 +242,8 @@ def _load_each(
                 path.stat().st_size >= bulk_from)
             if load_file(store, graph_name, table, fmt=source["format"],
                          base_iri=source["base_iri"], path=source.get("path"),
-                         data=source.get("input"), bulk=bulk, parallel=parallel):
+                         data=source.get("input"), bulk=bulk, parallel=parallel,
+                         name=shown(path)):
                 native.append((path, source))
         log.debug("parsed %s", shown(path))
     return native
