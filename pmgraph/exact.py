@@ -319,7 +319,9 @@ def load_file(
             try:
                 found["rewritten"] = scan()
             except BaseException as exc:  # noqa: BLE001 - handed to the loading thread
-                found["error"] = exc
+                # Without its traceback: the parser in its frames must be freed in this
+                # thread (pyoxigraph's parser may not be dropped in another).
+                found["error"] = exc.with_traceback(None)
 
         thread = threading.Thread(target=scan_into, name="pmgraph-exact-scan", daemon=True)
         thread.start()

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal
@@ -178,8 +179,19 @@ def turtle_errors(path: Path, what: str | None = None) -> Iterator[None]:
 def _stdin_bytes() -> bytes:
     global _stdin_data
     if _stdin_data is None:
-        _stdin_data = sys.stdin.buffer.read()
+        _stdin_data = _read_stream(sys.stdin.buffer)
     return _stdin_data
+
+
+def _read_stream(stream: BinaryIO) -> bytes:
+    """All of ``stream`` (a pipe, a device), or up to the first NUL byte: RDF text has none,
+    and a stream like /dev/zero never ends."""
+    chunks = []
+    while chunk := stream.read(2**20):
+        chunks.append(chunk)
+        if b"\0" in chunk:
+            break
+    return b"".join(chunks)
 
 
 def parse_source(path: Path) -> dict[str, object]:
@@ -198,7 +210,8 @@ def parse_source(path: Path) -> dict[str, object]:
                     return {"path": str(path), "format": fmt, "base_iri": base}
                 data = handle.read()
         else:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = _read_stream(handle)
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     return {"input": data, "format": fmt, "base_iri": base}

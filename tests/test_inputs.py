@@ -229,3 +229,19 @@ def test_every_rdf_export_reads_back_by_extension(project_graph, tmp_path, cli, 
     assert isomorphic(plain_copy(back), plain_copy(project_graph))
     run = cli("stats", "--data", out)
     assert run.code == 0 and run.err == ""
+
+
+def test_endless_device_is_refused_not_read_forever(cli):
+    run = cli("stats", "--data", "/dev/zero")
+    assert run.code == 2
+    assert run.err.startswith("pmgraph: error: /dev/zero:1:1: not valid Turtle")
+
+
+def test_process_substitution_is_read(tmp_path):
+    query = tmp_path / "count.rq"
+    query.write_text(COUNT, encoding="utf-8")
+    command = (f"{sys.executable} -m pmgraph query {query} --format csv "
+               f"--data <(printf '%s' '{TRIPLES}')")
+    run = subprocess.run(["bash", "-c", command], capture_output=True, cwd=ROOT, timeout=120,
+                         text=True)
+    assert (run.returncode, run.stdout.splitlines()[1:], run.stderr) == (0, ["1"], "")
