@@ -1,4 +1,5 @@
-"""Load the ontology and Turtle data into one graph whose SPARQL runs in Oxigraph."""
+"""Load the ontology and RDF data (Turtle, N-Triples, JSON-LD) into one graph whose SPARQL runs
+in Oxigraph, every term kept as written (see :mod:`pmgraph.exact`)."""
 
 from __future__ import annotations
 
