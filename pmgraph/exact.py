@@ -228,6 +228,22 @@ def rewritten_literals(graph: Graph) -> int:
     return len(table) if table is not None else 0
 
 
+def as_written(graph: Graph, term: Identifier) -> Identifier:
+    """``term``, read from ``graph`` through rdflib (``graph.objects`` gives the store's
+    forms), in the form query results show: as written when one form was written for its
+    value."""
+    from rdflib import Literal
+
+    from pmgraph.engine import converter, to_oxigraph
+
+    table = table_of(graph)
+    if table is None or not isinstance(term, Literal):
+        return term
+    stored = to_oxigraph(term)
+    written = table.original(stored)
+    return term if written is stored else converter()(written)
+
+
 def exact_triples(graph: Graph) -> Iterator[tuple[Identifier, Identifier, Identifier]]:
     """The triples of ``graph`` with every term as written (rdflib terms, ``xsd:string``
     literals typed as Oxigraph gives them)."""
