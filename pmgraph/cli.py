@@ -274,7 +274,8 @@ def build_parser() -> _Parser:
     p = _sub(commands, "validate", "check the data against the project's SHACL shapes and "
              "check queries", cmd_validate)
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="Turtle files or folders to check instead of the project's data/")
+                   help="RDF files or folders to check instead of the project's data/ (as "
+                   "--data; - for standard input)")
     p.add_argument("--format", choices=REPORT_FORMATS, default="text")
     p.add_argument("--engine", choices=("auto", "sparql", "pyshacl"), default="auto",
                    help="sparql: shapes compiled to SPARQL on Oxigraph (fast); pyshacl: the "
@@ -312,8 +313,9 @@ def _add_store_commands(commands: argparse._SubParsersAction) -> None:
     p = _sub(commands, "load", "load the ontology and data into an on-disk store that the "
              "other commands read with --store", cmd_load, data=False)
     p.add_argument("files", nargs="*", metavar="FILE",
-                   help="Turtle files or folders (default: the project's data/; the ontology "
-                   "always comes along)")
+                   help="RDF files or folders, as --data of the other commands; - for "
+                   "standard input (default: the project's data/; the ontology always comes "
+                   "along)")
     p.add_argument("--store", required=True, type=Path, metavar="DIR",
                    help="the store folder: new, empty or a store to replace")
     for name in _STORE_READERS:
