@@ -307,8 +307,8 @@ def load_file(
 
     The store loads the file itself (its native, fast loader) unless a rewritten literal sits
     on a blank node, whose label only a load from the parsed triples keeps in step with the
-    table. With ``parallel``, the file is read for rewritten literals while the store loads
-    it (the store's loader releases the GIL); a rewritten literal on a blank node then raises
+    table. With ``parallel``, the store loads the file in a thread while this one reads it
+    for rewritten literals; a rewritten literal on a blank node then raises
     :class:`BlankNodeRewrite`, and the caller loads again without ``parallel``.
 
     Returns whether the store's native loader read the file (its blank nodes got new labels).
@@ -329,25 +329,28 @@ def load_file(
         return table.scan(ox.parse(**source, format=fmt, base_iri=base_iri, lenient=True))
 
     if parallel:
-        found: dict[str, object] = {}
+        # The store loads in a thread (its loader releases the GIL) while this thread reads
+        # the literals: pyoxigraph's parser must be made and dropped in one thread.
+        failed: list[BaseException] = []
 
-        def scan_into() -> None:
+        def fill_in_thread() -> None:
             try:
-                found["rewritten"] = scan()
-            except BaseException as exc:  # noqa: BLE001 - handed to the loading thread
-                # Without its traceback: the parser in its frames must be freed in this
-                # thread (pyoxigraph's parser may not be dropped in another).
-                found["error"] = exc.with_traceback(None)
+                fill(**source, format=fmt, base_iri=base_iri, to_graph=graph_name)
+            except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+                failed.append(exc.with_traceback(None))
 
-        thread = threading.Thread(target=scan_into, name="pmgraph-exact-scan", daemon=True)
+        thread = threading.Thread(target=fill_in_thread, name="pmgraph-load", daemon=True)
         thread.start()
         try:
-            fill(**source, format=fmt, base_iri=base_iri, to_graph=graph_name)
-        finally:
+            rewritten = scan()
+        except BaseException:
             thread.join()
-        if "error" in found:
-            raise found["error"]  # type: ignore[misc]
-        rewritten: list[tuple] = found["rewritten"]  # type: ignore[assignment]
+            if failed:  # the store's loader is strict (IRIs); its message comes first
+                raise failed[0] from None
+            raise
+        thread.join()
+        if failed:
+            raise failed[0]
         if any(type(item[0]) is ox.BlankNode for item in rewritten):
             raise BlankNodeRewrite(str(path))
     else:
