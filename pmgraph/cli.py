@@ -258,8 +258,10 @@ def _common(verbose_default: object = argparse.SUPPRESS, data: bool = True) -> _
     if data:
         parent.add_argument(
             "--data", action="append", metavar="PATH",
-            help="a Turtle file or a folder of them, instead of the project's data/ "
-            "(repeatable; the ontology always comes along)",
+            help="an RDF file (.ttl, .nt or .jsonld, by extension; others are read as "
+            "Turtle), a folder of them (not its sub-folders), or - for Turtle on standard "
+            "input, instead of the project's data/ (repeatable; the ontology always comes "
+            "along)",
         )
     return parent
 
@@ -303,7 +305,8 @@ def build_parser() -> _Parser:
     p = _sub(commands, "validate", "check the data against the project's SHACL shapes and "
              "check queries", cmd_validate)
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="Turtle files or folders to check instead of the project's data/")
+                   help="RDF files or folders to check instead of the project's data/ (as "
+                   "--data; - for standard input)")
     p.add_argument("--format", choices=REPORT_FORMATS, default="text")
     p.add_argument("--engine", choices=("auto", "sparql", "pyshacl"), default="auto",
                    help="sparql: shapes compiled to SPARQL on Oxigraph (fast); pyshacl: the "
@@ -350,8 +353,9 @@ def _add_store_commands(commands: argparse._SubParsersAction) -> None:
     p = _sub(commands, "load", "load the ontology and data into an on-disk store that the "
              "other commands read with --store", cmd_load, data=False)
     p.add_argument("files", nargs="*", metavar="FILE",
-                   help="Turtle files or folders (default: the project's data/; the ontology "
-                   "always comes along)")
+                   help="RDF files or folders, as --data of the other commands; - for "
+                   "standard input (default: the project's data/; the ontology always comes "
+                   "along)")
     p.add_argument("--store", required=True, type=Path, metavar="DIR",
                    help="the store folder: new, empty or a store to replace")
     for name in _STORE_READERS:

@@ -58,14 +58,22 @@ def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def converter() -> Callable[[object], Identifier | None]:
+def converter(graph: Graph | None = None) -> Callable[[object], Identifier | None]:
     """A function from pyoxigraph terms to rdflib terms that converts each distinct term once.
 
-    ``xsd:string`` literals come back plain (no datatype), as rdflib writes them.
+    ``xsd:string`` literals come back plain (no datatype), as rdflib writes them; other
+    literals keep their lexical form (rdflib would normalise ``"01"^^xsd:integer``). With
+    ``graph``, a literal its store holds in another form than written comes back as written,
+    when one form was written for its value (:mod:`pmgraph.exact`).
     """
     import pyoxigraph as ox
 
     cache: dict[object, Identifier] = {}
+    table = None
+    if graph is not None:
+        from pmgraph.exact import table_of
+
+        table = table_of(graph)
 
     def convert(term: object) -> Identifier | None:
         if term is None:
@@ -78,12 +86,15 @@ def converter() -> Callable[[object], Identifier | None]:
         elif isinstance(term, ox.BlankNode):
             made = BNode(term.value)
         elif isinstance(term, ox.Literal):
-            if term.language:
-                made = Literal(term.value, lang=term.language)
-            elif term.datatype.value == _XSD_STRING:
-                made = Literal(term.value)
+            written = table.original(term) if table is not None else term
+            if written.language:
+                made = Literal(written.value, lang=written.language)
+            elif written.datatype.value == _XSD_STRING:
+                made = Literal(written.value)
             else:
-                made = Literal(term.value, datatype=URIRef(term.datatype.value))
+                made = Literal(
+                    written.value, datatype=URIRef(written.datatype.value), normalize=False
+                )
         else:
             raise TypeError(f"unexpected Oxigraph term: {term!r}")
         cache[term] = made

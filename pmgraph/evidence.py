@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
+from pmgraph.exact import ExactTerms, table_of
 from pmgraph.paths import display_path, sources_dir
 from pmgraph.text import fold_whitespace, source_text
 
@@ -145,13 +146,17 @@ def _source_paths(store: ox.Store) -> dict[str, Path]:
     return found
 
 
-def expand_statements(store: ox.Store, graph_name: object = None) -> int:
+def expand_statements(
+    store: ox.Store, graph_name: object = None, table: ExactTerms | None = None
+) -> int:
     """Turn every RDF 1.2 reifier in ``graph_name`` of ``store`` into an ``rdf:Statement``
     record with ``oa:TextQuoteSelector`` quotes (see the module notes); the number turned.
 
     A reifier without an IRI gets the statement's own IRI (:func:`statement_iri`). Quotes are
     anchored in the source named by ``pm:source``; a quote that is not found keeps only its
-    exact text (validation reports it).
+    exact text (validation reports it). When the store holds the statement's object in
+    another form than written, ``table`` (the graph's exact terms) learns the record's
+    ``rdf:object`` as written too, so that record and triple export the same term.
     """
     import pyoxigraph as ox
 
@@ -177,6 +182,11 @@ def expand_statements(store: ox.Store, graph_name: object = None) -> int:
         sources = [q.object for q in own if q.predicate == source_p]
         for q in own:
             store.remove(q)
+        if table is not None and isinstance(triple.object, ox.Literal):
+            for written in table.triples.get(
+                (triple.subject, triple.predicate, triple.object), ()
+            ):
+                table.record(statement, n(RDF + "object"), written, triple.object)
         add = [
             (statement, n(RDF + "type"), n(RDF + "Statement")),
             (statement, n(RDF + "subject"), triple.subject),
@@ -230,7 +240,7 @@ def expand_graph(graph: Graph, files: Sequence[Path] = ()) -> int:
         graph.pmgraph_files = tuple(files)  # type: ignore[attr-defined]
     if target is None:
         return 0
-    return expand_statements(*target)
+    return expand_statements(*target, table=table_of(graph))
 
 
 # --- checks -----------------------------------------------------------------

@@ -19,6 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
 from pmgraph.errors import ParameterError
+from pmgraph.exact import exact_triples
 from pmgraph.files import atomic_write
 from pmgraph.load import plain_literal
 from pmgraph.namespaces import PREFIXES, bind_prefixes
@@ -46,7 +47,7 @@ def stable_triples(graph: Graph) -> list[tuple]:
     """
     named: list[tuple] = []
     anonymous = Graph()
-    for s, p, o in graph:
+    for s, p, o in exact_triples(graph):
         if isinstance(s, BNode) or isinstance(o, BNode):
             anonymous.add((s, p, plain_literal(o)))
         else:

@@ -1,29 +1,59 @@
-"""Load the ontology and Turtle data into one graph whose SPARQL runs in Oxigraph."""
+"""Load the ontology and RDF data (Turtle, N-Triples, JSON-LD) into one graph whose SPARQL runs
+in Oxigraph, every term kept as written (see :mod:`pmgraph.exact`)."""
 
 from __future__ import annotations
 
+import fnmatch
 import logging
+import os
 import re
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from pmgraph.engine import oxigraph_target
 from pmgraph.errors import DataLoadError
 from pmgraph.evidence import expand_graph
+from pmgraph.exact import (
+    BlankNodeRewrite,
+    ExactTerms,
+    exact_triples,
+    load_file,
+    record_written_as_stored,
+    table_for,
+    warn_collisions,
+)
 from pmgraph.namespaces import bind_prefixes
 from pmgraph.paths import data_dir, data_files, display_path, ontology_file
 
 log = logging.getLogger(__name__)
 
-_FORMATS = {".ttl": "ox-turtle", ".turtle": "ox-turtle", ".nt": "ox-ntriples"}
+#: What ``--data -`` stands for: standard input, read as Turtle (N-Triples is a subset).
+STDIN = "-"
+#: File extensions pmgraph reads, and the format each names (what ``pmgraph export`` writes).
+FORMATS = {
+    ".ttl": ("Turtle", ox.RdfFormat.TURTLE),
+    ".turtle": ("Turtle", ox.RdfFormat.TURTLE),
+    ".nt": ("N-Triples", ox.RdfFormat.N_TRIPLES),
+    ".jsonld": ("JSON-LD", ox.RdfFormat.JSON_LD),
+}
+_TURTLE = FORMATS[".ttl"]
+#: Names in a folder that are editors' leftovers or hidden, never data.
+_LEFTOVERS = (".*", "*~", "#*#", "*.swp")
+_BOM = b"\xef\xbb\xbf"
 _OX_MESSAGE = re.compile(
     r"^Parser error (?:at line \d+ (?:between columns \d+ and \d+|column \d+)"
     r"|between line \d+ column \d+ and line \d+ column \d+):\s*"
 )
+_BUFFER_LIMIT = re.compile(r"buffer maximal size of (\d+)")
+_stdin_data: bytes | None = None
 
 
 def new_graph() -> Graph:
@@ -31,63 +61,226 @@ def new_graph() -> Graph:
     return bind_prefixes(Graph(store="Oxigraph", bind_namespaces="none"))
 
 
-def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files named by ``paths``: a file as is, a folder as its ``*.ttl`` files (sorted).
+def shown(path: Path | str) -> str:
+    """``path`` as a message shows it: relative to the working folder when inside it, bytes
+    that are not UTF-8 escaped (``bad\\xff.ttl``), ``-`` as standard input."""
+    if str(path) == STDIN:
+        return "standard input"
+    text = display_path(path)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
-    Raises :class:`DataLoadError` for a missing path or a folder without Turtle files.
+
+def is_stdin(path: Path | str) -> bool:
+    """Whether ``path`` is ``-``, standard input."""
+    return str(path) == STDIN
+
+
+def format_of(path: Path | str) -> tuple[str, ox.RdfFormat]:
+    """The name and pyoxigraph format of the file at ``path``, by extension (Turtle when the
+    extension is not one pmgraph knows, and for standard input)."""
+    return FORMATS.get(Path(path).suffix.lower(), _TURTLE) if not is_stdin(path) else _TURTLE
+
+
+def _is_leftover(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in _LEFTOVERS)
+
+
+def _dangling(path: Path) -> DataLoadError:
+    return DataLoadError(
+        f"{shown(path)}: a link to {shown(os.readlink(path))}, which does not exist; "
+        "restore its target or remove the link"
+    )
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    files, folders = [], []
+    for entry in sorted(folder.iterdir()):
+        if _is_leftover(entry.name):
+            log.debug("skipped %s (hidden or an editor's file)", shown(entry))
+        elif entry.is_dir():
+            folders.append(entry.name)
+        elif entry.suffix.lower() not in FORMATS:
+            log.debug("skipped %s (not .ttl, .nt or .jsonld)", shown(entry))
+        elif entry.is_symlink() and not entry.exists():
+            raise _dangling(entry)
+        else:
+            files.append(entry)
+    if folders:
+        log.warning(
+            "%s: sub-folders are not read (%s); give each as --data too", shown(folder),
+            ", ".join(shown(name) for name in folders[:3]) + (", ..." if len(folders) > 3 else ""),
+        )
+    if not files:
+        raise DataLoadError(
+            f"{shown(folder)}: folder has no .ttl files (nor .turtle, .nt, .jsonld); give a "
+            "folder of RDF files or the files themselves"
+        )
+    return files
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files named by ``paths``: a file as is; a folder as its ``.ttl``, ``.turtle``, ``.nt``
+    and ``.jsonld`` files (sorted; hidden files and editors' leftovers skipped; sub-folders
+    not read, with a warning); ``-`` as standard input.
+
+    Raises :class:`DataLoadError` for a missing path, a link to nothing, or a folder without
+    RDF files.
     """
     files: list[Path] = []
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            found = sorted(path.glob("*.ttl"))
-            if not found:
-                raise DataLoadError(
-                    f"{display_path(path)}: folder has no .ttl files; "
-                    "give a folder of Turtle files or the files themselves"
-                )
-            files.extend(found)
-        elif path.is_file():
+        if is_stdin(given):
+            files.append(Path(STDIN))
+        elif path.is_dir():
+            files.extend(_folder_files(path))
+        elif path.exists():  # a file, or a pipe or device such as /dev/stdin
             files.append(path)
+        elif path.is_symlink():
+            raise _dangling(path)
         else:
-            raise DataLoadError(
-                f"{display_path(path)}: no such file or folder; check the path"
-            )
+            raise DataLoadError(f"{shown(path)}: no such file or folder; check the path")
     return files
 
 
 @contextmanager
-def turtle_errors(path: Path) -> Iterator[None]:
+def turtle_errors(path: Path, what: str | None = None) -> Iterator[None]:
     """Turn a parser's errors about the file at ``path`` into :class:`DataLoadError`.
 
-    The message names the file, line and column of a syntax error.
+    The message names the file, line and column of a syntax error; ``what`` is the format's
+    name (by default the one of the file's extension).
     """
-    shown = display_path(path)
+    where = shown(path)
+    what = what or format_of(path)[0]
     try:
         yield
     except SyntaxError as exc:
         message = _OX_MESSAGE.sub("", str(exc.msg or exc)).strip().rstrip(".")
-        where = f"{shown}:{exc.lineno}:{exc.offset}" if exc.lineno else shown
+        at = f"{where}:{exc.lineno}:{exc.offset}" if exc.lineno else where
         raise DataLoadError(
-            f"{where}: not valid Turtle ({message}); fix the file and run again"
+            f"{at}: not valid {what} ({message}); fix the file and run again"
+        ) from None
+    except MemoryError as exc:
+        limit = _BUFFER_LIMIT.search(str(exc))
+        if limit is None:
+            raise
+        size = int(limit.group(1))
+        raise DataLoadError(
+            f"{where}: holds an IRI or literal longer than the parser's limit of "
+            f"{size // 2**20} MiB ({size} bytes); shorten it or keep it outside the graph"
         ) from None
     except (FileNotFoundError, IsADirectoryError):
-        raise DataLoadError(f"{shown}: no such file; check the path") from None
+        raise DataLoadError(f"{where}: no such file; check the path") from None
     except PermissionError:
-        raise DataLoadError(f"{shown}: cannot be read (permission denied)") from None
+        raise DataLoadError(f"{where}: cannot be read (permission denied)") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise DataLoadError(f"{shown}: not valid Turtle ({exc}); fix the file") from None
+        raise DataLoadError(f"{where}: not valid {what} ({exc}); fix the file") from None
+    except OSError as exc:
+        raise DataLoadError(f"{where}: cannot be read ({exc.strerror or exc})") from None
 
 
-def parse_into(graph: Graph, path: Path) -> None:
-    """Parse the Turtle (or N-Triples) file at ``path`` into ``graph``.
+def _stdin_bytes() -> bytes:
+    global _stdin_data
+    if _stdin_data is None:
+        _stdin_data = _read_stream(sys.stdin.buffer)
+    return _stdin_data
+
+
+def _read_stream(stream: BinaryIO) -> bytes:
+    """All of ``stream`` (a pipe, a device), or up to the first NUL byte: RDF text has none,
+    and a stream like /dev/zero never ends."""
+    chunks = []
+    while chunk := stream.read(2**20):
+        chunks.append(chunk)
+        if b"\0" in chunk:
+            break
+    return b"".join(chunks)
+
+
+def parse_source(path: Path) -> dict[str, object]:
+    """The ``pyoxigraph.parse`` arguments that read the file at ``path`` (``-``: standard
+    input): its format by extension, a base IRI, and the path itself, or the bytes when the
+    file cannot be read twice (a pipe) or starts with a UTF-8 byte order mark (dropped)."""
+    fmt = format_of(path)[1]
+    if is_stdin(path):
+        data = _stdin_bytes()
+        base = Path.cwd().as_uri() + "/"
+    else:
+        base = path.absolute().as_uri()
+        if path.is_file():
+            with open(path, "rb") as handle:
+                if handle.read(len(_BOM)) != _BOM:
+                    return {"path": str(path), "format": fmt, "base_iri": base}
+                data = handle.read()
+        else:
+            with open(path, "rb") as handle:
+                data = _read_stream(handle)
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    return {"input": data, "format": fmt, "base_iri": base}
+
+
+def load_files(
+    store: ox.Store, graph_name: ox.NamedNode | ox.BlankNode, files: Sequence[Path],
+    table: ExactTerms, *, bulk_from: int | None = None,
+) -> None:
+    """Load ``files`` into ``graph_name`` of ``store``, keeping their exact terms in ``table``
+    (see :mod:`pmgraph.exact`). Files from ``bulk_from`` bytes are bulk-loaded.
 
     Raises :class:`DataLoadError` naming the file, line and column of a syntax error.
     """
-    fmt = _FORMATS.get(path.suffix.lower(), "ox-turtle")
-    with turtle_errors(path):
-        graph.parse(path, format=fmt)
-    log.debug("parsed %s", display_path(path))
+    # The scan runs beside the store's own loader when nothing but these files is in the
+    # graph, so that a rare reload (BlankNodeRewrite) can start again from empty.
+    parallel = next(iter(store.quads_for_pattern(None, None, None, graph_name)), None) is None
+    try:
+        native = _load_each(store, graph_name, files, table, bulk_from, parallel)
+    except BlankNodeRewrite:
+        log.debug("a rewritten literal sits on a blank node; loading again from the parse")
+        store.clear_graph(graph_name)
+        table.clear()
+        native = _load_each(store, graph_name, files, table, bulk_from, False)
+    shared = table.shared_values()
+    for path, source in native if shared else ():
+        with turtle_errors(path):
+            record_written_as_stored(table, [source], shared)
+    warn_collisions(table, shown(files[-1]) if len(files) == 1 else "the data")
+
+
+def _load_each(
+    store: ox.Store, graph_name: ox.NamedNode | ox.BlankNode, files: Sequence[Path],
+    table: ExactTerms, bulk_from: int | None, parallel: bool,
+) -> list[tuple[Path, dict[str, object]]]:
+    native = []
+    for path in files:
+        with turtle_errors(path):
+            source = parse_source(path)
+            bulk = bulk_from is not None and "path" in source and (
+                path.stat().st_size >= bulk_from)
+            if load_file(store, graph_name, table, fmt=source["format"],
+                         base_iri=source["base_iri"], path=source.get("path"),
+                         data=source.get("input"), bulk=bulk, parallel=parallel,
+                         name=shown(path)):
+                native.append((path, source))
+        log.debug("parsed %s", shown(path))
+    return native
+
+
+def parse_into(graph: Graph, path: Path) -> None:
+    """Parse the RDF file at ``path`` (Turtle, N-Triples or JSON-LD by extension; ``-`` for
+    standard input) into ``graph``, an Oxigraph-backed graph (:func:`new_graph`), keeping
+    every term as written (see :mod:`pmgraph.exact`).
+
+    Raises :class:`DataLoadError` naming the file, line and column of a syntax error.
+    """
+    target = oxigraph_target(graph)
+    if target is None:
+        with turtle_errors(path):
+            source = parse_source(path)
+            graph.parse(data=source.get("input") or Path(path).read_bytes(),
+                        format=_RDFLIB_FORMATS[source["format"]],
+                        publicID=source["base_iri"])
+        return
+    store, name = target
+    load_files(store, name, [path], table_for(graph))
 
 
 def source_files(
@@ -107,7 +300,7 @@ def source_files(
     seen: set[Path] = set()
     unique = []
     for path in files:
-        key = path.resolve()
+        key = path if is_stdin(path) else path.resolve()
         if key not in seen:
             seen.add(key)
             unique.append(path)
@@ -121,7 +314,10 @@ def load_graph(
 ) -> Graph:
     """The ontology merged with data: the project's ``data/`` or the given files and folders.
 
-    A folder stands for its ``*.ttl`` files. ``include_project_data`` defaults to True when no
+    A folder stands for its ``.ttl``, ``.nt`` and ``.jsonld`` files (see :func:`expand_paths`);
+    ``-`` for standard input. Every term is kept as written (:mod:`pmgraph.exact`): query
+    results, exports and :func:`plain_copy` give the literals as the files wrote them.
+    ``include_project_data`` defaults to True when no
     paths are given and False otherwise. The result is an rdflib ``Graph`` in an Oxigraph
     store (fast SPARQL); literals without a datatype come back typed ``xsd:string``.
 
@@ -136,8 +332,8 @@ def load_graph(
         build_store(store, files)
         return open_store(store)
     graph = new_graph()
-    for path in files:
-        parse_into(graph, path)
+    store, name = oxigraph_target(graph)
+    load_files(store, name, files, table_for(graph))
     expand_graph(graph, files)
     log.info("loaded %d files", len(files))
     return graph
@@ -164,5 +360,10 @@ def plain_literal(term: Node) -> Node:
 def plain_copy(graph: Graph, into: Graph | None = None) -> Graph:
     """A copy of ``graph`` in rdflib's in-memory store, ``xsd:string`` literals made plain."""
     target = into if into is not None else bind_prefixes(Graph(bind_namespaces="none"))
-    target += ((s, p, plain_literal(o)) for s, p, o in graph)
+    target += ((s, p, plain_literal(o)) for s, p, o in exact_triples(graph))
     return target
+
+
+_RDFLIB_FORMATS = {
+    ox.RdfFormat.TURTLE: "turtle", ox.RdfFormat.N_TRIPLES: "nt", ox.RdfFormat.JSON_LD: "json-ld",
+}

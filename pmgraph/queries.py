@@ -395,7 +395,7 @@ def _run_oxigraph(
             result = store.query(
                 bind_values(text, bindings), default_graph=default_graph, prefixes=prefixes
             )
-        convert = converter()
+        convert = converter(graph)
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(name=name, form="ASK", boolean=bool(result))
         if isinstance(result, ox.QueryTriples):

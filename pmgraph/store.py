@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, URIRef
 
 from pmgraph.errors import PMGraphError
+from pmgraph.exact import ExactTerms, attach
 from pmgraph.files import swap_in, tracked
-from pmgraph.load import turtle_errors
+from pmgraph.load import is_stdin, load_files
 from pmgraph.namespaces import bind_prefixes
 from pmgraph.paths import display_path
 
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANIFEST = "pmgraph-store.json"
+#: The literals written in another form than the store holds them (see pmgraph.exact).
+EXACT_TERMS = "pmgraph-exact.nq"
 #: Bumped when the layout of a store (graph name, manifest keys) changes.
 FORMAT_VERSION = 1
 #: The named graph holding the triples (oxrdflib keeps a Graph's triples in a named graph).
@@ -100,6 +103,8 @@ class StoreInfo:
         built."""
         changed = []
         for source in self.files:
+            if is_stdin(source.path):
+                continue
             try:
                 stat = os.stat(source.path)
             except OSError:
@@ -136,7 +141,8 @@ def is_store(path: Path | str) -> bool:
 def _foreign_entries(folder: Path) -> list[str]:
     return sorted(
         entry.name for entry in folder.iterdir()
-        if entry.name != MANIFEST and not (_ROCKSDB_FILE.match(entry.name) and entry.is_file())
+        if entry.name not in (MANIFEST, EXACT_TERMS)
+        and not (_ROCKSDB_FILE.match(entry.name) and entry.is_file())
     )
 
 
@@ -215,7 +221,8 @@ def _check_target(folder: Path) -> None:
 
 
 def _fill(folder: Path, files: Sequence[Path]) -> int:
-    """Bulk-load ``files`` into a new store in ``folder``; the number of triples loaded."""
+    """Bulk-load ``files`` into a new store in ``folder``, and the literals it holds in another
+    form than written into :data:`EXACT_TERMS` beside it; the number of triples loaded."""
     import pyoxigraph as ox
 
     from pmgraph.evidence import expand_statements
@@ -223,16 +230,13 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
     graph = ox.NamedNode(GRAPH_IRI)
     store = ox.Store(str(folder))
     try:
-        for path in files:
-            # bulk_load writes sorted files straight to disk: faster than load on big files,
-            # at half its memory (docs/store.md); on small files its fixed cost dominates.
-            # The base IRI is the one rdflib would use.
-            fmt = ox.RdfFormat.N_TRIPLES if path.suffix.lower() == ".nt" else ox.RdfFormat.TURTLE
-            fill = store.bulk_load if path.stat().st_size >= _BULK_FROM else store.load
-            with turtle_errors(path):
-                fill(path=str(path), format=fmt, base_iri=path.absolute().as_uri(), to_graph=graph)
-            log.info("loaded %s", display_path(path))
-        expand_statements(store, graph)
+        # bulk_load writes sorted files straight to disk: faster than load on big files,
+        # at half its memory (docs/store.md); on small files its fixed cost dominates.
+        table = ExactTerms()
+        load_files(store, graph, files, table, bulk_from=_BULK_FROM)
+        expand_statements(store, graph, table)
+        if table.triples:
+            table.save(folder / EXACT_TERMS)
         store.flush()
         return len(store)
     finally:
@@ -245,6 +249,9 @@ def _write_manifest(folder: Path, files: Sequence[Path], triples: int, seconds: 
 
     sources = []
     for path in files:
+        if is_stdin(path):
+            sources.append({"path": str(path), "size": 0, "mtime": 0.0})
+            continue
         stat = path.stat()
         sources.append(
             {"path": str(path.resolve()), "size": stat.st_size, "mtime": stat.st_mtime}
@@ -344,4 +351,6 @@ def open_store(path: Path | str, *, read_only: bool = True) -> Graph:
         )
     store = OxigraphStore(store=_open_oxigraph(folder, read_only))
     graph = Graph(store=store, identifier=URIRef(info.graph), bind_namespaces="none")
+    if (folder / EXACT_TERMS).is_file():
+        attach(graph, ExactTerms.read(folder / EXACT_TERMS))
     return bind_prefixes(graph)

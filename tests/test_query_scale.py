@@ -14,6 +14,7 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
+from pmgraph.exact import as_written
 from pmgraph.load import load_graph, plain_literal
 from pmgraph.queries import run_query
 from pmgraph.synth import write_synthetic
@@ -48,7 +49,8 @@ def graph(request) -> Graph:
 
 
 def objects(graph: Graph, subject, predicate) -> list:
-    return sorted({plain_literal(o) for o in graph.objects(subject, predicate)})
+    # as query results show them: the literals as written (the store holds "-5.930" as "-5.93")
+    return sorted({plain_literal(as_written(graph, o)) for o in graph.objects(subject, predicate)})
 
 
 def labels(graph: Graph, node) -> list:

@@ -92,7 +92,7 @@ def test_cli_query_on_the_endpoint_prints_the_embedded_rows(cli, sparql_endpoint
 
     def normal(records):
         return sorted(
-            json.dumps({k: (str(Decimal(v)) if k in ("lat", "long") and v else v)
+            json.dumps({k: (str(Decimal(v).normalize()) if k in ("lat", "long") and v else v)
                         for k, v in r.items()}, sort_keys=True)
             for r in records
         )

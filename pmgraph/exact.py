@@ -1,0 +1,443 @@
+"""Exact RDF terms beside an Oxigraph store, which keeps numbers, booleans and dates by value.
+
+Oxigraph stores ``"01"^^xsd:integer`` as ``"1"``, ``"5"^^xsd:int`` as ``"5"^^xsd:integer``,
+``"1.50"^^xsd:decimal`` as ``"1.5"`` and ``"1"^^xsd:boolean`` as ``"true"`` (its issue #526).
+Queries compare such values correctly, but the terms a user wrote would be lost. So loading
+reads each file with ``pyoxigraph.parse`` (which keeps every term as written) before the store
+loads it, finds the literals the store holds in another form (once per distinct literal, by a
+round trip through a scratch store: exactly what the store does, whatever its version), and
+keeps them in an :class:`ExactTerms` table beside the store:
+
+- per triple, for exports and validation: the store's triple -> the triples as written;
+- per stored value, for query results: the stored term -> the one term written for it, when
+  only one was (otherwise the stored form is shown and a warning says so).
+
+Data whose literals are already in the store's form (the common case) costs one extra parse.
+See docs/exact-terms.md for the design and its limits.
+"""
+
+from __future__ import annotations
+
+import logging
+import mmap
+import re
+import threading
+import weakref
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.term import Identifier
+
+if TYPE_CHECKING:
+    from rdflib.store import Store
+
+log = logging.getLogger(__name__)
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = _XSD + "string"
+_SCRATCH_SUBJECT = ox.NamedNode("urn:x-pmgraph:exact:s")
+_SCRATCH_PREDICATE = ox.NamedNode("urn:x-pmgraph:exact:p")
+#: The named graph of the persisted table that lists the values written in several forms.
+_SHARED_GRAPH = ox.NamedNode("urn:x-pmgraph:exact:shared-values")
+_SHARED_PREDICATE = ox.NamedNode("urn:x-pmgraph:exact:value")
+
+Key = tuple  # (subject, predicate, object) as pyoxigraph terms, object as the store holds it
+
+
+class ExactTerms:
+    """The literals of a graph that its Oxigraph store holds in another form, as written."""
+
+    def __init__(self) -> None:
+        #: Every distinct typed literal met so far -> the form the store holds it in.
+        self._stored: dict[ox.Literal, ox.Literal] = {}
+        self._scratch: ox.Store | None = None
+        #: The store's triple -> the objects written for it (a store triple can stand for
+        #: several written ones: ``"1"^^xsd:boolean`` and ``"true"``).
+        self.triples: dict[Key, list[ox.Literal]] = {}
+        self._values: dict[ox.Literal, ox.Literal | None] | None = None
+        #: Values written in several forms (the persisted table lists them).
+        self._shared: set[ox.Literal] = set()
+
+    # ----------------------------------------------------------------- detection
+
+    def stored_form(self, literal: ox.Literal) -> ox.Literal:
+        """The form in which an Oxigraph store holds ``literal`` (``literal`` itself when
+        the store keeps it as written). Cached per distinct literal."""
+        known = self._stored.get(literal)
+        if known is not None:
+            return known
+        stored = literal
+        if literal.language is None:
+            datatype = literal.datatype.value
+            if datatype.startswith(_XSD) and datatype != _XSD_STRING:
+                stored = self._round_trip(literal)
+        self._stored[literal] = stored
+        return stored
+
+    def _round_trip(self, literal: ox.Literal) -> ox.Literal:
+        if self._scratch is None:
+            self._scratch = ox.Store()
+        scratch = self._scratch
+        scratch.add(ox.Quad(_SCRATCH_SUBJECT, _SCRATCH_PREDICATE, literal))
+        held = next(iter(scratch))
+        scratch.remove(held)
+        return literal if held.object == literal else held.object
+
+    def scan(self, triples: Iterable[ox.Triple | ox.Quad]) -> list[tuple]:
+        """The triples of ``triples`` whose object the store would hold in another form, as
+        ``(subject, predicate, written object, stored object)``."""
+        found = []
+        stored_form = self.stored_form
+        literal_type = ox.Literal
+        for triple in triples:
+            obj = triple.object
+            if type(obj) is literal_type:
+                stored = stored_form(obj)
+                if stored is not obj and stored != obj:
+                    found.append((triple.subject, triple.predicate, obj, stored))
+        return found
+
+    def clear(self) -> None:
+        """Forget the triples noted so far (the literals' stored forms stay cached)."""
+        self.triples.clear()
+        self._values = None
+        self._shared.clear()
+
+    def record(self, subject: object, predicate: object, written: ox.Literal,
+               stored: ox.Literal) -> None:
+        """Note that the store holds ``(subject, predicate, stored)`` for the written triple."""
+        kept = self.triples.setdefault((subject, predicate, stored), [])
+        if written not in kept:
+            kept.append(written)
+            self._values = None
+
+    def shared_values(self) -> set[ox.Literal]:
+        """Stored values that some rewritten literal maps to and that were also written
+        as they are stored (``"01"`` and ``"1"``): their triples need a closer look."""
+        targets = {key[2] for key in self.triples}
+        return {value for value in targets if self._stored.get(value) == value}
+
+    # ----------------------------------------------------------------- reading
+
+    def __len__(self) -> int:
+        """The number of written triples whose object the store holds in another form."""
+        return sum(
+            sum(1 for written in kept if written != key[2]) for key, kept in self.triples.items()
+        )
+
+    def values(self) -> dict[ox.Literal, ox.Literal | None]:
+        """Stored term -> the one term written for it, or None when several forms were
+        written for one value (query results then show the stored form)."""
+        if self._values is None:
+            values: dict[ox.Literal, ox.Literal | None] = {}
+            for key, kept in self.triples.items():
+                stored = key[2]
+                for written in kept:
+                    if stored in values and values[stored] != written:
+                        values[stored] = None
+                    else:
+                        values.setdefault(stored, written)
+            for value in self._shared | {v for v in values if self._stored.get(v) == v}:
+                values[value] = None
+            self._values = values
+        return self._values
+
+    def collisions(self) -> dict[ox.Literal, list[ox.Literal]]:
+        """Stored values written in several forms -> those forms."""
+        forms: dict[ox.Literal, list[ox.Literal]] = {}
+        for key, kept in self.triples.items():
+            for written in kept:
+                bucket = forms.setdefault(key[2], [])
+                if written not in bucket:
+                    bucket.append(written)
+        values = self.values()
+        return {
+            value: sorted(f, key=str) for value, f in forms.items() if values.get(value) is None
+        }
+
+    def original(self, term: object) -> object:
+        """``term`` of a query result as written, when one form was written for its value."""
+        if type(term) is ox.Literal:
+            written = self.values().get(term)
+            if written is not None:
+                return written
+        return term
+
+    # ----------------------------------------------------------------- persistence
+
+    def save(self, path: Path) -> None:
+        """Write the table to ``path`` (N-Quads: the triples as written; the values written in
+        several forms in a named graph)."""
+        quads = [
+            ox.Quad(key[0], key[1], written)
+            for key, kept in self.triples.items() for written in kept
+        ]
+        quads += [
+            ox.Quad(_SCRATCH_SUBJECT, _SHARED_PREDICATE, value, _SHARED_GRAPH)
+            for value, written in self.values().items() if written is None
+        ]
+        path.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+
+    @classmethod
+    def read(cls, path: Path) -> ExactTerms:
+        """The table :meth:`save` wrote to ``path``."""
+        table = cls()
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+            if quad.graph_name == _SHARED_GRAPH:
+                table._shared.add(quad.object)
+            else:
+                table.record(quad.subject, quad.predicate, quad.object,
+                             table.stored_form(quad.object))
+        return table
+
+
+# --------------------------------------------------------------------------- graphs
+
+_TABLES: weakref.WeakKeyDictionary[Store, ExactTerms] = weakref.WeakKeyDictionary()
+
+
+def table_of(graph: Graph) -> ExactTerms | None:
+    """The exact-term table of ``graph``'s store, or None when it has none."""
+    return _TABLES.get(graph.store)
+
+
+def attach(graph: Graph, table: ExactTerms) -> ExactTerms:
+    """Keep ``table`` as the exact-term table of ``graph``'s store."""
+    _TABLES[graph.store] = table
+    return table
+
+
+def table_for(graph: Graph) -> ExactTerms:
+    """The exact-term table of ``graph``'s store, made empty when it has none yet."""
+    table = _TABLES.get(graph.store)
+    return table if table is not None else attach(graph, ExactTerms())
+
+
+def rewritten_literals(graph: Graph) -> int:
+    """How many triples of ``graph`` hold a literal that its store keeps in another form than
+    the one written (``"01"^^xsd:integer`` stored as ``"1"``).
+
+    0 means the store's terms are the terms as written. A validator that reads the store
+    directly (SPARQL on Oxigraph) sees the stored forms; for exact terms read
+    :func:`exact_triples` (or :func:`pmgraph.load.plain_copy`, which does).
+    """
+    table = table_of(graph)
+    return len(table) if table is not None else 0
+
+
+def as_written(graph: Graph, term: Identifier) -> Identifier:
+    """``term``, read from ``graph`` through rdflib (``graph.objects`` gives the store's
+    forms), in the form query results show: as written when one form was written for its
+    value."""
+    from rdflib import Literal
+
+    from pmgraph.engine import converter, to_oxigraph
+
+    table = table_of(graph)
+    if table is None or not isinstance(term, Literal):
+        return term
+    stored = to_oxigraph(term)
+    written = table.original(stored)
+    return term if written is stored else converter()(written)
+
+
+def exact_triples(graph: Graph) -> Iterator[tuple[Identifier, Identifier, Identifier]]:
+    """The triples of ``graph`` with every term as written (rdflib terms, ``xsd:string``
+    literals typed as Oxigraph gives them)."""
+    from pmgraph.engine import converter, oxigraph_target
+
+    target = oxigraph_target(graph)
+    if target is None:
+        yield from graph
+        return
+    store, name = target
+    table = table_of(graph)
+    triples = table.triples if table is not None else {}
+    convert = converter()
+    for quad in store.quads_for_pattern(None, None, None, name):
+        subject, predicate = convert(quad.subject), convert(quad.predicate)
+        written = triples.get((quad.subject, quad.predicate, quad.object)) if triples else None
+        if written:
+            for obj in written:
+                yield subject, predicate, convert(obj)
+        else:
+            yield subject, predicate, convert(quad.object)
+
+
+def warn_collisions(table: ExactTerms, where: str) -> None:
+    """Log a warning for each stored value written in several forms."""
+    collisions = table.collisions()
+    if not collisions:
+        return
+    value, forms = next(iter(collisions.items()))
+    log.warning(
+        "%s: %d value%s written in several forms (e.g. %s), which the store keeps as one "
+        "(%s); query results show that form, exports and validation keep each form",
+        where, len(collisions), "s are" if len(collisions) != 1 else " is",
+        ", ".join(str(f) for f in forms[:3]), value,
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class BlankNodeRewrite(Exception):
+    """A literal the store rewrites sits on a blank node of a file the store already loaded
+    natively (with new blank node labels): load again with ``parallel=False``."""
+
+
+def load_file(
+    store: ox.Store,
+    graph_name: ox.NamedNode | ox.BlankNode,
+    table: ExactTerms,
+    *,
+    fmt: ox.RdfFormat,
+    base_iri: str,
+    path: Path | None = None,
+    data: bytes | None = None,
+    bulk: bool = False,
+    parallel: bool = False,
+    name: str = "",
+) -> bool:
+    """Load one file (``path``) or text (``data``) into ``graph_name`` of ``store``, keeping in
+    ``table`` the literals the store holds in another form than written.
+
+    The store loads the file itself (its native, fast loader) unless a rewritten literal sits
+    on a blank node, whose label only a load from the parsed triples keeps in step with the
+    table. With ``parallel``, the store loads the file in a thread while this one reads it
+    for rewritten literals; a rewritten literal on a blank node then raises
+    :class:`BlankNodeRewrite`, and the caller loads again without ``parallel``.
+
+    Returns whether the store's native loader read the file (its blank nodes got new labels).
+    Raises what ``pyoxigraph.parse`` raises (``SyntaxError``, ``OSError``, ``MemoryError``).
+    """
+    source: dict[str, object] = {"input": data} if data is not None else {"path": str(path)}
+    fill = store.bulk_load if bulk else store.load
+
+    def scan() -> list[tuple]:
+        tag = mixed_case_tag(path, data)
+        if tag:
+            log.warning(
+                "%s: language tags are kept in lower case (%s becomes %s): Oxigraph keeps no "
+                "other case, and tags compare case-insensitively", name or path, tag,
+                tag.lower(),
+            )
+        # lenient: the store's loader checks the IRIs; the scan only reads the literals.
+        return table.scan(ox.parse(**source, format=fmt, base_iri=base_iri, lenient=True))
+
+    if parallel:
+        # The store loads in a thread (its loader releases the GIL) while this thread reads
+        # the literals: pyoxigraph's parser must be made and dropped in one thread.
+        failed: list[BaseException] = []
+
+        def fill_in_thread() -> None:
+            try:
+                fill(**source, format=fmt, base_iri=base_iri, to_graph=graph_name)
+            except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+                failed.append(exc.with_traceback(None))
+
+        thread = threading.Thread(target=fill_in_thread, name="pmgraph-load", daemon=True)
+        thread.start()
+        try:
+            rewritten = scan()
+        except BaseException:
+            thread.join()
+            if failed:  # the store's loader is strict (IRIs); its message comes first
+                raise failed[0] from None
+            raise
+        thread.join()
+        if failed:
+            raise failed[0]
+        if any(type(item[0]) is ox.BlankNode for item in rewritten):
+            raise BlankNodeRewrite(str(path))
+    else:
+        rewritten = scan()
+        if any(type(item[0]) is ox.BlankNode for item in rewritten):
+            _load_parsed(store, graph_name, table, source, fmt, base_iri, bulk,
+                         {item[3] for item in rewritten})
+            return False
+        fill(**source, format=fmt, base_iri=base_iri, to_graph=graph_name)
+    for subject, predicate, written, stored in rewritten:
+        table.record(subject, predicate, written, stored)
+    return True
+
+
+_TAG = re.compile(rb"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
+_UPPER = re.compile(rb"[A-Z]")
+
+
+def mixed_case_tag(path: Path | None, data: bytes | None) -> str | None:
+    """The first language tag with a capital letter in the file at ``path`` (or ``data``),
+    as written (``en-GB``), or None. A byte scan: the parser has lower-cased them already."""
+    if data is None:
+        with open(path, "rb") as handle:  # type: ignore[arg-type]
+            try:
+                text = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:  # an empty file
+                return None
+            with text:
+                return _first_capital_tag(text)
+    return _first_capital_tag(data)
+
+
+def _first_capital_tag(text: bytes | mmap.mmap) -> str | None:
+    # bytes.find, not a regular expression: a regex scan of 200 MB takes seconds.
+    for quote in (b'"@', b"'@"):
+        at = text.find(quote)
+        while at >= 0:
+            tag = _TAG.match(text[at + 2:at + 66])
+            if tag and _UPPER.search(tag.group(0)):
+                return tag.group(0).decode("ascii")
+            at = text.find(quote, at + 2)
+    return None
+
+
+def _load_parsed(
+    store: ox.Store, graph_name: object, table: ExactTerms, source: dict, fmt: ox.RdfFormat,
+    base_iri: str, bulk: bool, targets: set,
+) -> None:
+    as_stored = []
+    stored_form = table.stored_form
+    literal_type = ox.Literal
+
+    def quads() -> Iterator[ox.Quad]:
+        parsed = ox.parse(**source, format=fmt, base_iri=base_iri, rename_blank_nodes=True)
+        for triple in parsed:
+            obj = triple.object
+            if type(obj) is literal_type:
+                stored = stored_form(obj)
+                if stored != obj:
+                    table.record(triple.subject, triple.predicate, obj, stored)
+                elif obj in targets:
+                    as_stored.append((triple.subject, triple.predicate, obj))
+            yield ox.Quad(triple.subject, triple.predicate, obj, graph_name)
+
+    (store.bulk_extend if bulk else store.extend)(quads())
+    for subject, predicate, obj in as_stored:
+        if (subject, predicate, obj) in table.triples:
+            table.record(subject, predicate, obj, obj)
+
+
+def record_written_as_stored(
+    table: ExactTerms, sources: Iterable[dict], values: set | None = None
+) -> None:
+    """Add to ``table`` the triples written in the store's own form whose store triple also
+    stands for a rewritten one (``ex:a ex:v "1", "01"``): the export then writes both.
+
+    ``sources`` are the ``pyoxigraph.parse`` arguments of the files the store loaded natively.
+    Runs only when some value was written both ways, which is rare.
+    """
+    shared = table.shared_values() if values is None else values
+    if not shared:
+        return
+    literal_type = ox.Literal
+    for source in sources:
+        for triple in ox.parse(**source):
+            obj = triple.object
+            if type(obj) is literal_type and obj in shared and type(triple.subject) is not (
+                ox.BlankNode
+            ) and (triple.subject, triple.predicate, obj) in table.triples:
+                table.record(triple.subject, triple.predicate, obj, obj)
