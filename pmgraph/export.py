@@ -11,17 +11,18 @@ import io
 import json
 import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 
+from pmgraph.bnodes import label_blank_nodes
 from pmgraph.errors import ParameterError
 from pmgraph.files import atomic_write
 from pmgraph.load import plain_literal
-from pmgraph.namespaces import PREFIXES, bind_prefixes
+from pmgraph.namespaces import PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +38,19 @@ SUFFIXES = {
 CSV_COLUMNS = ("subject", "predicate", "object", "object_kind", "datatype", "language")
 
 
-def stable_triples(graph: Graph) -> list[tuple]:
-    """The triples of ``graph``, sorted, blank nodes given labels that depend only on the
-    graph's content, so that the same data always gives the same file.
+def graph_triples(graph: Graph) -> Iterator[tuple]:
+    """The triples of ``graph`` as they are exported (``xsd:string`` literals made plain)."""
+    return ((s, p, plain_literal(o)) for s, p, o in graph)
 
-    Only the triples that touch a blank node are canonicalised (rdflib.compare): the
-    ontology's few OWL lists, not the whole graph.
+
+def stable_triples(graph: Graph) -> list[tuple]:
+    """The triples of ``graph``, sorted, blank nodes named by their content and place
+    (:mod:`pmgraph.bnodes`), so that the same data always gives the same file.
+
+    Time grows with the number of triples, not faster, whatever the blank nodes hold.
     """
-    named: list[tuple] = []
-    anonymous = Graph()
-    for s, p, o in graph:
-        if isinstance(s, BNode) or isinstance(o, BNode):
-            anonymous.add((s, p, plain_literal(o)))
-        else:
-            named.append((s, p, plain_literal(o)))
-    if len(anonymous):
-        named.extend(to_canonical_graph(anonymous))
-    return sorted(named, key=lambda t: tuple(_sort_key(x) for x in t))
+    triples = label_blank_nodes(graph_triples(graph))
+    return sorted(triples, key=lambda t: tuple(_sort_key(x) for x in t))
 
 
 def _ox_term(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -98,24 +95,51 @@ def to_ntriples(graph: Graph) -> bytes:
 
 
 def to_jsonld(graph: Graph) -> bytes:
-    """JSON-LD compacted with a context of the project's prefixes."""
-    plain = bind_prefixes(Graph(bind_namespaces="none"))
-    plain += stable_triples(graph)
-    text = plain.serialize(format="json-ld", context=dict(PREFIXES))
-    document = _ordered(json.loads(text))
-    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    """JSON-LD: the project's prefixes as ``@context``, one node object per subject in
+    ``@graph``, every literal as ``@value`` with its lexical form kept.
+
+    Written directly from the sorted triples, without nesting, so that deep or long blank-node
+    structures take time in proportion to their size.
+    """
+    nodes: list[dict] = []
+    current: dict | None = None
+    for s, p, o in stable_triples(graph):
+        subject = _jsonld_id(s)
+        if current is None or current["@id"] != subject:
+            current = {"@id": subject}
+            nodes.append(current)
+        if p == RDF.type and not isinstance(o, Literal):
+            current.setdefault("@type", []).append(_jsonld_id(o))
+        else:
+            current.setdefault(_jsonld_id(p), []).append(_jsonld_value(o))
+    document = {"@context": dict(PREFIXES), "@graph": nodes}
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _ordered(node: object, in_list: bool = False) -> object:
-    """JSON-LD with its unordered arrays sorted (rdflib emits them in set order)."""
-    if isinstance(node, dict):
-        return {k: _ordered(v, in_list=(k == "@list")) for k, v in node.items()}
-    if isinstance(node, list):
-        items = [_ordered(v) for v in node]
-        if in_list:
-            return items
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return node
+_JSONLD_NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def _jsonld_id(term: object) -> str:
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    iri = str(term)
+    for prefix, namespace in _JSONLD_NAMESPACES:
+        if iri.startswith(namespace):
+            local = iri[len(namespace):]
+            if local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+    return iri
+
+
+def _jsonld_value(term: object) -> dict[str, str]:
+    if not isinstance(term, Literal):
+        return {"@id": _jsonld_id(term)}
+    value = {"@value": str(term)}
+    if term.language:
+        value["@language"] = term.language
+    elif term.datatype:
+        value["@type"] = _jsonld_id(term.datatype)
+    return value
 
 
 def to_csv(graph: Graph) -> bytes:
