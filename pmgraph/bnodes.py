@@ -49,46 +49,57 @@ def label_blank_nodes(triples: Iterable[Triple]) -> list[Triple]:
     names unless its blank nodes form cycles (then see the module doc).
     """
     triples = list(triples)
-    out: dict[BNode, list[tuple[Node, Node]]] = defaultdict(list)
-    ground_in: dict[BNode, list[str]] = defaultdict(list)
-    blank_in: dict[BNode, list[tuple[BNode, Node]]] = defaultdict(list)
-    blanks: dict[BNode, None] = {}
+    # Keyed by plain strings: rdflib's term equality is slow Python code.
+    out: dict[str, list[tuple[Node, str | None, str]]] = defaultdict(list)
+    ground_in: dict[str, list[str]] = defaultdict(list)
+    blank_in: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    blanks: dict[str, None] = {}
+    n3: dict[Node, str] = {}
     for s, p, o in triples:
-        if isinstance(s, BNode):
-            blanks[s] = None
-            out[s].append((p, o))
+        pred = n3.get(p) or n3.setdefault(p, p.n3())
         if isinstance(o, BNode):
-            blanks[o] = None
+            child: str | None = str(o)
+            blanks[child] = None
             if isinstance(s, BNode):
-                blank_in[o].append((s, p))
+                blank_in[child].append((str(s), pred))
             else:
-                ground_in[o].append(f"{s.n3()} {p.n3()}")
+                ground_in[child].append(f"{s.n3()} {pred}")
+        else:
+            child = None
+        if isinstance(s, BNode):
+            subject = str(s)
+            blanks[subject] = None
+            out[subject].append((pred, child, o.n3() if child is None else ""))
     if not blanks:
         return triples
 
     content, tangled = _contents(blanks, out)
-    names: dict[BNode, str] = {}
+    names: dict[str, str] = {}
     if tangled:
         names.update(_tangled_names(tangled, out, ground_in, blank_in, content))
-    _tree_names(blanks, out, ground_in, blank_in, content, names)
+    _tree_names(out, ground_in, blank_in, content, names)
     renamed = {b: BNode(f"b{name}") for b, name in names.items()}
     return [
-        (renamed.get(s, s), p, renamed.get(o, o))  # type: ignore[call-overload]
+        (
+            renamed[str(s)] if isinstance(s, BNode) else s,
+            p,
+            renamed[str(o)] if isinstance(o, BNode) else o,
+        )
         for s, p, o in triples
     ]
 
 
 def _contents(
-    blanks: dict[BNode, None], out: dict[BNode, list[tuple[Node, Node]]]
-) -> tuple[dict[BNode, str], set[BNode]]:
+    blanks: dict[str, None], out: dict[str, list[tuple[str, str | None, str]]]
+) -> tuple[dict[str, str], set[str]]:
     """Bottom-up content hashes (iterative post-order), and the nodes that reach a cycle."""
-    content: dict[BNode, str] = {}
-    tangled: set[BNode] = set()
-    state: dict[BNode, int] = {}  # 1: on the path, 2: done
+    content: dict[str, str] = {}
+    tangled: set[str] = set()
+    state: dict[str, int] = {}  # 1: on the path, 2: done
     for root in blanks:
         if root in state:
             continue
-        stack: list[tuple[BNode, int]] = [(root, 0)]
+        stack: list[tuple[str, int]] = [(root, 0)]
         state[root] = 1
         while stack:
             node, i = stack[-1]
@@ -96,7 +107,7 @@ def _contents(
             if i < len(edges):
                 stack[-1] = (node, i + 1)
                 child = edges[i][1]
-                if isinstance(child, BNode):
+                if child is not None:
                     seen = state.get(child)
                     if seen is None:
                         state[child] = 1
@@ -107,74 +118,72 @@ def _contents(
             stack.pop()
             state[node] = 2
             if node in tangled or any(
-                isinstance(o, BNode) and (o in tangled or o not in content) for _, o in edges
+                c is not None and (c in tangled or c not in content) for _, c, _ in edges
             ):
                 tangled.add(node)
                 continue
             content[node] = _digest(sorted(
-                f"{p.n3()} {content[o] if isinstance(o, BNode) else o.n3()}" for p, o in edges
+                f"{p} {term if c is None else content[c]}" for p, c, term in edges
             ))
     return content, tangled
 
 
 def _tree_names(
-    blanks: dict[BNode, None],
-    out: dict[BNode, list[tuple[Node, Node]]],
-    ground_in: dict[BNode, list[str]],
-    blank_in: dict[BNode, list[tuple[BNode, Node]]],
-    content: dict[BNode, str],
-    names: dict[BNode, str],
+    out: dict[str, list[tuple[str, str | None, str]]],
+    ground_in: dict[str, list[str]],
+    blank_in: dict[str, list[tuple[str, str]]],
+    content: dict[str, str],
+    names: dict[str, str],
 ) -> None:
     """Top-down names for the nodes with a content hash, parents before children."""
     waiting = {b: sum(1 for q, _ in blank_in.get(b, ()) if q not in names) for b in content}
     ready = [b for b, n in waiting.items() if n == 0]
     while ready:
-        by_label: dict[str, list[BNode]] = defaultdict(list)
+        by_label: dict[str, list[str]] = defaultdict(list)
         for b in ready:
             label = _digest([
                 content[b],
                 *sorted(ground_in.get(b, ())),
-                *sorted(f"{names[q]} {p.n3()}" for q, p in blank_in.get(b, ())),
+                *sorted(f"{names[q]} {p}" for q, p in blank_in.get(b, ())),
             ])
             by_label[label].append(b)
         ready = []
         for label, group in by_label.items():
             for i, b in enumerate(group):  # equal labels: interchangeable nodes
                 names[b] = label if len(group) == 1 else f"{label}n{i}"
-                for _, child in out.get(b, ()):
-                    if isinstance(child, BNode) and child in waiting:
+                for _, child, _ in out.get(b, ()):
+                    if child is not None and child in waiting:
                         waiting[child] -= 1
                         if waiting[child] == 0:
                             ready.append(child)
 
 
 def _tangled_names(
-    tangled: set[BNode],
-    out: dict[BNode, list[tuple[Node, Node]]],
-    ground_in: dict[BNode, list[str]],
-    blank_in: dict[BNode, list[tuple[BNode, Node]]],
-    content: dict[BNode, str],
-) -> dict[BNode, str]:
+    tangled: set[str],
+    out: dict[str, list[tuple[str, str | None, str]]],
+    ground_in: dict[str, list[str]],
+    blank_in: dict[str, list[tuple[str, str]]],
+    content: dict[str, str],
+) -> dict[str, str]:
     """Names for nodes on or above a blank-node cycle: colour refinement, then numbering."""
 
-    def term(o: Node, colours: dict[BNode, str]) -> str:
-        if not isinstance(o, BNode):
-            return o.n3()
-        return content.get(o) or colours.get(o, "*")
+    def blank(b: str, colours: dict[str, str]) -> str:
+        return content.get(b) or colours.get(b, "*")
 
-    colours: dict[BNode, str] = {b: "" for b in tangled}
+    colours: dict[str, str] = {b: "" for b in tangled}
     for _ in range(_REFINE_ROUNDS + 1):
         colours = {
             b: _digest([
-                *sorted(f"> {p.n3()} {term(o, colours)}" for p, o in out.get(b, ())),
+                *sorted(f"> {p} {term if c is None else blank(c, colours)}"
+                        for p, c, term in out.get(b, ())),
                 *sorted(ground_in.get(b, ())),
-                *sorted(f"< {term(q, colours)} {p.n3()}" for q, p in blank_in.get(b, ())),
+                *sorted(f"< {blank(q, colours)} {p}" for q, p in blank_in.get(b, ())),
             ])
             for b in tangled
         }
-    ordered = sorted(tangled, key=lambda b: (colours[b], str(b)))
+    ordered = sorted(tangled, key=lambda b: (colours[b], b))
     counts: dict[str, int] = defaultdict(int)
-    names: dict[BNode, str] = {}
+    names: dict[str, str] = {}
     for b in ordered:
         names[b] = f"{colours[b]}c{counts[colours[b]]}"
         counts[colours[b]] += 1
