@@ -23,6 +23,7 @@ from pmgraph.errors import ParameterError
 from pmgraph.files import atomic_write
 from pmgraph.load import plain_literal
 from pmgraph.namespaces import PREFIXES
+from pmgraph.safe import spreadsheet_safe, xml_safe
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,11 @@ def _jsonld_value(term: object) -> dict[str, str]:
 
 
 def to_csv(graph: Graph) -> bytes:
-    """One row per triple: subject, predicate, object, object kind, datatype, language."""
+    """One row per triple: subject, predicate, object, object kind, datatype, language.
+
+    A value a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return, and is not a number) is written with a leading ``'``.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -157,7 +162,7 @@ def to_csv(graph: Graph) -> bytes:
             kind = "bnode" if isinstance(o, BNode) else "iri"
             datatype = language = ""
         rows.append((_node(s), str(p), _node(o), kind, datatype, language))
-    writer.writerows(sorted(rows))
+    writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in sorted(rows)])
     return out.getvalue().encode("utf-8")
 
 
@@ -166,14 +171,17 @@ def _node(term: object) -> str:
 
 
 def _scalar(value: object) -> str | int | float | bool | None:
-    """A value GraphML and GEXF can hold: lists become ``; ``-joined text, ``None`` is dropped."""
-    if value is None or isinstance(value, bool | int | float | str):
+    """A value GraphML and GEXF can hold: lists become ``; ``-joined text, ``None`` is dropped,
+    characters XML forbids are replaced (:func:`pmgraph.safe.xml_safe`)."""
+    if value is None or isinstance(value, bool | int | float):
         return value
+    if isinstance(value, str):
+        return xml_safe(value)
     if isinstance(value, list | tuple | set | frozenset):
-        return "; ".join(str(v) for v in value)
+        return xml_safe("; ".join(str(v) for v in value))
     if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, default=str)
-    return str(value)
+        return xml_safe(json.dumps(value, sort_keys=True, default=str))
+    return xml_safe(str(value))
 
 
 def network_for_export(graph: Graph) -> nx.MultiDiGraph:
@@ -183,14 +191,17 @@ def network_for_export(graph: Graph) -> nx.MultiDiGraph:
     network = to_networkx(graph)
     clean = nx.MultiDiGraph()
     clean.graph.update(
-        {k: _scalar(v) for k, v in network.graph.items() if _scalar(v) is not None}
+        {xml_safe(str(k)): _scalar(v) for k, v in network.graph.items() if v is not None}
     )
     for node, attrs in network.nodes(data=True):
-        clean.add_node(str(node), **{k: _scalar(v) for k, v in attrs.items() if v is not None})
+        clean.add_node(
+            xml_safe(str(node)),
+            **{xml_safe(str(k)): _scalar(v) for k, v in attrs.items() if v is not None},
+        )
     for u, v, key, attrs in network.edges(keys=True, data=True):
         clean.add_edge(
-            str(u), str(v), key=str(key),
-            **{k: _scalar(a) for k, a in attrs.items() if a is not None},
+            xml_safe(str(u)), xml_safe(str(v)), key=xml_safe(str(key)),
+            **{xml_safe(str(k)): _scalar(a) for k, a in attrs.items() if a is not None},
         )
     return clean
 
