@@ -36,6 +36,16 @@ SUFFIXES = {
     "gexf": ".gexf",
     "csv": ".csv",
 }
+#: File-name extensions and the format each stands for (``export --out`` without ``--format``).
+SUFFIX_FORMATS = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".jsonld": "jsonld",
+    ".graphml": "graphml",
+    ".gexf": "gexf",
+    ".csv": "csv",
+}
+_SUFFIX_ALIASES = {".turtle": "turtle", ".json": "jsonld"}
 CSV_COLUMNS = ("subject", "predicate", "object", "object_kind", "datatype", "language")
 
 
@@ -228,6 +238,31 @@ _WRITERS = {
     "gexf": to_gexf,
     "csv": to_csv,
 }
+
+
+def format_for(out: Path | str | None, fmt: str | None = None) -> str:
+    """The export format for the file ``out``: ``fmt`` when given, else the one its extension
+    names (:data:`SUFFIX_FORMATS`; ``.turtle`` and ``.json`` too), else Turtle when there is no
+    file. Raises :class:`ParameterError` when the extension is unknown and ``fmt`` is not
+    given, or when ``fmt`` and a known extension disagree."""
+    if out is None or str(out) == "":
+        return fmt or "turtle"
+    suffix = Path(out).suffix.lower()
+    named = SUFFIX_FORMATS.get(suffix) or _SUFFIX_ALIASES.get(suffix)
+    if fmt is None:
+        if named is None:
+            known = ", ".join(SUFFIX_FORMATS)
+            raise ParameterError(
+                f"--out {out}: cannot tell the format from the name (known extensions: "
+                f"{known}); give --format, one of {', '.join(FORMATS)}"
+            )
+        return named
+    if named is not None and named != fmt:
+        raise ParameterError(
+            f"--format {fmt} does not match --out {out} (a {named} file name); "
+            f"drop --format or name the file {Path(out).stem}{SUFFIXES[fmt]}"
+        )
+    return fmt
 
 
 def serialize(graph: Graph, fmt: str) -> bytes:
