@@ -52,6 +52,26 @@ def _out(text: str) -> None:
     sys.stdout.flush()
 
 
+def _out_bytes(data: bytes) -> None:
+    """Write a file's bytes to stdout as they are (UTF-8 whatever the terminal's encoding)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        _out(data.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Log lines with control characters in their data shown escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from pmgraph.safe import one_line
+
+        return "\n".join(one_line(line) for line in super().format(record).split("\n"))
+
+
 def _lenient_streams() -> list[tuple[object, str]]:
     """Let stdout and stderr write what their encoding cannot (ASCII, Latin-1, cp1252) as
     ``\\u2019`` escapes instead of failing; return what to restore."""
@@ -195,7 +215,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         path = export(graph, fmt, args.out)
         _err(f"wrote {display_path(path)}")
     else:
-        _out(serialize(graph, fmt).decode("utf-8"))
+        _out_bytes(serialize(graph, fmt))
     return EXIT_OK
 
 
@@ -500,7 +520,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if not verbosity else logging.INFO if verbosity == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("pmgraph: %(message)s"))
+    handler.setFormatter(_OneLineFormatter("pmgraph: %(message)s"))
     root = logging.getLogger("pmgraph")
     root.handlers[:] = [handler]
     root.setLevel(level)

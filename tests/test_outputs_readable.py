@@ -256,6 +256,14 @@ def test_narrow_output_encodings_fall_back_not_crash(encoding):
     assert ("’" in text) == (encoding == "cp1252")
 
 
+def test_exports_on_stdout_stay_utf8_whatever_the_terminal():
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "pmgraph", "export", "--format", "nt"],
+                         capture_output=True, env=env, timeout=120, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "Queen’s University Belfast".encode() in run.stdout
+
+
 # ----------------------------------------------------------------- formats, counts, cuts
 
 
