@@ -499,7 +499,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         from pmgraph.render import markdown
 
-        _out(markdown(columns, cells))
+        _out(markdown(columns, cells) if rows else "No results.\n")
     else:
         _out(table(columns, cells) if rows else "No results.\n")
     return EXIT_OK
