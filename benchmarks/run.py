@@ -874,7 +874,7 @@ def blank_node_section(results: dict) -> list[str]:
     if canonical is not None:
         lines += ["", "Before: the export named blank nodes with rdflib's "
                   "`rdflib.compare.to_canonical_graph`; on the 1k file that step alone took "
-                  f"{cell(canonical)}."]
+                  f"{cell(canonical)} (one run)."]
     return lines
 
 
