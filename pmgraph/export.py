@@ -260,7 +260,7 @@ def format_for(out: Path | str | None, fmt: str | None = None) -> str:
     if named is not None and named != fmt:
         raise ParameterError(
             f"--format {fmt} does not match --out {out} (a {named} file name); "
-            f"drop --format or name the file {Path(out).stem}{SUFFIXES[fmt]}"
+            f"drop --format or name the file {Path(out).with_suffix(SUFFIXES[fmt])}"
         )
     return fmt
 
