@@ -47,7 +47,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _err(message: str) -> None:
-    print(f"pmgraph: {message}", file=sys.stderr)
+    from pmgraph.safe import one_line
+
+    print(f"pmgraph: {one_line(message)}", file=sys.stderr)
 
 
 def _out(text: str) -> None:
@@ -57,6 +59,38 @@ def _out(text: str) -> None:
 
 #: ``--out -``: standard output, for the commands that write one file.
 STDOUT = "-"
+
+
+def _out_bytes(data: bytes) -> None:
+    """Write a file's bytes to stdout as they are (UTF-8 whatever the terminal's encoding)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        _out(data.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Log lines with control characters in their data shown escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from pmgraph.safe import one_line
+
+        return "\n".join(one_line(line) for line in super().format(record).split("\n"))
+
+
+def _lenient_streams() -> list[tuple[object, str]]:
+    """Let stdout and stderr write what their encoding cannot (ASCII, Latin-1, cp1252) as
+    ``\\u2019`` escapes instead of failing; return what to restore."""
+    saved = []
+    for stream in (sys.stdout, sys.stderr):
+        errors = getattr(stream, "errors", None)
+        if errors == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+            saved.append((stream, errors))
+    return saved
 
 
 def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> Graph:
@@ -91,11 +125,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     stats = result.stats
     assert stats is not None
+    from pmgraph.render import plural
+
     warnings = len(result.report.warnings)
     lines = [
-        f"Built {display_path(result.out)}/: {stats.triples} triples, {stats.entities} entities,"
-        f" {len(stats.classes)} classes, {len(stats.properties)} properties"
-        f" ({warnings} warning{'s' if warnings != 1 else ''}; see 'pmgraph validate').",
+        f"Built {display_path(result.out)}/: {plural(stats.triples, 'triple')}, "
+        f"{plural(stats.entities, 'entity')}, {plural(len(stats.classes), 'class')}, "
+        f"{plural(len(stats.properties), 'property')}"
+        f" ({plural(warnings, 'warning')}; see 'pmgraph validate').",
     ]
     lines += [f"  {display_path(path)}" for path in result.files]
     _out("\n".join(lines) + "\n")
@@ -194,20 +231,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from pmgraph.render import stats_text
     from pmgraph.stats import graph_stats
 
-    _out(stats_text(graph_stats(_load(args))))
+    _out(stats_text(graph_stats(_load(args)), args.format))
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from pmgraph.export import export, serialize
+    from pmgraph.export import export, format_for, serialize
+    from pmgraph.files import check_file_output
     from pmgraph.paths import display_path
 
+    # refuse a bad --out before loading anything
+    out = None if args.out in (None, STDOUT) else check_file_output(args.out)
+    fmt = format_for(out, args.format)
     graph = _load(args)
     if args.out and args.out != STDOUT:
-        path = export(graph, args.format, args.out)
+        path = export(graph, fmt, args.out)
         _err(f"wrote {display_path(path)}")
     else:
-        _out(serialize(graph, args.format).decode("utf-8"))
+        _out_bytes(serialize(graph, fmt))
     return EXIT_OK
 
 
@@ -231,10 +272,11 @@ _EXAMPLES = {
         "integer, decimal, date (YYYY-MM-DD or YYYY)"
     ),
     "queries": "example:\n  pmgraph queries\n  pmgraph queries --long",
-    "stats": "example:\n  pmgraph stats\n  pmgraph stats --data other/",
+    "stats": "example:\n  pmgraph stats\n  pmgraph stats --format json",
     "export": (
-        "example:\n  pmgraph export --format jsonld --out pmgraph.jsonld\n"
-        "  pmgraph export --format nt | wc -l"
+        "example:\n  pmgraph export --out pmgraph.jsonld\n"
+        "  pmgraph export --format nt | wc -l\n"
+        "  pmgraph export --format csv --out triples.txt"
     ),
     "viz": (
         "example:\n  pmgraph viz --out network.html\n"
@@ -280,8 +322,8 @@ def _sub(
 
 def build_parser() -> _Parser:
     """The argument parser of ``pmgraph`` and its commands."""
-    from pmgraph.export import FORMATS
-    from pmgraph.render import QUERY_FORMATS, REPORT_FORMATS
+    from pmgraph.export import FORMATS, SUFFIX_FORMATS
+    from pmgraph.render import QUERY_FORMATS, REPORT_FORMATS, STATS_FORMATS
 
     parser = _Parser(
         prog="pmgraph",
@@ -333,10 +375,14 @@ def build_parser() -> _Parser:
     p.add_argument("--long", dest="verbose_list", action="store_true",
                    help="also show descriptions and parameter notes")
 
-    _sub(commands, "stats", "count triples, entities, classes and properties", cmd_stats)
+    p = _sub(commands, "stats", "count triples, entities, classes and properties", cmd_stats)
+    p.add_argument("--format", choices=STATS_FORMATS, default="table")
 
     p = _sub(commands, "export", "write the merged graph in another format", cmd_export)
-    p.add_argument("--format", choices=FORMATS, default="turtle")
+    p.add_argument("--format", choices=FORMATS,
+                   help="default: from --out's extension (" + ", ".join(
+                       f"{suffix} {fmt}" for suffix, fmt in SUFFIX_FORMATS.items())
+                   + "); turtle on standard output")
     p.add_argument("--out", metavar="FILE",
                    help="output file (default, or -: standard output)")
 
@@ -369,10 +415,11 @@ def _add_store_commands(commands: argparse._SubParsersAction) -> None:
 def cmd_load(args: argparse.Namespace) -> int:
     from pmgraph.load import source_files
     from pmgraph.paths import display_path
+    from pmgraph.render import plural
     from pmgraph.store import build_store
 
     info = build_store(args.store, source_files(args.files))
-    _out(f"Loaded {info.triples} triples from {len(info.files)} files into "
+    _out(f"Loaded {plural(info.triples, 'triple')} from {plural(len(info.files), 'file')} into "
          f"{display_path(info.path)}/ in {info.seconds:.1f} s.\n")
     return EXIT_OK
 
@@ -395,7 +442,7 @@ def _add_view_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("analysis", nargs="?", default="centrality", choices=ANALYSES)
     p.add_argument("--top", type=int, default=20, metavar="N",
                    help="show the first N rows (0: all; default 20)")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table")
     p.add_argument("--classes", nargs="+", metavar="CLASS",
                    help="analyse only entities of these classes")
     p.add_argument("--from", dest="source", metavar="NAME-OR-IRI", help="chain: start entity")
@@ -434,7 +481,10 @@ def cmd_viz(args: argparse.Namespace) -> int:
     net = build_view_network(
         _load(args), classes=args.classes, focus=args.focus, depth=args.depth
     )
-    summary = f"{net.number_of_nodes()} entities, {net.number_of_edges()} links."
+    from pmgraph.render import plural
+
+    summary = (f"{plural(net.number_of_nodes(), 'entity')}, "
+               f"{plural(net.number_of_edges(), 'link')}.")
     if str(out) == STDOUT:
         from pmgraph.viz import render_html
 
@@ -463,7 +513,9 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             raise ParameterError("chain needs --from NAME and --to NAME")
         records = analyse.shortest_chain(net, args.source, args.target)
         if records is None:
-            _out(f"No chain links {args.source} and {args.target}.\n")
+            from pmgraph.safe import one_line
+
+            _out(one_line(f"No chain links {args.source} and {args.target}.") + "\n")
             return EXIT_OK
     elif args.analysis == "communities":
         records = analyse.communities(net)
@@ -481,6 +533,11 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         return EXIT_OK
     columns = list(rows[0]) if rows else []
 
+    def csv_cell(value: object) -> object:  # numbers stay numbers, in full
+        if isinstance(value, list):
+            return "; ".join(str(v) for v in value)
+        return value
+
     def text(value: object) -> str:
         if isinstance(value, float):
             return f"{value:.4f}"
@@ -488,11 +545,16 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             return "; ".join(compact(str(v)) for v in value)
         return "" if value is None else str(value)
 
-    cells = [[text(row[c]) for c in columns] for row in rows]
     if args.format == "csv":
         from pmgraph.render import csv_text
 
-        _out(csv_text(columns, cells))
+        _out(csv_text(columns, [[csv_cell(row[c]) for c in columns] for row in rows]))
+        return EXIT_OK
+    cells = [[text(row[c]) for c in columns] for row in rows]
+    if args.format == "markdown":
+        from pmgraph.render import markdown
+
+        _out(markdown(columns, cells) if rows else "No results.\n")
     else:
         _out(table(columns, cells) if rows else "No results.\n")
     return EXIT_OK
@@ -511,15 +573,17 @@ def cmd_synth(args: argparse.Namespace) -> int:
              "to standard output")
         return EXIT_OK
     stats = write_synthetic(args.out, triples, seed=args.seed)
-    _out(f"Wrote {stats.path}: {stats.triples} triples, "
-         f"{stats.entities} entities (seed {args.seed}).\n")
+    from pmgraph.render import plural
+
+    _out(f"Wrote {stats.path}: {plural(stats.triples, 'triple')}, "
+         f"{plural(stats.entities, 'entity')} (seed {args.seed}).\n")
     return EXIT_OK
 
 
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if not verbosity else logging.INFO if verbosity == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("pmgraph: %(message)s"))
+    handler.setFormatter(_OneLineFormatter("pmgraph: %(message)s"))
     root = logging.getLogger("pmgraph")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -530,9 +594,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pmgraph`` with ``argv`` (default: the process's arguments); return the exit code."""
     logger = logging.getLogger("pmgraph")
     saved = (logger.handlers[:], logger.level, logger.propagate)
+    streams = _lenient_streams()
     try:
         return _main(argv)
     finally:
+        for stream, errors in streams:
+            stream.reconfigure(errors=errors)  # type: ignore[attr-defined]
         # Called from a program or a notebook, the command leaves its logging as it found it.
         handlers, level, propagate = saved
         logger.handlers[:] = handlers
@@ -625,7 +692,7 @@ def _main(argv: Sequence[str] | None) -> int:
             _configure_logging(args.verbose)
             return args.handler(args)
     except PMGraphError as exc:
-        print(f"pmgraph: error: {exc}", file=sys.stderr)
+        _err(f"error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         print("pmgraph: interrupted; nothing half-written was kept", file=sys.stderr)

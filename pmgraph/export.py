@@ -11,18 +11,20 @@ import io
 import json
 import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 
+from pmgraph.bnodes import label_blank_nodes
 from pmgraph.errors import ParameterError
 from pmgraph.exact import exact_triples
 from pmgraph.files import atomic_write
 from pmgraph.load import plain_literal
-from pmgraph.namespaces import PREFIXES, bind_prefixes
+from pmgraph.namespaces import PREFIXES
+from pmgraph.safe import spreadsheet_safe, xml_safe
 
 log = logging.getLogger(__name__)
 
@@ -35,26 +37,32 @@ SUFFIXES = {
     "gexf": ".gexf",
     "csv": ".csv",
 }
+#: File-name extensions and the format each stands for (``export --out`` without ``--format``).
+SUFFIX_FORMATS = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".jsonld": "jsonld",
+    ".graphml": "graphml",
+    ".gexf": "gexf",
+    ".csv": "csv",
+}
+_SUFFIX_ALIASES = {".turtle": "turtle", ".json": "jsonld"}
 CSV_COLUMNS = ("subject", "predicate", "object", "object_kind", "datatype", "language")
 
 
-def stable_triples(graph: Graph) -> list[tuple]:
-    """The triples of ``graph``, sorted, blank nodes given labels that depend only on the
-    graph's content, so that the same data always gives the same file.
+def graph_triples(graph: Graph) -> Iterator[tuple]:
+    """The triples of ``graph`` as they are exported (``xsd:string`` literals made plain)."""
+    return ((s, p, plain_literal(o)) for s, p, o in exact_triples(graph))
 
-    Only the triples that touch a blank node are canonicalised (rdflib.compare): the
-    ontology's few OWL lists, not the whole graph.
+
+def stable_triples(graph: Graph) -> list[tuple]:
+    """The triples of ``graph``, sorted, blank nodes named by their content and place
+    (:mod:`pmgraph.bnodes`), so that the same data always gives the same file.
+
+    Time grows with the number of triples, not faster, whatever the blank nodes hold.
     """
-    named: list[tuple] = []
-    anonymous = Graph()
-    for s, p, o in exact_triples(graph):
-        if isinstance(s, BNode) or isinstance(o, BNode):
-            anonymous.add((s, p, plain_literal(o)))
-        else:
-            named.append((s, p, plain_literal(o)))
-    if len(anonymous):
-        named.extend(to_canonical_graph(anonymous))
-    return sorted(named, key=lambda t: tuple(_sort_key(x) for x in t))
+    triples = label_blank_nodes(graph_triples(graph))
+    return sorted(triples, key=lambda t: tuple(_sort_key(x) for x in t))
 
 
 def _ox_term(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -99,28 +107,59 @@ def to_ntriples(graph: Graph) -> bytes:
 
 
 def to_jsonld(graph: Graph) -> bytes:
-    """JSON-LD compacted with a context of the project's prefixes."""
-    plain = bind_prefixes(Graph(bind_namespaces="none"))
-    plain += stable_triples(graph)
-    text = plain.serialize(format="json-ld", context=dict(PREFIXES))
-    document = _ordered(json.loads(text))
-    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    """JSON-LD: the project's prefixes as ``@context``, one node object per subject in
+    ``@graph``, every literal as ``@value`` with its lexical form kept.
+
+    Written directly from the sorted triples, without nesting, so that deep or long blank-node
+    structures take time in proportion to their size.
+    """
+    nodes: list[dict] = []
+    current: dict | None = None
+    for s, p, o in stable_triples(graph):
+        subject = _jsonld_id(s)
+        if current is None or current["@id"] != subject:
+            current = {"@id": subject}
+            nodes.append(current)
+        if p == RDF.type and not isinstance(o, Literal):
+            current.setdefault("@type", []).append(_jsonld_id(o))
+        else:
+            current.setdefault(_jsonld_id(p), []).append(_jsonld_value(o))
+    document = {"@context": dict(PREFIXES), "@graph": nodes}
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _ordered(node: object, in_list: bool = False) -> object:
-    """JSON-LD with its unordered arrays sorted (rdflib emits them in set order)."""
-    if isinstance(node, dict):
-        return {k: _ordered(v, in_list=(k == "@list")) for k, v in node.items()}
-    if isinstance(node, list):
-        items = [_ordered(v) for v in node]
-        if in_list:
-            return items
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return node
+_JSONLD_NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def _jsonld_id(term: object) -> str:
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    iri = str(term)
+    for prefix, namespace in _JSONLD_NAMESPACES:
+        if iri.startswith(namespace):
+            local = iri[len(namespace):]
+            if local and not local.startswith("//"):
+                return f"{prefix}:{local}"
+    return iri
+
+
+def _jsonld_value(term: object) -> dict[str, str]:
+    if not isinstance(term, Literal):
+        return {"@id": _jsonld_id(term)}
+    value = {"@value": str(term)}
+    if term.language:
+        value["@language"] = term.language
+    elif term.datatype:
+        value["@type"] = _jsonld_id(term.datatype)
+    return value
 
 
 def to_csv(graph: Graph) -> bytes:
-    """One row per triple: subject, predicate, object, object kind, datatype, language."""
+    """One row per triple: subject, predicate, object, object kind, datatype, language.
+
+    A value a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return, and is not a number) is written with a leading ``'``.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -134,7 +173,7 @@ def to_csv(graph: Graph) -> bytes:
             kind = "bnode" if isinstance(o, BNode) else "iri"
             datatype = language = ""
         rows.append((_node(s), str(p), _node(o), kind, datatype, language))
-    writer.writerows(sorted(rows))
+    writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in sorted(rows)])
     return out.getvalue().encode("utf-8")
 
 
@@ -143,14 +182,17 @@ def _node(term: object) -> str:
 
 
 def _scalar(value: object) -> str | int | float | bool | None:
-    """A value GraphML and GEXF can hold: lists become ``; ``-joined text, ``None`` is dropped."""
-    if value is None or isinstance(value, bool | int | float | str):
+    """A value GraphML and GEXF can hold: lists become ``; ``-joined text, ``None`` is dropped,
+    characters XML forbids are replaced (:func:`pmgraph.safe.xml_safe`)."""
+    if value is None or isinstance(value, bool | int | float):
         return value
+    if isinstance(value, str):
+        return xml_safe(value)
     if isinstance(value, list | tuple | set | frozenset):
-        return "; ".join(str(v) for v in value)
+        return xml_safe("; ".join(str(v) for v in value))
     if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, default=str)
-    return str(value)
+        return xml_safe(json.dumps(value, sort_keys=True, default=str))
+    return xml_safe(str(value))
 
 
 def network_for_export(graph: Graph) -> nx.MultiDiGraph:
@@ -160,14 +202,17 @@ def network_for_export(graph: Graph) -> nx.MultiDiGraph:
     network = to_networkx(graph)
     clean = nx.MultiDiGraph()
     clean.graph.update(
-        {k: _scalar(v) for k, v in network.graph.items() if _scalar(v) is not None}
+        {xml_safe(str(k)): _scalar(v) for k, v in network.graph.items() if v is not None}
     )
     for node, attrs in network.nodes(data=True):
-        clean.add_node(str(node), **{k: _scalar(v) for k, v in attrs.items() if v is not None})
+        clean.add_node(
+            xml_safe(str(node)),
+            **{xml_safe(str(k)): _scalar(v) for k, v in attrs.items() if v is not None},
+        )
     for u, v, key, attrs in network.edges(keys=True, data=True):
         clean.add_edge(
-            str(u), str(v), key=str(key),
-            **{k: _scalar(a) for k, a in attrs.items() if a is not None},
+            xml_safe(str(u)), xml_safe(str(v)), key=xml_safe(str(key)),
+            **{xml_safe(str(k)): _scalar(a) for k, a in attrs.items() if a is not None},
         )
     return clean
 
@@ -194,6 +239,31 @@ _WRITERS = {
     "gexf": to_gexf,
     "csv": to_csv,
 }
+
+
+def format_for(out: Path | str | None, fmt: str | None = None) -> str:
+    """The export format for the file ``out``: ``fmt`` when given, else the one its extension
+    names (:data:`SUFFIX_FORMATS`; ``.turtle`` and ``.json`` too), else Turtle when there is no
+    file. Raises :class:`ParameterError` when the extension is unknown and ``fmt`` is not
+    given, or when ``fmt`` and a known extension disagree."""
+    if out is None or str(out) == "":
+        return fmt or "turtle"
+    suffix = Path(out).suffix.lower()
+    named = SUFFIX_FORMATS.get(suffix) or _SUFFIX_ALIASES.get(suffix)
+    if fmt is None:
+        if named is None:
+            known = ", ".join(SUFFIX_FORMATS)
+            raise ParameterError(
+                f"--out {out}: cannot tell the format from the name (known extensions: "
+                f"{known}); give --format, one of {', '.join(FORMATS)}"
+            )
+        return named
+    if named is not None and named != fmt:
+        raise ParameterError(
+            f"--format {fmt} does not match --out {out} (a {named} file name); "
+            f"drop --format or name the file {Path(out).with_suffix(SUFFIXES[fmt])}"
+        )
+    return fmt
 
 
 def serialize(graph: Graph, fmt: str) -> bytes:

@@ -145,6 +145,13 @@ def _file_target(path: Path) -> tuple[Path, os.stat_result | None]:
     return target, status
 
 
+def check_file_output(path: Path | str) -> Path:
+    """``path`` if a file can be written there; raises :class:`OutputError` for a folder,
+    device, named pipe or socket (so a command can refuse before it does any work)."""
+    _file_target(Path(path))
+    return Path(path)
+
+
 @contextlib.contextmanager
 def atomic_output(path: Path | str) -> Iterator[Path]:
     """Yield a temporary file's path to write ``path``'s new content into; when the block

@@ -5,16 +5,35 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
+
+from rdflib import Literal
+from rdflib.namespace import XSD
 
 from pmgraph.namespaces import PREFIXES
 from pmgraph.queries import QueryInfo, QueryResult
+from pmgraph.safe import one_line, spreadsheet_safe
 from pmgraph.stats import GraphStats
 from pmgraph.validate import Finding, Severity, ValidationReport
 
 QUERY_FORMATS = ("table", "csv", "json", "markdown")
 REPORT_FORMATS = ("text", "json", "turtle")
+STATS_FORMATS = ("table", "csv", "json", "markdown")
+ANALYSE_FORMATS = ("table", "csv", "json", "markdown")
 _MAX_CELL = 80
+CUT_NOTE = (
+    f"(values cut at {_MAX_CELL} characters; use --format csv or json for full values)\n"
+)
+NO_RESULTS = "No results.\n"
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 entity``, ``2 entities``: ``count`` and ``word`` in the number it needs."""
+    if count == 1:
+        return f"{count} {word}"
+    if many is None:
+        many = word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else (
+            word + "es" if word.endswith(("s", "x", "ch", "sh")) else word + "s")
+    return f"{count} {many}"
 _NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
@@ -29,15 +48,20 @@ def compact(iri: str | None) -> str:
 
 
 def _cell(value: str | None, limit: int | None = _MAX_CELL) -> str:
-    text = " ".join(compact(value).split()) if value is not None else ""
+    text = one_line(" ".join(compact(value).split())) if value is not None else ""
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
-    """A plain-text table with a header rule; long cells are shortened."""
+    """A plain-text table with a header rule. Control characters are shown escaped; cells
+    longer than 80 characters are cut, and a last line says so."""
     cells = [[_cell(v) for v in row] for row in rows]
+    cut = any(
+        v is not None and len(one_line(" ".join(compact(v).split()))) > _MAX_CELL
+        for row in rows for v in row
+    )
     widths = [len(c) for c in columns]
     for row in cells:
         widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
@@ -45,7 +69,7 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     for row in cells:
         lines.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + (CUT_NOTE if cut else "")
 
 
 def markdown(columns: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
@@ -59,29 +83,65 @@ def markdown(columns: Sequence[str], rows: Sequence[Sequence[str | None]]) -> st
     return "\n".join(lines) + "\n"
 
 
-def csv_text(columns: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
-    """CSV with a header row; full IRIs and values, empty for unbound."""
+def csv_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """CSV with a header row; full IRIs and values, empty for unbound; a text cell that a
+    spreadsheet would run as a formula starts with ``'`` (:func:`spreadsheet_safe`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerows([
+        ["" if v is None else spreadsheet_safe(v) if isinstance(v, str) else v for v in row]
+        for row in rows
+    ])
     return out.getvalue()
 
 
 def query_result(result: QueryResult, fmt: str) -> str:
-    """``result`` in ``fmt`` (one of :data:`QUERY_FORMATS`)."""
+    """``result`` in ``fmt`` (one of :data:`QUERY_FORMATS`). JSON gives numbers and booleans
+    as JSON numbers and booleans; a table with no rows is the line ``No results.``."""
     columns = list(result.columns())
-    records = result.to_records()
     if fmt == "json":
         if result.form == "ASK":
             return json.dumps({"boolean": result.boolean}) + "\n"
+        records = [
+            {key: json_value(term) for key, term in row.items()}
+            for row in result.rows_as_dicts()
+        ]
         return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    records = result.to_records()
     rows = [[record.get(c) for c in columns] for record in records]
     if fmt == "csv":
         return csv_text(columns, rows)
     if fmt == "markdown":
         return markdown(columns, rows)
-    return table(columns, rows)
+    return table(columns, rows) if rows else NO_RESULTS
+
+
+_INTEGERS = {XSD[t] for t in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+    "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+    "unsignedByte",
+)}
+_REALS = {XSD.decimal, XSD.double, XSD.float}
+
+
+def json_value(term: object) -> object:
+    """A result term as JSON: numbers as numbers, booleans as booleans, the rest as text
+    (IRIs in full, literals by their lexical form)."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        try:
+            if term.datatype in _INTEGERS:
+                return int(str(term))
+            if term.datatype in _REALS:
+                value = float(str(term))
+                return value if math.isfinite(value) else str(term)
+            if term.datatype == XSD.boolean:
+                return str(term).strip() in ("true", "1")
+        except ValueError:  # an ill-typed literal stays text
+            return str(term)
+    return str(term)
 
 
 def query_list(infos: Sequence[QueryInfo]) -> str:
@@ -96,6 +156,7 @@ def query_list(infos: Sequence[QueryInfo]) -> str:
 
 
 def _finding_line(finding: Finding) -> str:
+    """One finding on one line: line breaks and control characters in the data escaped."""
     focus = (
         f"{finding.focus_label} ({finding.focus})" if finding.focus_label else finding.focus
     )
@@ -105,7 +166,7 @@ def _finding_line(finding: Finding) -> str:
         if finding.value is not None and finding.value not in finding.message
         else ""
     )
-    return f"{finding.severity.name} {focus}{where}: {finding.message}{value}"
+    return one_line(f"{finding.severity.name} {focus}{where}: {finding.message}") + value
 
 
 def report_text(report: ValidationReport) -> str:
@@ -142,9 +203,37 @@ def report_json(report: ValidationReport) -> str:
     )
 
 
-def stats_text(stats: GraphStats) -> str:
-    """Counts, then entities per class and triples per property, as tables."""
-    head = table(
+def stats_rows(stats: GraphStats) -> list[tuple[str, str, int]]:
+    """The counts of ``stats`` as rows ``(section, name, count)``: the measures, then
+    entities per class, then triples per property (full IRIs)."""
+    rows = [
+        ("measure", "triples", stats.triples),
+        ("measure", "entities", stats.entities),
+        ("measure", "classes", len(stats.classes)),
+        ("measure", "properties", len(stats.properties)),
+    ]
+    rows += [("class", str(c), n) for c, n in stats.classes]
+    rows += [("property", str(p), n) for p, n in stats.properties]
+    return rows
+
+
+def stats_text(stats: GraphStats, fmt: str = "table") -> str:
+    """Counts, then entities per class and triples per property, in ``fmt`` (one of
+    :data:`STATS_FORMATS`): three tables (table, markdown), one table with a ``section``
+    column (csv), or one object (json)."""
+    if fmt == "json":
+        document = {
+            "triples": stats.triples,
+            "subjects": stats.subjects,
+            "entities": stats.entities,
+            "classes": [{"class": str(c), "entities": n} for c, n in stats.classes],
+            "properties": [{"property": str(p), "triples": n} for p, n in stats.properties],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return csv_text(["section", "name", "count"], stats_rows(stats))
+    write = markdown if fmt == "markdown" else table
+    head = write(
         ["measure", "count"],
         [
             ["triples", str(stats.triples)],
@@ -153,6 +242,6 @@ def stats_text(stats: GraphStats) -> str:
             ["properties", str(len(stats.properties))],
         ],
     )
-    classes = table(["class", "entities"], [[str(c), str(n)] for c, n in stats.classes])
-    props = table(["property", "triples"], [[str(p), str(n)] for p, n in stats.properties])
+    classes = write(["class", "entities"], [[str(c), str(n)] for c, n in stats.classes])
+    props = write(["property", "triples"], [[str(p), str(n)] for p, n in stats.properties])
     return f"{head}\n{classes}\n{props}"

@@ -198,7 +198,7 @@ def test_viz_to_standard_output(cli, small, tmp_path, monkeypatch):
     run = cli("viz", "--data", small, "--out", "-")
     assert run.code == 0
     assert run.out.startswith("<!DOCTYPE html>") and run.out.rstrip().endswith("</html>")
-    assert run.err == "pmgraph: wrote the view to standard output: 2 entities, 1 links.\n"
+    assert run.err == "pmgraph: wrote the view to standard output: 2 entities, 1 link.\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.ttl"]
 
 
