@@ -321,8 +321,15 @@ def bind_params(info: QueryInfo, params: Mapping[str, Any] | None) -> dict[str, 
     params = dict(params or {})
     declared = {p.name for p in info.params}
     unknown = sorted(set(params) - declared)
+    if unknown and not declared:
+        raise ParameterError(
+            f"query {info.name} declares no parameters, so it cannot take {unknown[0]!r}; "
+            f"declare one in a header line at the top of {display_path(info.path)}, "
+            f"'# param: {unknown[0]} (iri|string|integer|decimal|date[, optional]) "
+            f"description', and use ?{unknown[0]} in the query"
+        )
     if unknown:
-        known = ", ".join(sorted(declared)) or "none"
+        known = ", ".join(sorted(declared))
         raise ParameterError(
             f"query {info.name} has no parameter {unknown[0]!r}; its parameters: {known}"
         )
@@ -360,6 +367,25 @@ def _take(items: Iterable[T], max_rows: int | None, stop: threading.Event) -> tu
     return taken, False
 
 
+def check_text(
+    text: str,
+    *,
+    where: str,
+    allow_service: bool | Iterable[str] = False,
+    prefixes: Mapping[str, str] | None = None,
+) -> str:
+    """The form of the query ``text`` (SELECT, ASK, ...) once it passed the checks made before
+    it runs: not too long or deeply nested for the parser, not an update, no SERVICE call
+    that ``allow_service`` does not allow. Raises :class:`QueryError` naming ``where``."""
+    try:
+        check_query_limits(text)
+        form = query_form(text)
+        check_service(text, allow_service, PREFIXES if prefixes is None else prefixes)
+    except QueryError as exc:
+        raise QueryError(f"{where}: {exc}") from None
+    return form
+
+
 def graph_prefixes(graph: Graph) -> dict[str, str]:
     """The prefixes bound in ``graph``, which its queries may use without declaring them."""
     return {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
@@ -381,13 +407,8 @@ def run_text(
     pyoxigraph directly, parameters substituted; on any other graph through rdflib, parameters
     as a VALUES block. ``timeout``, ``max_rows`` and ``allow_service`` as for :func:`run_query`.
     """
-    try:
-        check_query_limits(text)
-        form = query_form(text)
-        prefixes = graph_prefixes(graph)
-        check_service(text, allow_service, prefixes)
-    except QueryError as exc:
-        raise QueryError(f"{name}: {exc}") from None
+    prefixes = graph_prefixes(graph)
+    form = check_text(text, where=name, allow_service=allow_service, prefixes=prefixes)
     cap = max_rows if max_rows and max_rows > 0 else None
     target = oxigraph_target(graph)
 
@@ -522,11 +543,12 @@ def run_query(
     unless this is True (any http(s) endpoint) or lists the endpoint's URL.
     """
     info, text = find_query(name_or_path)
-    try:
-        check_query_limits(text)
-        query_form(text)  # refuse updates before anything runs
-    except QueryError as exc:
-        raise QueryError(f"{display_path(info.path)}: {exc}") from None
+    where = display_path(info.path)
+    if endpoint is not None:
+        check_text(text, where=where, allow_service=True)  # the endpoint calls any SERVICE
+    else:  # refuse before anything is loaded or run
+        prefixes = None if graph is None else graph_prefixes(graph)
+        check_text(text, where=where, allow_service=allow_service, prefixes=prefixes)
     bindings = bind_params(info, params)
     if endpoint is not None:
         from pmgraph.remote import run_remote
