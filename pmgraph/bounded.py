@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -50,6 +51,9 @@ def run_stoppable(
         try:
             outcome["value"] = work(stop)
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            # pyoxigraph's result iterators must be dropped in the thread that made them:
+            # free the frames' locals here, not when the caller lets go of the exception.
+            traceback.clear_frames(exc.__traceback__)
             outcome["error"] = exc
         finally:
             done.set()
