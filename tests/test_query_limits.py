@@ -123,9 +123,10 @@ def _run_measured(*args: str | Path, cwd: Path) -> tuple[int, str, str, int]:
 
 
 def test_max_rows_cuts_the_rows_and_says_so(tmp_path, small):
+    """Billions of rows (SELECT * over a cartesian product): 1,000 kept, in bounded memory."""
     (tmp_path / "rows.rq").write_text(ALL_ROWS)
-    code, out, err, _ = _run_measured("query", "./rows.rq", "--max-rows", "1000", "--format",
-                                      "csv", "--data", small, cwd=tmp_path)
+    code, out, err, peak_mib = _run_measured("query", "./rows.rq", "--max-rows", "1000",
+                                             "--format", "csv", "--data", small, cwd=tmp_path)
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["a", "b", "c", "d", "e", "f", "p", "q", "r"]  # SELECT * sorts them
@@ -134,17 +135,14 @@ def test_max_rows_cuts_the_rows_and_says_so(tmp_path, small):
         "pmgraph: warning: rows: showing the first 1,000 rows of more; give --max-rows 0 "
         "for all, or narrow the query"
     ]
+    assert peak_mib < 400, f"peak memory {peak_mib} MiB"
 
 
-def test_default_row_cap_bounds_memory(tmp_path, small):
-    """Billions of rows: the default cap keeps 100,000 of them, in bounded memory."""
-    (tmp_path / "rows.rq").write_text(ALL_ROWS)
-    code, out, err, peak_mib = _run_measured("query", "./rows.rq", "--format", "csv",
-                                             "--data", small, cwd=tmp_path)
-    assert code == 0
-    assert len(list(csv.reader(io.StringIO(out)))) == 1 + 100_000
-    assert err.startswith("pmgraph: warning: rows: showing the first 100,000 rows of more")
-    assert peak_mib < 500, f"peak memory {peak_mib} MiB"
+def test_default_row_cap(cli):
+    from pmgraph.cli import DEFAULT_MAX_ROWS, build_parser
+
+    assert build_parser().parse_args(["query", "centres"]).max_rows == DEFAULT_MAX_ROWS
+    assert DEFAULT_MAX_ROWS == 100_000
 
 
 def test_api_max_rows(tmp_path, write_ttl):
