@@ -544,8 +544,12 @@ def run_query(
     """
     info, text = find_query(name_or_path)
     where = display_path(info.path)
-    if endpoint is not None:
-        check_text(text, where=where, allow_service=True)  # the endpoint calls any SERVICE
+    if endpoint is not None:  # SERVICE calls are the endpoint's to make or refuse
+        try:
+            check_query_limits(text)
+            query_form(text)
+        except QueryError as exc:
+            raise QueryError(f"{where}: {exc}") from None
     else:  # refuse before anything is loaded or run
         prefixes = None if graph is None else graph_prefixes(graph)
         check_text(text, where=where, allow_service=allow_service, prefixes=prefixes)
