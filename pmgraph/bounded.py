@@ -51,9 +51,7 @@ def run_stoppable(
         try:
             outcome["value"] = work(stop)
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
-            # pyoxigraph's result iterators must be dropped in the thread that made them:
-            # free the frames' locals here, not when the caller lets go of the exception.
-            traceback.clear_frames(exc.__traceback__)
+            _release_frames(exc)
             outcome["error"] = exc
         finally:
             done.set()
@@ -77,3 +75,18 @@ def run_stoppable(
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]  # type: ignore[return-value]
+
+
+def _release_frames(exc: BaseException) -> None:
+    """Free the locals of the frames in the tracebacks of ``exc`` and the exceptions it
+    links to: pyoxigraph's result iterators must be dropped in the thread that made them,
+    not wherever the caller lets go of the exception."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        pending += [current.__cause__, current.__context__]

@@ -146,8 +146,8 @@ def cmd_query(args: argparse.Namespace) -> int:
                            max_rows=max_rows, allow_service=allow_service)
     _out(query_result(result, args.format))
     if result.truncated:
-        _err(f"warning: {info.name}: showing the first {len(result):,} rows of more; give "
-             "--max-rows 0 for all, or narrow the query")
+        _err(f"warning: {info.name}: the result has more than {len(result):,} rows; showing "
+             "the first ones (give --max-rows 0 for all, or narrow the query)")
     if info.path.stem.endswith("-violation") and len(result):
         return EXIT_FINDINGS
     return EXIT_OK

@@ -132,8 +132,8 @@ def test_max_rows_cuts_the_rows_and_says_so(tmp_path, small):
     assert rows[0] == ["a", "b", "c", "d", "e", "f", "p", "q", "r"]  # SELECT * sorts them
     assert len(rows) == 1 + 1000
     assert err.splitlines() == [
-        "pmgraph: warning: rows: showing the first 1,000 rows of more; give --max-rows 0 "
-        "for all, or narrow the query"
+        "pmgraph: warning: rows: the result has more than 1,000 rows; showing the first ones "
+        "(give --max-rows 0 for all, or narrow the query)"
     ]
     assert peak_mib < 400, f"peak memory {peak_mib} MiB"
 
