@@ -303,7 +303,8 @@ def shortest_chain(net: nx.MultiDiGraph, source: str, target: str) -> Chain | No
     :func:`pmgraph.network.resolve_node`); unknown names raise ``ParameterError``. Where two
     entities are linked by several relationships, the step names the first in IRI order.
     """
-    start, end = resolve_node(net, source), resolve_node(net, target)
+    start = resolve_node(net, source, option="--from")
+    end = resolve_node(net, target, option="--to")
     simple = _simple_undirected(net)
     try:
         path = nx.shortest_path(simple, start, end)

@@ -176,7 +176,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     from pmgraph.render import query_result
 
     params = _parse_params(args.param or [])
-    info, _ = find_query(args.query)
+    info, text = find_query(args.query)
     bind_params(info, params)  # refuse bad parameters before loading anything
     if args.endpoint:
         check_endpoint(args.endpoint)
@@ -188,8 +188,17 @@ def cmd_query(args: argparse.Namespace) -> int:
     else:
         if args.user is not None or args.password_env is not None:
             raise ParameterError("--user and --password-env apply only with --endpoint URL")
-        result = run_query(info.path, _load(args), params=params)
+        from pmgraph.paths import display_path
+        from pmgraph.queries import check_text
+
+        timeout, max_rows, allow_service = _local_query_limits(args)
+        check_text(text, where=display_path(info.path), allow_service=allow_service)
+        result = run_query(info.path, _load(args), params=params, timeout=timeout,
+                           max_rows=max_rows, allow_service=allow_service)
     _out(query_result(result, args.format))
+    if result.truncated:
+        _err(f"warning: {info.name}: the result has more than {len(result):,} rows; showing "
+             "the first ones (give --max-rows 0 for all, or narrow the query)")
     if info.path.stem.endswith("-violation") and len(result):
         return EXIT_FINDINGS
     return EXIT_OK
@@ -199,16 +208,46 @@ def _run_on_endpoint(args: argparse.Namespace, info, params: dict[str, str]):
     from pmgraph.paths import display_path
     from pmgraph.queries import bind_params, find_query
     from pmgraph.remote import credentials_from_options, run_remote
-    from pmgraph.sparql import query_form
+    from pmgraph.sparql import check_query_limits, query_form
 
     credentials = credentials_from_options(args.endpoint, args.user, args.password_env)
     _, text = find_query(info.path)
     try:
+        check_query_limits(text)  # texts that crash a parser are refused before sending
         query_form(text)  # refuse updates before anything is sent
     except PMGraphError as exc:
         raise type(exc)(f"{display_path(info.path)}: {exc}") from None
     return run_remote(text, args.endpoint, bind_params(info, params), name=info.name,
                       timeout=args.timeout, credentials=credentials)
+
+
+#: --max-rows when not given: enough for any table a person reads, bounded in memory.
+DEFAULT_MAX_ROWS = 100_000
+ANY_SERVICE = "*"
+
+
+def _local_query_limits(
+    args: argparse.Namespace,
+) -> tuple[float | None, int | None, bool | list[str]]:
+    """``--timeout``, ``--max-rows`` and ``--allow-service`` as :func:`run_query` takes them."""
+    from pmgraph.remote import check_endpoint
+
+    if args.timeout < 0:
+        raise ParameterError(f"--timeout {args.timeout:g}: give seconds, or 0 for no limit")
+    if args.max_rows < 0:
+        raise ParameterError(f"--max-rows {args.max_rows}: give a number of rows, or 0 for all")
+    allowed = args.allow_service or []
+    urls = [url for url in allowed if url != ANY_SERVICE]
+    for url in urls:
+        try:
+            check_endpoint(url)
+        except ParameterError:
+            raise ParameterError(
+                f"--allow-service {url!r} is not an http(s) URL; give the endpoint's URL as "
+                "the query's SERVICE names it, or --allow-service alone for any"
+            ) from None
+    allow_service: bool | list[str] = True if ANY_SERVICE in allowed else urls
+    return args.timeout or None, args.max_rows or None, allow_service
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
@@ -358,6 +397,13 @@ def build_parser() -> _Parser:
     p.add_argument("query", metavar="NAME|FILE.rq")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="a parameter the query declares (repeatable)")
+    p.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS, metavar="N",
+                   help=f"keep the first N rows and say so on stderr when there were more "
+                   f"(default {DEFAULT_MAX_ROWS:,}; 0: all)")
+    p.add_argument("--allow-service", action="append", nargs="?", const=ANY_SERVICE,
+                   metavar="URL",
+                   help="let the query call SERVICE on this endpoint (repeatable); without "
+                   "URL, on any http(s) endpoint. Without it a SERVICE query is refused")
     p.add_argument("--format", choices=QUERY_FORMATS, default="table")
     login = p.add_argument_group(
         "endpoint login", "HTTP basic auth for --endpoint. Without --user: a user:password@ "

@@ -519,33 +519,58 @@ def filter_network(
     return out
 
 
-def resolve_node(net: nx.MultiDiGraph, name_or_iri: str) -> str:
+#: Quote characters a person may type for those in the data (Queen’s as Queen's).
+_QUOTES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
+    "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+})
+
+
+def _fold(name: str) -> str:
+    """``name`` for matching: case folded, curly quotes and apostrophes made straight."""
+    return name.casefold().translate(_QUOTES)
+
+
+def _short(iri: str) -> str:
+    for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def resolve_node(net: nx.MultiDiGraph, name_or_iri: str, *, option: str | None = None) -> str:
     """The node id of ``net`` named by an IRI, a prefixed name, a label, an abbreviation or a slug.
 
-    Case does not matter for names. Raises :class:`ParameterError` with the closest names when
-    nothing matches, or with the candidates' IRIs when a name is ambiguous.
+    Case does not matter for names, nor curly against straight quotes. A name (not an IRI)
+    is logged at INFO with the entity it resolved to, after ``option`` (e.g. ``--focus``)
+    when given. Raises :class:`ParameterError` with the closest names when nothing matches,
+    or with the candidates' IRIs when a name is ambiguous.
     """
     given = name_or_iri.strip()
     iri = _expand(given)
     if iri in net:
         return iri
-    wanted = given.casefold()
+    wanted = _fold(given)
     hits: set[str] = set()
     for key in ("label", "abbreviation"):
-        hits = {n for n, value in net.nodes(data=key) if value and value.casefold() == wanted}
+        hits = {n for n, value in net.nodes(data=key) if value and _fold(value) == wanted}
         if hits:
             break
     if not hits:
-        hits = {n for n in net if local_name(n).casefold() == wanted}
+        hits = {n for n in net if _fold(local_name(n)) == wanted}
     if len(hits) == 1:
-        return hits.pop()
+        found = hits.pop()
+        said = f"{option} " if option else ""
+        log.info('%s"%s" is %s (%s)', said, given, _short(found),
+                 net.nodes[found].get("label") or local_name(found))
+        return found
     if hits:
         listed = ", ".join(sorted(hits)[:5])
         raise ParameterError(f"{given!r} names {len(hits)} entities ({listed}); give the IRI")
     labels = {data.get("label") or n: n for n, data in net.nodes(data=True)}
-    close = difflib.get_close_matches(given, list(labels), n=3, cutoff=0.4)
+    folded = {_fold(label): label for label in labels}
+    close = [folded[k] for k in difflib.get_close_matches(wanted, list(folded), n=3, cutoff=0.4)]
     if not close:
-        lowered = {label.casefold(): label for label in labels}
-        close = [lowered[k] for k in lowered if wanted in k][:3]
+        close = [folded[k] for k in folded if wanted in k][:3]
     hint = f"did you mean {'; '.join(close)}?" if close else "give a label or an IRI from the graph"
     raise ParameterError(f"no entity named {given!r}; {hint}")

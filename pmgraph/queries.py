@@ -17,28 +17,32 @@ import difflib
 import logging
 import os
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyparsing import ParseException
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
+from pmgraph.bounded import run_stoppable
 from pmgraph.engine import converter, oxigraph_target, substitutions
-from pmgraph.errors import ParameterError, QueryError, QueryNotFoundError
+from pmgraph.errors import ParameterError, QueryError, QueryNotFoundError, QueryTimeoutError
 from pmgraph.load import plain_literal
 from pmgraph.namespaces import PREFIXES
 from pmgraph.paths import display_path, queries_dir
-from pmgraph.sparql import bind_values, query_form
+from pmgraph.sparql import bind_values, check_query_limits, check_service, query_form
 
 if TYPE_CHECKING:  # pandas is optional
     import pandas
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PARAM_KINDS = ("iri", "string", "integer", "decimal", "date")
 _HEADER = re.compile(r"^#\s*([A-Za-z]+)\s*:\s*(.*)$")
@@ -87,6 +91,8 @@ class QueryResult:
     rows: tuple[tuple[Identifier | None, ...], ...] = ()
     boolean: bool | None = None
     graph: Graph | None = field(default=None, compare=False)
+    #: True when ``max_rows`` cut the result: the query had more rows (or triples).
+    truncated: bool = False
 
     def rows_as_dicts(self) -> list[dict[str, Identifier | None]]:
         """Each row as ``{variable: term or None}`` (CONSTRUCT: subject, predicate, object)."""
@@ -315,8 +321,15 @@ def bind_params(info: QueryInfo, params: Mapping[str, Any] | None) -> dict[str, 
     params = dict(params or {})
     declared = {p.name for p in info.params}
     unknown = sorted(set(params) - declared)
+    if unknown and not declared:
+        raise ParameterError(
+            f"query {info.name} declares no parameters, so it cannot take {unknown[0]!r}; "
+            f"declare one in a header line at the top of {display_path(info.path)}, "
+            f"'# param: {unknown[0]} (iri|string|integer|decimal|date[, optional]) "
+            f"description', and use ?{unknown[0]} in the query"
+        )
     if unknown:
-        known = ", ".join(sorted(declared)) or "none"
+        known = ", ".join(sorted(declared))
         raise ParameterError(
             f"query {info.name} has no parameter {unknown[0]!r}; its parameters: {known}"
         )
@@ -338,19 +351,91 @@ def _plain_row(row: Any, variables: list[str]) -> tuple[Identifier | None, ...]:
     return tuple(plain_literal(row[v]) if row[v] is not None else None for v in variables)
 
 
+class _Abandoned(Exception):
+    """The caller stopped waiting (time limit or Ctrl-C): the worker stops reading rows."""
+
+
+def _take(items: Iterable[T], max_rows: int | None, stop: threading.Event) -> tuple[list[T], bool]:
+    """The first ``max_rows`` of ``items`` (all when None) and whether more were left."""
+    taken: list[T] = []
+    for item in items:
+        if stop.is_set():
+            raise _Abandoned
+        if max_rows is not None and len(taken) >= max_rows:
+            return taken, True
+        taken.append(item)
+    return taken, False
+
+
+def check_text(
+    text: str,
+    *,
+    where: str,
+    allow_service: bool | Iterable[str] = False,
+    prefixes: Mapping[str, str] | None = None,
+) -> str:
+    """The form of the query ``text`` (SELECT, ASK, ...) once it passed the checks made before
+    it runs: not too long or deeply nested for the parser, not an update, no SERVICE call
+    that ``allow_service`` does not allow. Raises :class:`QueryError` naming ``where``."""
+    try:
+        check_query_limits(text)
+        form = query_form(text)
+        check_service(text, allow_service, PREFIXES if prefixes is None else prefixes)
+    except QueryError as exc:
+        raise QueryError(f"{where}: {exc}") from None
+    return form
+
+
+def graph_prefixes(graph: Graph) -> dict[str, str]:
+    """The prefixes bound in ``graph``, which its queries may use without declaring them."""
+    return {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
+
+
 def run_text(
-    text: str, graph: Graph, bindings: Mapping[str, Identifier], *, name: str = "query"
+    text: str,
+    graph: Graph,
+    bindings: Mapping[str, Identifier],
+    *,
+    name: str = "query",
+    timeout: float | None = None,
+    max_rows: int | None = None,
+    allow_service: bool | Iterable[str] = False,
 ) -> QueryResult:
     """Run the SPARQL ``text`` on ``graph`` with ``bindings`` bound.
 
     On a graph in Oxigraph (what :func:`pmgraph.load.load_graph` returns) the query runs in
     pyoxigraph directly, parameters substituted; on any other graph through rdflib, parameters
-    as a VALUES block.
+    as a VALUES block. ``timeout``, ``max_rows`` and ``allow_service`` as for :func:`run_query`.
     """
-    form = query_form(text)
+    prefixes = graph_prefixes(graph)
+    form = check_text(text, where=name, allow_service=allow_service, prefixes=prefixes)
+    cap = max_rows if max_rows and max_rows > 0 else None
     target = oxigraph_target(graph)
-    if target is not None:
-        return _run_oxigraph(text, form, graph, target, bindings, name)
+
+    def work(stop: threading.Event) -> QueryResult:
+        if target is not None:
+            return _run_oxigraph(text, form, prefixes, target, bindings, name, cap, stop,
+                                 converter(graph))
+        return _run_rdflib(text, form, graph, bindings, name, cap, stop)
+
+    def out_of_time() -> QueryTimeoutError:
+        return QueryTimeoutError(
+            f"{name}: stopped after {timeout:g} s, its time limit; give it more time "
+            "(--timeout SECONDS, 0 for no limit) or narrow the query"
+        )
+
+    return run_stoppable(work, timeout=timeout, on_timeout=out_of_time)
+
+
+def _run_rdflib(
+    text: str,
+    form: str,
+    graph: Graph,
+    bindings: Mapping[str, Identifier],
+    name: str,
+    cap: int | None,
+    stop: threading.Event,
+) -> QueryResult:
     bound = bind_values(text, bindings)
     try:
         result = graph.query(bound)
@@ -361,7 +446,7 @@ def run_text(
     except (RuntimeError, ValueError) as exc:  # Oxigraph evaluation errors
         raise QueryError(f"{name}: the query failed ({exc})") from None
     try:
-        return _collect(name, form, result)
+        return _collect(name, form, result, cap, stop)
     except OSError as exc:  # results stream lazily: a SERVICE call fails only here
         raise QueryError(f"{name}: the query failed ({exc})") from None
 
@@ -372,57 +457,70 @@ _NOT_PROJECTED = "SELECT projection"
 def _run_oxigraph(
     text: str,
     form: str,
-    graph: Graph,
+    prefixes: Mapping[str, str],
     target: tuple,
     bindings: Mapping[str, Identifier],
     name: str,
+    cap: int | None,
+    stop: threading.Event,
+    convert: Callable[[object], Identifier | None],
 ) -> QueryResult:
     import pyoxigraph as ox
 
     store, default_graph = target
-    prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
     try:
         try:
             # Substitution binds the variable before evaluation, which lets Oxigraph start
             # property paths from it; it works only for variables the query projects.
             result = store.query(
-                text, default_graph=default_graph, prefixes=prefixes,
+                text, default_graph=default_graph, prefixes=dict(prefixes),
                 substitutions=substitutions(bindings),
             )
         except RuntimeError as exc:
             if not bindings or _NOT_PROJECTED not in str(exc):
                 raise
             result = store.query(
-                bind_values(text, bindings), default_graph=default_graph, prefixes=prefixes
+                bind_values(text, bindings), default_graph=default_graph,
+                prefixes=dict(prefixes),
             )
-        convert = converter(graph)
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(name=name, form="ASK", boolean=bool(result))
         if isinstance(result, ox.QueryTriples):
-            triples = Graph()
-            triples += (tuple(map(convert, (t.subject, t.predicate, t.object))) for t in result)
-            return QueryResult(name=name, form=form, graph=triples)
+            triples, more = _take(
+                (tuple(map(convert, (t.subject, t.predicate, t.object))) for t in result),
+                cap, stop,
+            )
+            graph = Graph()
+            graph += triples
+            return QueryResult(name=name, form=form, graph=graph, truncated=more)
         variables = tuple(variable.value for variable in result.variables)
-        rows = tuple(tuple(map(convert, solution)) for solution in result)
+        rows, more = _take((tuple(map(convert, solution)) for solution in result), cap, stop)
     except SyntaxError as exc:
         raise QueryError(f"{name}: not valid SPARQL ({exc.msg or exc})") from None
     except (RuntimeError, ValueError) as exc:  # evaluation errors
         raise QueryError(f"{name}: the query failed ({exc})") from None
     except OSError as exc:  # a SERVICE call fails while the rows stream
         raise QueryError(f"{name}: the query failed ({exc})") from None
-    return QueryResult(name=name, form="SELECT", vars=variables, rows=rows)
+    return QueryResult(name=name, form="SELECT", vars=variables, rows=tuple(rows), truncated=more)
 
 
-def _collect(name: str, form: str, result) -> QueryResult:  # noqa: ANN001 - rdflib Result
+def _collect(  # noqa: ANN001 - rdflib Result
+    name: str, form: str, result, cap: int | None, stop: threading.Event
+) -> QueryResult:
     if result.type == "ASK":
         return QueryResult(name=name, form="ASK", boolean=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        triples = Graph()
-        triples += ((s, p, plain_literal(o)) for s, p, o in result.graph)
-        return QueryResult(name=name, form=form, graph=triples)
+        triples, more = _take(
+            ((s, p, plain_literal(o)) for s, p, o in result.graph), cap, stop
+        )
+        graph = Graph()
+        graph += triples
+        return QueryResult(name=name, form=form, graph=graph, truncated=more)
     variables = [str(v) for v in result.vars or ()]
-    rows = tuple(_plain_row(row, variables) for row in result)
-    return QueryResult(name=name, form="SELECT", vars=tuple(variables), rows=rows)
+    rows, more = _take((_plain_row(row, variables) for row in result), cap, stop)
+    return QueryResult(
+        name=name, form="SELECT", vars=tuple(variables), rows=tuple(rows), truncated=more
+    )
 
 
 def run_query(
@@ -431,16 +529,31 @@ def run_query(
     *,
     params: Mapping[str, Any] | None = None,
     endpoint: str | None = None,
+    timeout: float | None = None,
+    max_rows: int | None = None,
+    allow_service: bool | Iterable[str] = False,
 ) -> QueryResult:
     """Run a library query (by name) or a ``.rq`` file with ``params`` bound as RDF terms.
 
     On ``graph`` (default: the project's ontology and data), or on the SPARQL ``endpoint``.
+
+    ``timeout``: seconds after which :class:`~pmgraph.errors.QueryTimeoutError` is raised
+    (None or 0: no limit); Ctrl-C raises ``KeyboardInterrupt`` at once either way.
+    ``max_rows``: keep only the first rows (None or 0: all); ``QueryResult.truncated`` says
+    whether more were left. ``allow_service``: a query that calls ``SERVICE`` is refused
+    unless this is True (any http(s) endpoint) or lists the endpoint's URL.
     """
     info, text = find_query(name_or_path)
-    try:
-        query_form(text)  # refuse updates before anything runs
-    except QueryError as exc:
-        raise QueryError(f"{display_path(info.path)}: {exc}") from None
+    where = display_path(info.path)
+    if endpoint is not None:  # SERVICE calls are the endpoint's to make or refuse
+        try:
+            check_query_limits(text)
+            query_form(text)
+        except QueryError as exc:
+            raise QueryError(f"{where}: {exc}") from None
+    else:  # refuse before anything is loaded or run
+        prefixes = None if graph is None else graph_prefixes(graph)
+        check_text(text, where=where, allow_service=allow_service, prefixes=prefixes)
     bindings = bind_params(info, params)
     if endpoint is not None:
         from pmgraph.remote import run_remote
@@ -451,4 +564,7 @@ def run_query(
 
         graph = load_graph()
     log.info("running %s with %s", info.name, sorted(bindings))
-    return run_text(text, graph, bindings, name=info.name)
+    return run_text(
+        text, graph, bindings, name=info.name, timeout=timeout, max_rows=max_rows,
+        allow_service=allow_service,
+    )

@@ -43,7 +43,7 @@ from SPARQLWrapper import BASIC, JSON, N3, POST, SPARQLWrapper
 from pmgraph.errors import EndpointError, ParameterError, QueryError, QueryTimeoutError
 from pmgraph.load import plain_literal
 from pmgraph.queries import QueryResult
-from pmgraph.sparql import query_form, where_group_start
+from pmgraph.sparql import check_query_limits, query_form, where_group_start
 
 log = logging.getLogger(__name__)
 
@@ -689,6 +689,7 @@ def run_remote(
     :class:`QueryError` when it rejects the query's syntax (HTTP 400).
     """
     check_endpoint(endpoint)
+    check_query_limits(text)  # a text Oxigraph's parser would crash on crashes servers too
     limit = _timeout(timeout)
     url, from_url = _without_userinfo(endpoint)
     if credentials is None:
