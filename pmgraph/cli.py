@@ -324,12 +324,13 @@ def build_parser() -> _Parser:
     p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
 
     _add_view_commands(commands)
+    _add_share_commands(commands)
     _add_store_commands(commands)
     return parser
 
 
 #: The commands that read a graph and so can read it from a store instead.
-_STORE_READERS = ("validate", "query", "stats", "export", "viz", "analyse")
+_STORE_READERS = ("validate", "query", "stats", "export", "viz", "analyse", "serve")
 
 
 def _add_store_commands(commands: argparse._SubParsersAction) -> None:
@@ -346,6 +347,12 @@ def _add_store_commands(commands: argparse._SubParsersAction) -> None:
             help="read the graph from this store (made by 'pmgraph load') instead of "
             "parsing files",
         )
+
+
+def _add_share_commands(commands: argparse._SubParsersAction) -> None:
+    from pmgraph.cli_share import add_share_commands
+
+    add_share_commands(commands, _sub)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
