@@ -330,7 +330,7 @@ def build_parser() -> _Parser:
 
 
 #: The commands that read a graph and so can read it from a store instead.
-_STORE_READERS = ("validate", "query", "stats", "export", "viz", "analyse", "serve")
+_STORE_READERS = ("validate", "query", "stats", "export", "viz", "analyse", "serve", "push")
 
 
 def _add_store_commands(commands: argparse._SubParsersAction) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from pmgraph.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 
@@ -14,6 +13,13 @@ _SERVE_EXAMPLES = (
     "  pmgraph query centres --endpoint http://127.0.0.1:7878/query\n"
     "exit status: 130 stopped by Ctrl-C, 143 stopped by SIGTERM, 2 port in use or bad "
     "option, 3 the server failed"
+)
+
+_PUSH_EXAMPLES = (
+    "example:\n  pmgraph push --endpoint http://127.0.0.1:7878/query --dry-run\n"
+    "  pmgraph push --endpoint http://127.0.0.1:8890/sparql --graph https://example.org/pm\n"
+    "exit status: 0 pushed, 1 the data has violations (nothing sent), 2 bad option,\n"
+    "3 the store is unreachable or refused (the previous version stays), 4 out of time"
 )
 
 
@@ -42,8 +48,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if outcome == "interrupted" else EXIT_TERMINATED
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    from pmgraph.cli import _load
+    from pmgraph.errors import EXIT_FINDINGS, EXIT_OK
+    from pmgraph.publish import push, resolve_target
+    from pmgraph.remote import credentials_from_options, redact
+    from pmgraph.validate import validate
+
+    target = resolve_target(args.endpoint, args.graph, args.store_url, args.update_url)
+    credentials = credentials_from_options(args.endpoint, args.user, args.password_env)
+    graph = _load(args)
+    report = validate(graph)
+    if not report.conforms:
+        count = len(report.violations)
+        _warn(f"error: the data has {count} violation{'s' if count != 1 else ''}; nothing "
+              "pushed (see 'pmgraph validate')")
+        return EXIT_FINDINGS
+    result = push(graph, target, credentials=credentials, timeout=args.timeout,
+                  dry_run=args.dry_run, say=lambda line: _warn(line) if args.verbose else None)
+    where = (f"graph <{target.graph}> at {redact(target.store_url)} "
+             f"(queries: {redact(target.query_url)})")
+    if result.dry_run:
+        _say(f"Would push {result.triples} triples ({result.bytes / 1e6:.1f} MB of N-Triples) "
+             f"into {where}, through <{target.staging}> and one MOVE; nothing sent.")
+    else:
+        _say(f"Pushed {result.triples} triples into {where} in {result.seconds:.1f} s.")
+    return EXIT_OK
+
+
 def add_share_commands(commands: argparse._SubParsersAction, sub: Callable) -> None:
     """Add ``serve`` and ``push`` to the ``pmgraph`` parser's ``commands``."""
+    from pmgraph.publish import DEFAULT_GRAPH, DEFAULT_PUSH_TIMEOUT
     from pmgraph.serve import DEFAULT_PORT, LOOPBACK
 
     p = sub(commands, "serve", "serve the graph over SPARQL 1.1 (Oxigraph server) until "
@@ -58,5 +93,27 @@ def add_share_commands(commands: argparse._SubParsersAction, sub: Callable) -> N
                    help="accept SPARQL updates and Graph Store writes (default: read-only); "
                    "with --store the changes stay in that store")
 
+    p = sub(commands, "push", "publish the graph and its description into a named graph of a "
+            "SPARQL store (Graph Store Protocol), replacing the previous version at once",
+            cmd_push)
+    p.epilog = _PUSH_EXAMPLES
+    p.add_argument("--endpoint", required=True, metavar="URL",
+                   help="the store's SPARQL query URL, e.g. http://127.0.0.1:7878/query")
+    p.add_argument("--graph", metavar="IRI",
+                   help=f"the named graph to replace (default {DEFAULT_GRAPH})")
+    p.add_argument("--store-url", metavar="URL",
+                   help="the Graph Store Protocol URL (default: derived for Oxigraph /store "
+                   "and Virtuoso /sparql-graph-crud)")
+    p.add_argument("--update-url", metavar="URL",
+                   help="the SPARQL update URL (default: derived as for --store-url)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate and say what would be sent, send nothing")
+    p.add_argument("--timeout", type=float, default=DEFAULT_PUSH_TIMEOUT, metavar="SECONDS",
+                   help=f"limit for the upload and for the swap (default "
+                   f"{DEFAULT_PUSH_TIMEOUT:g}; 0: no limit)")
+    login = p.add_argument_group("endpoint login", "HTTP basic auth. Without --user: a "
+                                 "user:password@ in the URL, or a ~/.netrc entry.")
+    login.add_argument("--user", metavar="USER", help="the user name to log in with")
+    login.add_argument("--password-env", metavar="VAR",
+                       help="the environment variable holding USER's password")
 
-__all__ = ["Path", "add_share_commands", "cmd_serve"]
