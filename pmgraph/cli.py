@@ -91,12 +91,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from pmgraph.cli_share import configured_endpoint, validate_on_endpoint
     from pmgraph.export import to_turtle
     from pmgraph.render import report_json, report_text
     from pmgraph.validate import report_graph, validate
 
-    graph = _load(args, args.paths)
-    report = validate(graph, engine=args.engine)
+    configured_endpoint(args, args.paths, check_login=True)
+    if args.endpoint:
+        report = validate_on_endpoint(args)
+    else:
+        report = validate(_load(args, args.paths), engine=args.engine)
     if args.format == "json":
         _out(report_json(report))
     elif args.format == "turtle":
@@ -129,6 +133,9 @@ def cmd_query(args: argparse.Namespace) -> int:
     params = _parse_params(args.param or [])
     info, _ = find_query(args.query)
     bind_params(info, params)  # refuse bad parameters before loading anything
+    from pmgraph.cli_share import configured_endpoint
+
+    configured_endpoint(args)
     if args.endpoint:
         check_endpoint(args.endpoint)
         if args.data or getattr(args, "store", None):
@@ -159,7 +166,7 @@ def _run_on_endpoint(args: argparse.Namespace, info, params: dict[str, str]):
     except PMGraphError as exc:
         raise type(exc)(f"{display_path(info.path)}: {exc}") from None
     return run_remote(text, args.endpoint, bind_params(info, params), name=info.name,
-                      timeout=args.timeout, credentials=credentials)
+                      timeout=args.timeout, credentials=credentials, graph=args.graph)
 
 
 def cmd_queries(args: argparse.Namespace) -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
 
 from pmgraph.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
+
+log = logging.getLogger(__name__)
 
 _SERVE_EXAMPLES = (
     "example:\n  pmgraph serve\n  pmgraph serve --port 8000 --store pmgraph.store\n"
@@ -66,19 +69,84 @@ def cmd_push(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     result = push(graph, target, credentials=credentials, timeout=args.timeout,
                   dry_run=args.dry_run, say=lambda line: _warn(line) if args.verbose else None)
-    where = (f"graph <{target.graph}> at {redact(target.store_url)} "
-             f"(queries: {redact(target.query_url)})")
+    where = (f"graph <{target.graph}> (description: <{target.description}>) at "
+             f"{redact(target.store_url)}")
     if result.dry_run:
         _say(f"Would push {result.triples} triples ({result.bytes / 1e6:.1f} MB of N-Triples) "
-             f"into {where}, through <{target.staging}> and one MOVE; nothing sent.")
+             f"into {where}, through staging graphs and one MOVE; nothing sent.")
     else:
         _say(f"Pushed {result.triples} triples into {where} in {result.seconds:.1f} s.")
     return EXIT_OK
 
 
+def configured_endpoint(args: argparse.Namespace, paths: list | None = None, *,
+                        check_login: bool = False) -> None:
+    """Fill ``args.endpoint`` (and ``args.graph``) from $PMGRAPH_ENDPOINT or a config file
+    when no local data (--data, --store, paths) and no --endpoint is given; check the
+    options that go only with an endpoint."""
+    from pmgraph.config import configured
+    from pmgraph.errors import ParameterError
+
+    local = bool(args.data or getattr(args, "store", None) or paths)
+    if not args.endpoint and not local:
+        found = configured("endpoint")
+        if found:
+            args.endpoint = found[0]
+            log.info("endpoint %s from %s", found[0], found[1])
+            if args.graph is None:
+                graph = configured("graph")
+                args.graph = graph[0] if graph else None
+    if args.endpoint:
+        if local:
+            given = "--data" if args.data else "--store" if getattr(args, "store", None) \
+                else "PATH"
+            raise ParameterError(f"{given} and --endpoint exclude each other: the endpoint "
+                                 "answers from its own data")
+        return
+    options = [("--graph", args.graph)]
+    if check_login:
+        options += [("--user", args.user), ("--password-env", args.password_env)]
+    for option, value in options:
+        if value is not None:
+            raise ParameterError(f"{option} applies only with --endpoint URL (or "
+                                 "$PMGRAPH_ENDPOINT, or endpoint = in pmgraph.toml)")
+
+
+def validate_on_endpoint(args: argparse.Namespace):
+    from pmgraph.remote import check_endpoint, credentials_from_options
+    from pmgraph.remote_validate import validate_remote
+
+    check_endpoint(args.endpoint)
+    credentials = credentials_from_options(args.endpoint, args.user, args.password_env)
+    return validate_remote(args.endpoint, graph=args.graph, credentials=credentials,
+                           timeout=args.timeout, engine=args.engine)
+
+
+def _endpoint_options(parser: argparse.ArgumentParser, *, query: bool) -> None:
+    parser.add_argument("--graph", metavar="IRI",
+                        help="with --endpoint: use this named graph of the store (e.g. the "
+                        "one 'pmgraph push' wrote) as the default graph")
+    if query:
+        return
+    parser.add_argument("--endpoint", metavar="URL",
+                        help="validate the data of this SPARQL endpoint: the shapes run as "
+                        "SPARQL in the store")
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="limit for each remote query (default 60; 0: no limit)")
+    login = parser.add_argument_group("endpoint login", "HTTP basic auth for --endpoint. "
+                                      "Without --user: a user:password@ in the URL, or a "
+                                      "~/.netrc entry.")
+    login.add_argument("--user", metavar="USER", help="the user name to log in with")
+    login.add_argument("--password-env", metavar="VAR",
+                       help="the environment variable holding USER's password")
+
+
 def add_share_commands(commands: argparse._SubParsersAction, sub: Callable) -> None:
     """Add ``serve`` and ``push`` to the ``pmgraph`` parser's ``commands``."""
     from pmgraph.publish import DEFAULT_GRAPH, DEFAULT_PUSH_TIMEOUT
+
+    _endpoint_options(commands.choices["query"], query=True)
+    _endpoint_options(commands.choices["validate"], query=False)
     from pmgraph.serve import DEFAULT_PORT, LOOPBACK
 
     p = sub(commands, "serve", "serve the graph over SPARQL 1.1 (Oxigraph server) until "

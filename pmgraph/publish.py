@@ -4,16 +4,17 @@ Only the standard protocols are used, so any store with the SPARQL 1.1 Graph Sto
 Protocol and SPARQL 1.1 Update works (tested: the Oxigraph server, Virtuoso 7):
 
 1. the graph is validated; data with violations is not pushed;
-2. its triples and the VoID/DCAT description (:mod:`pmgraph.describe`) are written as
-   N-Triples to a temporary file, never held whole in memory, and sent with one
-   Graph Store ``PUT`` to a staging graph, ``<GRAPH>-pmgraph-staging``, replacing whatever an
-   earlier failed push left there;
-3. the staging graph's size is checked against what was sent (Virtuoso 7 answers a chunked
+2. its triples are written as N-Triples to a temporary file (never held whole in memory) and
+   sent with one Graph Store ``PUT`` to a staging graph, ``<GRAPH>-pmgraph-staging``,
+   replacing whatever an earlier failed push left there; the VoID/DCAT description
+   (:mod:`pmgraph.describe`) goes the same way to ``<GRAPH>/description``'s staging graph
+   (kept apart: it describes the data and is not part of what is validated);
+3. each staging graph's size is checked against what was sent (Virtuoso 7 answers a chunked
    upload with 201 Created and stores nothing, so a PUT's status alone proves little);
-4. one SPARQL Update request, ``MOVE <staging> TO <GRAPH>``, replaces the target graph: the
-   store runs a request as one transaction, so readers see the previous version or the new
-   one, never half of one. A failure before this step leaves the previous version in place;
-   pushing the same build again leaves one copy.
+4. one SPARQL Update request, ``MOVE <staging> TO <GRAPH>; MOVE ... TO <GRAPH/description>``,
+   replaces both: the store runs a request as one transaction, so readers see the previous
+   version or the new one, never half of one. A failure before this step leaves the previous
+   version in place; pushing the same build again leaves one copy.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ class Target:
     def staging(self) -> str:
         return self.graph + STAGING_SUFFIX
 
+    @property
+    def description(self) -> str:
+        """The named graph holding the VoID/DCAT description of ``graph``."""
+        return self.graph.rstrip("/#") + "/description"
+
 
 @dataclass(frozen=True)
 class PushResult:
@@ -119,9 +125,8 @@ def resolve_target(
     return Target(endpoint, store_url, update_url, graph)
 
 
-def write_ntriples(graph: Graph, description: Graph, path: Path) -> int:
-    """``graph`` and the triples of ``description`` it lacks, as N-Triples in ``path``;
-    returns the number of distinct triples written."""
+def write_ntriples(graph: Graph, path: Path) -> int:
+    """``graph`` as N-Triples in ``path``; returns the number of triples written."""
     import pyoxigraph as ox
 
     from pmgraph.engine import oxigraph_target
@@ -130,16 +135,9 @@ def write_ntriples(graph: Graph, description: Graph, path: Path) -> int:
     if target is not None:
         store, name = target
         store.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=name)
-        triples = sum(1 for _ in store.quads_for_pattern(None, None, None, name))
-    else:
-        graph.serialize(destination=str(path), format="nt", encoding="utf-8")
-        triples = len(graph)
-    extra = Graph()
-    extra += (t for t in description if t not in graph)
-    if len(extra):
-        with open(path, "ab") as out:
-            out.write(extra.serialize(format="nt", encoding="utf-8"))
-    return triples + len(extra)
+        return sum(1 for _ in store.quads_for_pattern(None, None, None, name))
+    graph.serialize(destination=str(path), format="nt", encoding="utf-8")
+    return len(graph)
 
 
 def _count(target: Target, graph_iri: str, credentials: Credentials | None,
@@ -194,31 +192,38 @@ def push(
     started = time.monotonic()
     description = describe(graph, files=BUILD_FILES,
                            issued=dt.datetime.now(dt.timezone.utc).date())
+    staged = []  # (staging IRI, final IRI, triples sent)
     with tempfile.TemporaryDirectory(prefix="pmgraph-push-") as folder:
-        path = Path(folder) / "graph.nt"
-        triples = write_ntriples(graph, description, path)
-        size = path.stat().st_size
+        data_path, void_path = Path(folder) / "graph.nt", Path(folder) / "description.nt"
+        triples = write_ntriples(graph, data_path)
+        described = write_ntriples(description, void_path)
+        size = data_path.stat().st_size + void_path.stat().st_size
         if dry_run:
             return PushResult(target, triples, size, time.monotonic() - started, True)
-        say(f"uploading {triples} triples ({size / 1e6:.1f} MB) to {redact(target.store_url)} "
-            f"as <{target.staging}>")
-        with open(path, "rb") as body:
-            response = send("PUT", target.store_url, body=body, length=size,
-                            content_type="application/n-triples",
-                            params={"graph": target.staging}, name="the upload",
-                            timeout=timeout, credentials=credentials)
-    if response.status >= 300:
-        raise _refused(response, target, "the upload", target.store_url)
-    kept = _count(target, target.staging, credentials, min(timeout or 60.0, DEFAULT_TIMEOUT))
-    if kept != triples:
-        _update(target, f"DROP SILENT GRAPH <{target.staging}>", "dropping the staging graph",
-                credentials, DEFAULT_TIMEOUT)
-        raise EndpointError(
-            f"{redact(target.store_url)} answered the upload with {status_text(response)} but "
-            f"holds {kept} of the {triples} triples sent; nothing was replaced (a store that "
-            "drops chunked or large uploads: check its request size limits)")
-    say(f"replacing <{target.graph}> in one update (MOVE)")
-    _update(target, f"MOVE <{target.staging}> TO <{target.graph}>",
-            "the swap (MOVE staging TO graph)", credentials, timeout)
+        for path, count, final in ((data_path, triples, target.graph),
+                                   (void_path, described, target.description)):
+            staging = final + STAGING_SUFFIX
+            say(f"uploading {count} triples ({path.stat().st_size / 1e6:.1f} MB) to "
+                f"{redact(target.store_url)} as <{staging}>")
+            with open(path, "rb") as body:
+                response = send("PUT", target.store_url, body=body, length=path.stat().st_size,
+                                content_type="application/n-triples",
+                                params={"graph": staging}, name="the upload",
+                                timeout=timeout, credentials=credentials)
+            if response.status >= 300:
+                raise _refused(response, target, "the upload", target.store_url)
+            staged.append((staging, final, count, response))
+    count_timeout = min(timeout or DEFAULT_TIMEOUT, DEFAULT_TIMEOUT)
+    for staging, _, count, response in staged:
+        kept = _count(target, staging, credentials, count_timeout)
+        if kept != count:
+            drops = " ; ".join(f"DROP SILENT GRAPH <{s}>" for s, *_ in staged)
+            _update(target, drops, "dropping the staging graphs", credentials, DEFAULT_TIMEOUT)
+            raise EndpointError(
+                f"{redact(target.store_url)} answered the upload with {status_text(response)} "
+                f"but holds {kept} of the {count} triples sent; nothing was replaced (a store "
+                "that drops chunked or large uploads: check its request size limits)")
+    say(f"replacing <{target.graph}> and <{target.description}> in one update (MOVE)")
+    moves = " ;\n".join(f"MOVE <{staging}> TO <{final}>" for staging, final, *_ in staged)
+    _update(target, moves, "the swap (MOVE staging TO graph)", credentials, timeout)
     return PushResult(target, triples, size, time.monotonic() - started, False)
-
