@@ -66,6 +66,8 @@ class Target:
     store_url: str
     update_url: str
     graph: str
+    #: The server the URLs were derived for ("Oxigraph", "Virtuoso"), or None.
+    server: str | None = None
 
     @property
     def staging(self) -> str:
@@ -107,8 +109,10 @@ def resolve_target(
         raise ParameterError(f"--graph {graph!r} is not an absolute IRI; give one such as "
                              f"{DEFAULT_GRAPH}")
     path = urlparse(endpoint).path.rstrip("/")
-    for query_suffix, store_suffix, update_suffix, _ in _KNOWN_SERVERS:
+    server = None
+    for query_suffix, store_suffix, update_suffix, name in _KNOWN_SERVERS:
         if path.endswith(query_suffix):
+            server = name if store_url is None else None
             store_url = store_url or _swap_suffix(endpoint, query_suffix, store_suffix)
             update_url = update_url or _swap_suffix(endpoint, query_suffix, update_suffix)
             break
@@ -122,7 +126,7 @@ def resolve_target(
             check_endpoint(url)
         except ParameterError as exc:
             raise ParameterError(str(exc).replace("--endpoint", option, 1)) from None
-    return Target(endpoint, store_url, update_url, graph)
+    return Target(endpoint, store_url, update_url, graph, server)
 
 
 def write_ntriples(graph: Graph, path: Path) -> int:
@@ -205,10 +209,15 @@ def push(
             staging = final + STAGING_SUFFIX
             say(f"uploading {count} triples ({path.stat().st_size / 1e6:.1f} MB) to "
                 f"{redact(target.store_url)} as <{staging}>")
+            params = {"graph": staging}
+            if target.server == "Oxigraph":
+                # Oxigraph's bulk loader: ~7 times faster than its transactional PUT; the
+                # staging graph needs no transaction (its size is checked below).
+                params["no_transaction"] = ""
             with open(path, "rb") as body:
                 response = send("PUT", target.store_url, body=body, length=path.stat().st_size,
                                 content_type="application/n-triples",
-                                params={"graph": staging}, name="the upload",
+                                params=params, name="the upload",
                                 timeout=timeout, credentials=credentials)
             if response.status >= 300:
                 raise _refused(response, target, "the upload", target.store_url)
