@@ -12,9 +12,11 @@ Protocol and SPARQL 1.1 Update works (tested: the Oxigraph server, Virtuoso 7):
 3. each staging graph's size is checked against what was sent (Virtuoso 7 answers a chunked
    upload with 201 Created and stores nothing, so a PUT's status alone proves little);
 4. one SPARQL Update request, ``MOVE <staging> TO <GRAPH>; MOVE ... TO <GRAPH/description>``,
-   replaces both: the store runs a request as one transaction, so readers see the previous
-   version or the new one, never half of one. A failure before this step leaves the previous
-   version in place; pushing the same build again leaves one copy.
+   replaces both. A failure before this step leaves the previous version in place; pushing
+   the same build again leaves one copy. Oxigraph runs an update request as one transaction,
+   so its readers see the previous version or the new one, never half of one. Virtuoso 7
+   does not isolate readers from a running MOVE: queries during the swap of a 100k-triple
+   graph counted 92,601 and 90,524 triples between the old 100,535 and the new 90,535.
 """
 
 from __future__ import annotations
