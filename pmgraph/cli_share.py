@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -62,6 +63,9 @@ def cmd_push(args: argparse.Namespace) -> int:
     credentials = credentials_from_options(args.endpoint, args.user, args.password_env)
     graph = _load(args)
     report = validate(graph)
+    # Query results of the validation left for the garbage collector are freed here: freed
+    # later in a thread of the upload, pyoxigraph objects print "unsendable" errors.
+    gc.collect()
     if not report.conforms:
         count = len(report.violations)
         _warn(f"error: the data has {count} violation{'s' if count != 1 else ''}; nothing "

@@ -35,6 +35,7 @@ def test_push_twice_leaves_one_copy_and_the_description_beside_it(pushed, cli, p
     before = count(pushed)
     run = cli("push", "--endpoint", pushed.query_url)
     assert run.code == 0, run.err
+    assert run.err == ""
     assert run.out.startswith(f"Pushed {len(project_graph)} triples into graph <{DEFAULT_GRAPH}>")
     assert count(pushed) == before == len(project_graph)
     assert count(pushed, DEFAULT_GRAPH + "/description") > 0
