@@ -11,7 +11,7 @@ from test_remote import comparable
 from pmgraph.errors import EndpointError
 from pmgraph.load import load_graph
 from pmgraph.publish import DEFAULT_GRAPH, push, resolve_target
-from pmgraph.queries import find_query, list_queries, run_query
+from pmgraph.queries import bind_params, find_query, list_queries, run_query
 from pmgraph.remote import run_remote
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def test_every_library_query_gives_the_local_rows(pushed, info, project_graph, e
     params = example_params(info)
     local = run_query(info.name, project_graph, params=params)
     remote = run_remote(find_query(info.name)[1], pushed.query_url,
-                        __import__("pmgraph.queries").queries.bind_params(info, params),
+                        bind_params(info, params),
                         name=info.name, graph=DEFAULT_GRAPH)
     assert remote.vars == local.vars
     assert comparable(remote) == comparable(local)
@@ -161,3 +161,30 @@ def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_p
     assert "\n" not in message and ("broke off" in message or "cannot reach" in message)
     store_server.start()
     assert count(store_server, graph) == len(small)
+
+
+def test_the_endpoint_from_the_environment_or_pmgraph_toml(pushed, cli, monkeypatch, tmp_path):
+    local = cli("query", "centres", "--format", "csv")
+    monkeypatch.setenv("PMGRAPH_ENDPOINT", pushed.query_url)
+    from_env = cli("query", "centres", "--format", "csv", "--graph", DEFAULT_GRAPH)
+    assert from_env.code == 0 and sorted(from_env.out.splitlines()) == sorted(
+        local.out.splitlines())
+    monkeypatch.delenv("PMGRAPH_ENDPOINT")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pmgraph.toml").write_text(
+        f'endpoint = "{pushed.query_url}"\ngraph = "{DEFAULT_GRAPH}"\n')
+    from_file = cli("query", "centres", "--format", "csv")
+    assert from_file.code == 0 and from_file.out == from_env.out
+    (tmp_path / "pmgraph.toml").write_text("endpoint = \n")
+    broken = cli("query", "centres")
+    assert broken.code == 2
+    assert broken.err.startswith("pmgraph: error: pmgraph.toml: not valid TOML")
+
+
+def test_graph_without_an_endpoint_is_one_line(cli, monkeypatch):
+    monkeypatch.delenv("PMGRAPH_ENDPOINT", raising=False)
+    run = cli("query", "centres", "--graph", DEFAULT_GRAPH, "--data", ROOT / "data")
+    assert run.code == 2
+    assert run.err == ("pmgraph: error: --graph applies only with --endpoint URL (or "
+                       "$PMGRAPH_ENDPOINT, or endpoint = in pmgraph.toml)\n")
