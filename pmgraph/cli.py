@@ -140,12 +140,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from pmgraph.cli_share import configured_endpoint, validate_on_endpoint
     from pmgraph.export import to_turtle
     from pmgraph.render import report_json, report_text
     from pmgraph.validate import report_graph, validate
 
-    graph = _load(args, args.paths)
-    report = validate(graph, engine=args.engine)
+    configured_endpoint(args, args.paths, check_login=True)
+    if args.endpoint:
+        report = validate_on_endpoint(args)
+    else:
+        report = validate(_load(args, args.paths), engine=args.engine)
     if args.format == "json":
         _out(report_json(report))
     elif args.format == "turtle":
@@ -178,6 +182,9 @@ def cmd_query(args: argparse.Namespace) -> int:
     params = _parse_params(args.param or [])
     info, text = find_query(args.query)
     bind_params(info, params)  # refuse bad parameters before loading anything
+    from pmgraph.cli_share import configured_endpoint
+
+    configured_endpoint(args)
     if args.endpoint:
         check_endpoint(args.endpoint)
         if args.data or getattr(args, "store", None):
@@ -218,7 +225,7 @@ def _run_on_endpoint(args: argparse.Namespace, info, params: dict[str, str]):
     except PMGraphError as exc:
         raise type(exc)(f"{display_path(info.path)}: {exc}") from None
     return run_remote(text, args.endpoint, bind_params(info, params), name=info.name,
-                      timeout=args.timeout, credentials=credentials)
+                      timeout=args.timeout, credentials=credentials, graph=args.graph)
 
 
 #: --max-rows when not given: enough for any table a person reads, bounded in memory.
@@ -433,12 +440,13 @@ def build_parser() -> _Parser:
                    help="output file (default, or -: standard output)")
 
     _add_view_commands(commands)
+    _add_share_commands(commands)
     _add_store_commands(commands)
     return parser
 
 
 #: The commands that read a graph and so can read it from a store instead.
-_STORE_READERS = ("validate", "query", "stats", "export", "viz", "analyse")
+_STORE_READERS = ("validate", "query", "stats", "export", "viz", "analyse", "serve", "push")
 
 
 def _add_store_commands(commands: argparse._SubParsersAction) -> None:
@@ -456,6 +464,12 @@ def _add_store_commands(commands: argparse._SubParsersAction) -> None:
             help="read the graph from this store (made by 'pmgraph load') instead of "
             "parsing files",
         )
+
+
+def _add_share_commands(commands: argparse._SubParsersAction) -> None:
+    from pmgraph.cli_share import add_share_commands
+
+    add_share_commands(commands, _sub)
 
 
 def cmd_load(args: argparse.Namespace) -> int:

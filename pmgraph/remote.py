@@ -393,6 +393,7 @@ def _retry_wait(headers: Mapping[str, str] | None, attempt: int) -> float:
 class _Answer:
     body: bytes
     content_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -531,7 +532,7 @@ def _exchange(client: _Client, request: _Request) -> _Answer:
                 ) from None
             if deadline.expired:
                 raise request.timed_out(attempt)
-            return _Answer(body, answer.headers.get("Content-Type", ""))
+            return _Answer(body, answer.headers.get("Content-Type", ""), answer.headers)
         raise AssertionError("unreachable: the loop returns or raises")
     finally:
         deadline.cancel()
@@ -679,6 +680,7 @@ def run_remote(
     name: str = "query",
     timeout: float | None = DEFAULT_TIMEOUT,
     credentials: Credentials | None = None,
+    graph: str | None = None,
 ) -> QueryResult:
     """Send ``text`` with ``bindings`` as a VALUES block to ``endpoint`` and read the answer.
 
@@ -686,7 +688,9 @@ def run_remote(
     ``credentials``, a ``user:password@`` in the URL or a netrc entry for the host is used.
     Raises :class:`QueryTimeoutError` at the limit, :class:`EndpointError` when the endpoint
     cannot be reached, refuses, or answers with something that is not a result, and
-    :class:`QueryError` when it rejects the query's syntax (HTTP 400).
+    :class:`QueryError` when it rejects the query's syntax (HTTP 400). ``graph`` queries
+    that one named graph (sent as the protocol's ``default-graph-uri``). An answer the store
+    cut short (see :func:`_check_complete`) is an :class:`IncompleteAnswerError`.
     """
     check_endpoint(endpoint)
     check_query_limits(text)  # a text Oxigraph's parser would crash on crashes servers too
@@ -704,6 +708,8 @@ def run_remote(
         client.queryType = form
         client.setMethod(POST)  # long queries and VALUES blocks do not fit in a URL
         client.setReturnFormat(N3 if form in ("CONSTRUCT", "DESCRIBE") else JSON)
+        if graph is not None:
+            client.addDefaultGraph(graph)
         if credentials is not None:
             client.setHTTPAuth(BASIC)
             client.setCredentials(credentials.user, credentials.password)
@@ -713,4 +719,156 @@ def run_remote(
         answer = _exchange(client, request)
         log.info("%s answered in %.2f s (%d bytes, %s)", request.shown,
                  time.monotonic() - started, len(answer.body), answer.content_type or "no type")
-        return _result(form, answer, request)
+        result = _result(form, answer, request)
+        _check_complete(result, answer, request)
+        return result
+
+
+# --------------------------------------------------------------------------- incomplete answers
+
+
+class IncompleteAnswerError(EndpointError):
+    """The store sent part of the answer and said so (a row cap or a time limit)."""
+
+
+#: Headers with which stores mark an answer they cut: Virtuoso sends X-SPARQL-MaxRows when
+#: it stops at ResultSetMaxRows, and X-SQL-State (S1TAT) with a partial "anytime" answer.
+_MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
+_PARTIAL_STATE_HEADER = "X-SQL-State"
+
+
+def _check_complete(result: QueryResult, answer: _Answer, request: _Request) -> None:
+    """Raise :class:`IncompleteAnswerError` when the store marked ``answer`` as cut short."""
+    headers = answer.headers
+    state = headers.get(_PARTIAL_STATE_HEADER) if headers else None
+    if state:
+        message = headers.get("X-SQL-Message", "")
+        raise IncompleteAnswerError(
+            f"SPARQL endpoint {request.shown} stopped {request.name} at its own time limit and "
+            f"sent a partial answer ({_safe(state, 20)}{': ' if message else ''}"
+            f"{_safe(message, 100)}); narrow the query, or raise the server's "
+            "MaxQueryExecutionTime"
+        )
+    cap = headers.get(_MAX_ROWS_HEADER) if headers else None
+    if cap is None:
+        return
+    rows = len(result.rows) if result.form == "SELECT" else len(result.graph or ())
+    if not cap.strip().isdigit() or rows >= int(cap):
+        raise IncompleteAnswerError(
+            f"SPARQL endpoint {request.shown} cut the answer to {request.name} at "
+            f"{_safe(cap, 20)} rows ({_MAX_ROWS_HEADER}); the answer is incomplete: narrow "
+            "the query (LIMIT/OFFSET pages), or raise the server's ResultSetMaxRows"
+        )
+
+
+# --------------------------------------------------------------------------- other requests
+
+
+@dataclass(frozen=True)
+class Response:
+    """The status, headers and body of a request made by :func:`send`."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    body: bytes | Any = None,
+    length: int | None = None,
+    content_type: str | None = None,
+    params: Mapping[str, str] | None = None,
+    name: str = "the request",
+    timeout: float | None = DEFAULT_TIMEOUT,
+    credentials: Credentials | None = None,
+    accept: str = "*/*",
+) -> Response:
+    """One HTTP request (a Graph Store PUT, a SPARQL update) under one deadline.
+
+    ``body`` is bytes or a binary file object read in blocks (sent with ``length`` as its
+    Content-Length: some stores drop a chunked body). A busy answer (429/502/503/504) is
+    retried like a query when the body can be rewound. Any other status from 400 up is
+    returned for the caller to explain; a network failure raises :class:`EndpointError` and
+    the deadline :class:`QueryTimeoutError`.
+    """
+    check_endpoint(url)
+    limit = _timeout(timeout)
+    clean, from_url = _without_userinfo(url)
+    if credentials is None:
+        credentials = from_url or netrc_credentials(urlparse(clean).hostname or "")
+    request = _Request(clean, redact(url), name, credentials, limit)
+    if params:
+        clean += ("&" if "?" in clean else "?") + urllib.parse.urlencode(params)
+    headers = {"Accept": accept}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if length is not None:
+        headers["Content-Length"] = str(length)
+    if credentials is not None:
+        import base64
+
+        token = base64.b64encode(f"{credentials.user}:{credentials.password}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    deadline = _Deadline(limit)
+    start = body.tell() if hasattr(body, "tell") else None
+    try:
+        for number in range(1, MAX_RETRIES + 2):
+            attempt = _Attempt(deadline)
+            if start is not None:
+                body.seek(start)
+            http_request = urllib.request.Request(clean, data=body, headers=headers,
+                                                  method=method)
+            try:
+                with _opener(attempt).open(http_request) as answer:
+                    attempt.status = answer.status
+                    data = _read_body(answer, attempt)
+                    return Response(answer.status, answer.headers, data)
+            except urllib.error.HTTPError as exc:
+                attempt.status = exc.code
+                try:
+                    data = exc.read(65536)
+                except (OSError, http.client.HTTPException):
+                    data = b""
+                finally:
+                    exc.close()
+                rewindable = body is None or isinstance(body, bytes) or start is not None
+                if exc.code in RETRY_STATUSES and number <= MAX_RETRIES and rewindable:
+                    wait = _retry_wait(exc.headers, number - 1)
+                    remaining = deadline.remaining()
+                    if wait <= MAX_RETRY_WAIT and (remaining is None or wait < remaining):
+                        log.info("%s answered HTTP %s; retrying in %.1f s", request.shown,
+                                 exc.code, wait)
+                        time.sleep(wait)
+                        continue
+                return Response(exc.code, exc.headers, data)
+            except _RedirectRefused as exc:
+                raise EndpointError(
+                    f"{request.shown} redirected {name} to "
+                    f"{_safe(redact(exc.target), 120)!r} (HTTP {exc.code}); {exc.why}"
+                ) from None
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                if deadline.expired:
+                    raise request.timed_out(attempt) from None
+                if not attempt.connected:
+                    raise EndpointError(f"cannot reach {request.shown} "
+                                        f"({_safe(str(reason), 120)}); check the URL and that "
+                                        "the server is running") from None
+                what = "before answering" if attempt.status is None else (
+                    f"after {attempt.received} bytes of its answer")
+                raise EndpointError(
+                    f"{request.shown} broke off the connection {what} to {name} "
+                    f"({_safe(str(reason) or type(reason).__name__, 120)})"
+                ) from None
+        raise AssertionError("unreachable: the loop returns or raises")
+    finally:
+        deadline.cancel()
+
+
+def status_text(response: Response) -> str:
+    """``HTTP 404 Not Found: <first line of the body>`` for messages."""
+    reason = http.client.responses.get(response.status, "")
+    return _status(response.status, reason, response.body)

@@ -191,10 +191,14 @@ def check_files() -> list[Path]:
     return sorted(folder.glob("*-violation.rq")) if folder.is_dir() else []
 
 
-def _check_findings(graph: Graph) -> list[Finding]:
+def _check_findings(graph: Graph | None, run=None, label=None) -> list[Finding]:
+    """Findings of the check queries on ``graph``, or through ``run(path)`` (a remote store)
+    with ``label(node)`` for focus labels."""
+    run = run or (lambda path: run_query(path, graph))
+    label = label or (lambda node: _label(graph, node))
     findings = []
     for path in check_files():
-        result = run_query(path, graph)
+        result = run(path)
         name = path.stem
         for record in result.rows_as_dicts():
             focus = record.get("focus")
@@ -203,7 +207,7 @@ def _check_findings(graph: Graph) -> list[Finding]:
                 Finding(
                     severity=Severity.VIOLATION,
                     focus=_term_text(focus) or "",
-                    focus_label=_label(graph, focus) if focus is not None else None,
+                    focus_label=label(focus) if focus is not None else None,
                     path=_term_text(record.get("path")),
                     message=str(message) if message is not None else f"returned by {name}",
                     constraint=f"check:{name}",
@@ -277,17 +281,23 @@ def _with_ontology(graph: Graph) -> Graph:
     return merged
 
 
-def _sparql_findings(graph: Graph, checks: tuple, shapes_graph: Graph) -> list[Finding]:
+def _sparql_findings(
+    graph: Graph | None, checks: tuple, shapes_graph: Graph, store=None, label=None
+) -> list[Finding]:
+    """Findings of the compiled ``checks`` on ``graph``'s store, or on ``store`` (anything
+    with pyoxigraph's ``query``, e.g. a remote store) with ``label(node)`` for focus labels."""
     from pmgraph.shacl_sparql import run_checks
 
+    store = store if store is not None else oxigraph_store(graph)
+    label = label or (lambda node: _label(graph, node))
     findings = []
-    for result in run_checks(checks, oxigraph_store(graph), union_default_graph=True):
+    for result in run_checks(checks, store, union_default_graph=True):
         path = result.path
         findings.append(
             Finding(
                 severity=_SEVERITY_BY_IRI.get(result.severity, Severity.VIOLATION),
                 focus=_term_text(result.focus) or "",
-                focus_label=_label(graph, result.focus),
+                focus_label=label(result.focus),
                 path=str(path) if isinstance(path, URIRef) else _path_text(shapes_graph, path),
                 message=result.message or f"does not conform ({result.component})",
                 constraint=result.component,

@@ -125,3 +125,148 @@ def sparql_endpoint(
             [sys.executable, str(SPARQL_SERVER), "stop", "--location", str(location)],
             capture_output=True, timeout=60,
         )
+
+
+# --------------------------------------------------------------------------- writable stores
+
+
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class StoreServer:
+    """A writable SPARQL store on 127.0.0.1 in a folder of its own, which a test can kill
+    (SIGKILL, as a crash) and start again on the same data."""
+
+    name = ""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    query_url = ""
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self, timeout: float = 90.0) -> None:
+        import time
+
+        log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - the server's output
+        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                        cwd=self.folder, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log_text = (self.folder / "server.log").read_text()[-500:]
+                pytest.fail(f"{self.name} exited: {log_text}")
+            if _answers(self.query_url):
+                return
+            time.sleep(0.2)
+        self.kill()
+        pytest.fail(f"{self.name} did not answer within {timeout} s")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class OxigraphServer(StoreServer):
+    name = "oxigraph"
+
+    @property
+    def query_url(self) -> str:  # type: ignore[override]
+        return f"http://127.0.0.1:{self.port}/query"
+
+    def command(self) -> list[str]:
+        return ["oxigraph", "serve", "--location", str(self.folder / "store"),
+                "--bind", f"127.0.0.1:{self.port}"]
+
+
+class VirtuosoServer(StoreServer):
+    """Virtuoso 7 (Debian's virtuoso-opensource), both ports on 127.0.0.1, in the foreground.
+    The SPARQL account may update (GRANT SPARQL_UPDATE): for tests on loopback only."""
+
+    name = "virtuoso"
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.sql_port = free_port()
+        text = VIRTUOSO_INI.read_text()
+        text = text.replace("/var/lib/virtuoso-opensource-7/db", str(folder))
+        text = re.sub(r"(?m)^ServerPort\s*=\s*1111", f"ServerPort = 127.0.0.1:{self.sql_port}",
+                      text)
+        text = re.sub(r"(?m)^ServerPort\s*=\s*8890", f"ServerPort = 127.0.0.1:{self.port}", text)
+        (folder / "virtuoso.ini").write_text(text)
+
+    @property
+    def query_url(self) -> str:  # type: ignore[override]
+        return f"http://127.0.0.1:{self.port}/sparql"
+
+    def command(self) -> list[str]:
+        return ["virtuoso-t", "+foreground", "+configfile", str(self.folder / "virtuoso.ini")]
+
+    def start(self, timeout: float = 120.0) -> None:
+        super().start(timeout)
+        granted = subprocess.run(
+            ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba",
+             'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
+            capture_output=True, text=True, timeout=60,
+        )
+        if granted.returncode:
+            pytest.fail(f"isql-vt: {granted.stderr or granted.stdout}")
+
+
+def start_store_server(kind: str, folder: Path) -> StoreServer:
+    """A started writable store: ``oxigraph`` or ``virtuoso`` (skipped, with the reason, where
+    the Virtuoso package cannot be installed: see scripts/setup-test-env)."""
+    if kind == "virtuoso":
+        if shutil.which("virtuoso-t") is None or not VIRTUOSO_INI.is_file():
+            pytest.skip("Virtuoso 7 is not installed (scripts/setup-test-env installs "
+                        "virtuoso-opensource with apt-get)")
+        server: StoreServer = VirtuosoServer(folder)
+    else:
+        if shutil.which("oxigraph") is None:
+            pytest.fail("the oxigraph server is not installed (pip install oxigraph)")
+        server = OxigraphServer(folder)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def store_server(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
+    """A writable Oxigraph server, then a Virtuoso 7 server, for the module's tests."""
+    server = start_store_server(request.param, tmp_path_factory.mktemp(request.param))
+    try:
+        yield server
+    finally:
+        server.stop()

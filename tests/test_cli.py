@@ -24,6 +24,7 @@ from pmgraph.queries import list_queries, run_query
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = (
     "build", "validate", "query", "queries", "stats", "export", "viz", "analyse", "synth", "load",
+    "serve", "push",
 )
 WALES = "https://w3id.org/pmgraph/id/place/wales"
 INVALID_DATA = 'orgn:nameless a pm:University ; pm:abbreviation "NL" .\n'

@@ -1,0 +1,277 @@
+"""``pmgraph serve``: the graph over SPARQL 1.1 with the Oxigraph server, until stopped.
+
+The built graph (the project's data or ``--data``) is bulk-loaded into a temporary Oxigraph
+store, or an on-disk store made by ``pmgraph load`` is served where it is. The server
+(``oxigraph serve-read-only``, or ``oxigraph serve`` with ``writable``) runs as a child
+process bound to loopback unless another address is asked for; queries see every graph of
+the store as the default graph. On Ctrl-C or SIGTERM the child is stopped and the temporary
+folder removed.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+from pmgraph.errors import EndpointError, PMGraphError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 7878
+LOOPBACK = "127.0.0.1"
+#: Seconds the server may take to answer its first query.
+READY_TIMEOUT = 30.0
+#: Seconds the server has to stop after SIGTERM before it is killed.
+STOP_TIMEOUT = 5.0
+
+
+class ServeError(PMGraphError):
+    """The server cannot be started: no oxigraph program, a port in use, a bad address."""
+
+
+class Terminated(Exception):
+    """SIGTERM arrived while serving."""
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running Oxigraph server: its process, the query URL and the query page."""
+
+    process: subprocess.Popen
+    query_url: str
+    page_url: str
+    store_url: str
+    log_path: Path
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` program: ``$OXIGRAPH``, next to this Python, or on PATH."""
+    given = os.environ.get("OXIGRAPH")
+    if given:
+        return given
+    beside = Path(sys.executable).with_name("oxigraph")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("oxigraph")
+    if not found:
+        raise ServeError("the 'oxigraph' server program is not installed; "
+                         "run: pip install oxigraph (or set OXIGRAPH=path)")
+    return found
+
+
+def is_loopback(address: str) -> bool:
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
+def check_port(address: str, port: int) -> None:
+    """Raise :class:`ServeError` (one line) when ``address:port`` cannot be listened on."""
+    if not 0 < port < 65536:
+        raise ServeError(f"--port {port}: give a port from 1 to 65535")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((address, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ServeError(f"--port {port}: port {port} on {address} is already in use; "
+                                 "stop what uses it or give another --port") from None
+            if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+                raise ServeError(f"--bind {address}: this machine has no such address; give "
+                                 "one of its interfaces' addresses, or 0.0.0.0 for all") from None
+            raise ServeError(f"cannot listen on {address} port {port} ({exc.strerror or exc}); "
+                             "give another --port or --bind") from None
+
+
+def _dump_to_file(graph: Graph, path: Path) -> int:
+    """Write ``graph``'s triples to ``path`` as N-Triples; return how many were written."""
+    import pyoxigraph as ox
+
+    from pmgraph.engine import oxigraph_target
+
+    target = oxigraph_target(graph)
+    if target is not None:
+        store, name = target
+        store.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=name)
+        return sum(1 for _ in store.quads_for_pattern(None, None, None, name))
+    graph.serialize(destination=str(path), format="nt", encoding="utf-8")
+    return len(graph)
+
+
+def prepare_store(graph: Graph, folder: Path) -> tuple[Path, int]:
+    """Bulk-load ``graph`` into a new Oxigraph store under ``folder``; (store path, triples)."""
+    dump = folder / "graph.nt"
+    triples = _dump_to_file(graph, dump)
+    location = folder / "store"
+    loaded = subprocess.run(
+        [oxigraph_binary(), "load", "--location", str(location), "--file", str(dump),
+         "--format", "nt"],
+        capture_output=True, text=True,
+    )
+    dump.unlink()
+    if loaded.returncode:
+        detail = (loaded.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ServeError(f"oxigraph could not load the graph ({detail})")
+    return location, triples
+
+
+def _answers(query_url: str) -> bool:
+    url = query_url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=1) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_server(
+    location: Path, *, address: str = LOOPBACK, port: int = DEFAULT_PORT,
+    writable: bool = False, log_path: Path,
+) -> Server:
+    """Start the Oxigraph server on ``location`` and wait until it answers a query."""
+    check_port(address, port)
+    mode = "serve" if writable else "serve-read-only"
+    bind = f"{_host(address)}:{port}"
+    with open(log_path, "ab") as out:
+        process = subprocess.Popen(
+            [oxigraph_binary(), mode, "--location", str(location), "--bind", bind,
+             "--union-default-graph"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches pmgraph, which stops the server
+        )
+    shown = _host("127.0.0.1" if address in ("0.0.0.0", "::") else address)
+    base = f"http://{shown}:{port}"
+    server = Server(process, f"{base}/query", f"{base}/", f"{base}/store", log_path)
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            last = _last_line(log_path)
+            if "in use" in last.lower():
+                raise ServeError(f"--port {port}: port {port} on {address} is already in use; "
+                                 "stop what uses it or give another --port")
+            raise ServeError(f"the Oxigraph server stopped at start (exit {process.returncode})"
+                             f": {last or 'no message'}")
+        if _answers(server.query_url):
+            return server
+        time.sleep(0.05)
+    stop_server(server)
+    raise EndpointError(f"the Oxigraph server did not answer at {server.query_url} within "
+                        f"{READY_TIMEOUT:g} s; see {log_path}")
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1][:200] if lines else ""
+
+
+def stop_server(server: Server) -> None:
+    """SIGTERM to the server, SIGKILL if it is still there after :data:`STOP_TIMEOUT`."""
+    process = server.process
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` in the main thread while serving."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def serve(
+    *, graph_loader: Callable[[], Graph] | None = None, store: Path | None = None,
+    address: str = LOOPBACK, port: int = DEFAULT_PORT, writable: bool = False,
+    say: Callable[[str], None] = print, warn: Callable[[str], None] = print,
+) -> str:
+    """Serve until Ctrl-C or SIGTERM; returns ``"interrupted"`` or ``"terminated"``.
+
+    ``graph_loader`` gives the graph to serve (copied into a temporary store); ``store`` is an
+    on-disk store to serve in place. ``say`` gets the lines for the user, ``warn`` warnings.
+    """
+    check_port(address, port)  # before the slow load
+    if not is_loopback(address):
+        what = "query and change" if writable else "query"
+        warn(f"warning: --bind {address}: anyone who can reach this machine on port {port} "
+             f"can {what} the graph, without a login")
+    binary = oxigraph_binary()
+    log.debug("oxigraph program: %s", binary)
+    folder = Path(tempfile.mkdtemp(prefix="pmgraph-serve-"))
+    server: Server | None = None
+    try:
+        with _sigterm_raises():
+            try:
+                if store is not None:
+                    location, what = store, f"the store {store}"
+                else:
+                    assert graph_loader is not None
+                    location, triples = prepare_store(graph_loader(), folder)
+                    what = f"{triples} triples"
+                server = start_server(location, address=address, port=port, writable=writable,
+                                      log_path=folder / "oxigraph.log")
+                access = "read-write" if writable else "read-only"
+                say(f"Serving {what} ({access}) with Oxigraph.")
+                say(f"  SPARQL endpoint: {server.query_url}")
+                if writable:
+                    say(f"  SPARQL update:   {server.query_url[:-len('query')]}update")
+                    say(f"  Graph Store:     {server.store_url}")
+                say(f"  Query page:      {server.page_url}")
+                say("Press Ctrl-C to stop.")
+                code = server.process.wait()
+                raise EndpointError(f"the Oxigraph server stopped by itself (exit {code}): "
+                                    f"{_last_line(folder / 'oxigraph.log') or 'no message'}")
+            except KeyboardInterrupt:
+                return "interrupted"
+            except Terminated:
+                return "terminated"
+    finally:
+        if server is not None:
+            stop_server(server)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,190 @@
+"""``pmgraph push`` to real stores (Oxigraph, Virtuoso 7), then queries and validation there."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from test_remote import comparable
+
+from pmgraph.errors import EndpointError
+from pmgraph.load import load_graph
+from pmgraph.publish import DEFAULT_GRAPH, push, resolve_target
+from pmgraph.queries import bind_params, find_query, list_queries, run_query
+from pmgraph.remote import run_remote
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.server
+
+
+def count(server, graph: str = DEFAULT_GRAPH) -> int:
+    result = run_remote(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                        server.query_url, {})
+    return int(result.rows[0][0])
+
+
+@pytest.fixture(scope="module")
+def pushed(store_server, project_graph):
+    """The project's graph pushed once to the module's store."""
+    push(project_graph, resolve_target(store_server.query_url))
+    return store_server
+
+
+def test_push_twice_leaves_one_copy_and_the_description_beside_it(pushed, cli, project_graph):
+    before = count(pushed)
+    run = cli("push", "--endpoint", pushed.query_url)
+    assert run.code == 0, run.err
+    assert run.err == ""
+    assert run.out.startswith(f"Pushed {len(project_graph)} triples into graph <{DEFAULT_GRAPH}>")
+    assert count(pushed) == before == len(project_graph)
+    assert count(pushed, DEFAULT_GRAPH + "/description") > 0
+    assert count(pushed, DEFAULT_GRAPH + "-pmgraph-staging") == 0
+
+
+#: Library queries whose rows Virtuoso 7.2 gives differently from Oxigraph and rdflib on the
+#: same graph (rows missing or counted differently); strict, so a fix is noticed.
+VIRTUOSO_DIFFERS = {"theme-coverage", "partnerships", "link-evidence", "neighbourhood",
+                    "centre-pairs"}
+
+
+@pytest.mark.parametrize("info", list_queries(), ids=lambda q: q.name)
+def test_every_library_query_gives_the_local_rows(pushed, info, project_graph, example_params):
+    if pushed.name == "virtuoso" and info.name in VIRTUOSO_DIFFERS:
+        pytest.xfail("Virtuoso 7.2 answers this query differently (see VIRTUOSO_DIFFERS)")
+    params = example_params(info)
+    local = run_query(info.name, project_graph, params=params)
+    remote = run_remote(find_query(info.name)[1], pushed.query_url,
+                        bind_params(info, params),
+                        name=info.name, graph=DEFAULT_GRAPH)
+    assert remote.vars == local.vars
+    assert comparable(remote) == comparable(local)
+
+
+def test_query_cli_with_graph_matches_local_output(pushed, cli):
+    local = cli("query", "centres", "--format", "csv")
+    remote = cli("query", "centres", "--format", "csv", "--endpoint", pushed.query_url,
+                 "--graph", DEFAULT_GRAPH)
+    assert remote.code == local.code == 0
+    assert sorted(remote.out.splitlines()) == sorted(local.out.splitlines())
+
+
+def test_remote_validation_equals_local(pushed, project_graph, cli):
+    if pushed.name == "virtuoso":
+        pytest.xfail("Virtuoso 7 rejects compiled shapes with EXISTS inside COALESCE (SQ074)")
+    local = cli("validate", "--format", "json")
+    remote = cli("validate", "--format", "json", "--endpoint", pushed.query_url,
+                 "--graph", DEFAULT_GRAPH)
+    assert remote.code == local.code
+    assert remote.out == local.out
+
+
+def test_dry_run_sends_nothing(pushed, cli):
+    graph = "https://example.org/dry"
+    run = cli("push", "--endpoint", pushed.query_url, "--graph", graph, "--dry-run")
+    assert run.code == 0, run.err
+    assert run.out.startswith("Would push ") and "nothing sent" in run.out
+    assert count(pushed, graph) == 0
+
+
+def test_data_with_violations_is_not_pushed(pushed, cli, write_ttl):
+    bad = write_ttl('orgn:nameless a pm:University ; pm:abbreviation "NL" .\n')
+    graph = "https://example.org/bad"
+    run = cli("push", "--endpoint", pushed.query_url, "--graph", graph, "--data", bad)
+    assert run.code == 1
+    assert run.err.startswith("pmgraph: error: the data has ") and "nothing pushed" in run.err
+    assert count(pushed, graph) == 0
+
+
+def test_a_store_without_the_graph_store_protocol_is_one_line(pushed, cli):
+    base = pushed.query_url.rsplit("/", 1)[0]
+    run = cli("push", "--endpoint", pushed.query_url, "--store-url", f"{base}/no-such-store",
+              "--graph", "https://example.org/x")
+    assert run.code == 3
+    assert run.err.count("\n") == 1
+    assert "does not speak the SPARQL 1.1 Graph Store Protocol" in run.err
+
+
+def test_a_changed_build_replaces_the_old_triples(pushed, cli, tmp_path):
+    import shutil
+
+    graph = "https://example.org/changing"
+    assert cli("push", "--endpoint", pushed.query_url, "--graph", graph).code == 0
+    changed = tmp_path / "data"
+    shutil.copytree(ROOT / "data", changed)
+    leeds = changed / "leeds.ttl"
+    old_name = "Leeds Centre for Personalised Medicine and Health"
+    assert old_name in leeds.read_text()
+    leeds.write_text(leeds.read_text().replace(old_name, "Leeds Centre, renamed"))
+    label = (f"SELECT ?l WHERE {{ GRAPH <{graph}> {{ ?c <http://www.w3.org/2000/01/rdf-schema#"
+             "label> ?l FILTER(STRSTARTS(STR(?l), 'Leeds Centre')) } }")
+    assert {str(r[0]) for r in run_remote(label, pushed.query_url, {}).rows} == {old_name}
+    run = cli("push", "--endpoint", pushed.query_url, "--graph", graph, "--data", changed)
+    assert run.code == 0, run.err
+    labels = {str(r[0]) for r in run_remote(label, pushed.query_url, {}).rows}
+    assert labels == {"Leeds Centre, renamed"}
+    assert count(pushed, graph) == len(load_graph(changed))
+
+
+def test_a_cut_answer_is_an_error_not_a_result(pushed, tmp_path, cli):
+    if pushed.name != "virtuoso":
+        pytest.skip("only Virtuoso cuts answers (ResultSetMaxRows)")
+    query = tmp_path / "many.rq"
+    query.write_text("SELECT ?a ?b WHERE { ?a a ?x . ?b a ?y }\n")
+    run = cli("query", query, "--endpoint", pushed.query_url, "--graph", DEFAULT_GRAPH)
+    assert run.code == 3 and run.out == ""
+    assert "cut the answer to many at 10000 rows (X-SPARQL-MaxRows)" in run.err
+
+
+def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_path):
+    graph = "https://example.org/crash"
+    small = load_graph(ROOT / "data" / "places.ttl")
+    target = resolve_target(store_server.query_url, graph)
+    push(small, target)
+    from pmgraph.synth import write_synthetic
+
+    big_file = tmp_path / "big.nt"
+    write_synthetic(big_file, 150_000, seed=3)
+    big = load_graph(big_file)
+    timer = None
+
+    def kill_soon(line: str) -> None:
+        nonlocal timer
+        if line.startswith("uploading") and timer is None:
+            timer = threading.Timer(0.3, store_server.kill)
+            timer.start()
+
+    with pytest.raises(EndpointError) as failed:
+        push(big, target, say=kill_soon)
+    timer.join()
+    message = str(failed.value)
+    assert "\n" not in message and ("broke off" in message or "cannot reach" in message)
+    store_server.start()
+    assert count(store_server, graph) == len(small)
+
+
+def test_the_endpoint_from_the_environment_or_pmgraph_toml(pushed, cli, monkeypatch, tmp_path):
+    local = cli("query", "centres", "--format", "csv")
+    monkeypatch.setenv("PMGRAPH_ENDPOINT", pushed.query_url)
+    from_env = cli("query", "centres", "--format", "csv", "--graph", DEFAULT_GRAPH)
+    assert from_env.code == 0 and sorted(from_env.out.splitlines()) == sorted(
+        local.out.splitlines())
+    monkeypatch.delenv("PMGRAPH_ENDPOINT")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pmgraph.toml").write_text(
+        f'endpoint = "{pushed.query_url}"\ngraph = "{DEFAULT_GRAPH}"\n')
+    from_file = cli("query", "centres", "--format", "csv")
+    assert from_file.code == 0 and from_file.out == from_env.out
+    (tmp_path / "pmgraph.toml").write_text("endpoint = \n")
+    broken = cli("query", "centres")
+    assert broken.code == 2
+    assert broken.err.startswith("pmgraph: error: pmgraph.toml: not valid TOML")
+
+
+def test_graph_without_an_endpoint_is_one_line(cli, monkeypatch):
+    monkeypatch.delenv("PMGRAPH_ENDPOINT", raising=False)
+    run = cli("query", "centres", "--graph", DEFAULT_GRAPH, "--data", ROOT / "data")
+    assert run.code == 2
+    assert run.err == ("pmgraph: error: --graph applies only with --endpoint URL (or "
+                       "$PMGRAPH_ENDPOINT, or endpoint = in pmgraph.toml)\n")
