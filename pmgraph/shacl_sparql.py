@@ -141,6 +141,9 @@ class Rewrites:
     predicates: frozenset[Node]
     #: Whether two distinct terms of one subject and predicate became one in the store.
     merged: bool
+    #: Predicates with a literal the store holds with another datatype (``xsd:int`` as
+    #: ``xsd:integer``).
+    retyped: frozenset[Node]
     #: (subject, predicate, term in the store) to the terms the data gives there.
     originals: Mapping[tuple[Node, Node, Node], tuple[Node, ...]]
 
@@ -170,7 +173,7 @@ def find_rewrites(graph: Graph) -> Rewrites:
         if _may_be_rewritten(o):
             candidates.setdefault(o, []).append((s, p))
     if not candidates:
-        return Rewrites(frozenset(), False, {})
+        return Rewrites(frozenset(), False, frozenset(), {})
     scratch = ox.Store()
     subject = ox.NamedNode("urn:pmgraph:scratch")
     terms = list(candidates)
@@ -185,17 +188,19 @@ def find_rewrites(graph: Graph) -> Rewrites:
                 str(term), term.datatype, term.language):
             stored[term] = back
     originals: dict[tuple[Node, Node, Node], list[Node]] = {}
-    predicates = set()
+    predicates, retyped = set(), set()
     for term, back in stored.items():
         for s, p in candidates[term]:
             predicates.add(p)
+            if back.datatype != term.datatype:
+                retyped.add(p)
             originals.setdefault((s, p, back), []).append(term)
     merged = False
     for (s, p, back), found in originals.items():
         if (s, p, back) in graph:
             found.append(back)  # the stored form is also one of the data's own terms
         merged = merged or len(found) > 1
-    return Rewrites(frozenset(predicates), merged,
+    return Rewrites(frozenset(predicates), merged, frozenset(retyped),
                     {key: tuple(found) for key, found in originals.items()})
 
 
@@ -261,7 +266,9 @@ class _Compiler:
         rewrites = self.rewrites
         if rewrites is None:
             return None
-        triples = list(self.tree(shape))
+        # A node shape's property shapes are checks of their own (see ``checks``).
+        seen = set(self.g.objects(shape, SH.property)) if path_node is None else set()
+        triples = list(self.tree(shape, seen))
         touched = set()
         for _, prop, obj in triples:
             if prop == SH.path:
@@ -272,12 +279,16 @@ class _Compiler:
         allowed = _VALUE_SAFE | {SH["or"], SH["and"], SH["not"], SH.xone, SH.node, SH.property}
         if not rewrites.merged:
             allowed |= {SH.minCount, SH.maxCount, SH.uniqueLang}
+        if not touched & rewrites.retyped:
+            allowed.add(SH.datatype)  # same datatype, and only well-formed values are rewritten
         for _, prop, _obj in triples:
             if (prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS) and prop not in allowed:
                 name = str(prop).rsplit("#", 1)[-1]
                 raise UnsupportedShape(
                     f"sh:{name} on values of {', '.join(sorted(map(str, touched)))} "
                     "that the store holds in another form than the data gives")
+        if path_node is None:
+            return None
         if not isinstance(path_node, URIRef):
             raise UnsupportedShape(
                 f"a path through {', '.join(sorted(map(str, touched)))}, whose literal values "
