@@ -159,24 +159,16 @@ def _may_be_rewritten(term: Node) -> bool:
     return term.datatype in STORE_REWRITES
 
 
-def find_rewrites(graph: Graph) -> Rewrites:
-    """Which literals of ``graph`` an Oxigraph store would hold in another form.
-
-    Only literals of the datatypes Oxigraph keeps by value (and language-tagged strings)
-    are tried, each once, in a scratch store: the cost grows with the number of distinct
-    such literals, not with the size of the data.
-    """
+def store_forms(terms: Iterable[Node]) -> dict[Node, Node]:
+    """The literals among ``terms`` that an Oxigraph store holds in another form, each
+    with the form it holds (found by storing each in a scratch store and reading it back)."""
     from pmgraph.engine import to_oxigraph
 
-    candidates: dict[Node, list[tuple[Node, Node]]] = {}
-    for s, p, o in graph:
-        if _may_be_rewritten(o):
-            candidates.setdefault(o, []).append((s, p))
-    if not candidates:
-        return Rewrites(frozenset(), False, frozenset(), {})
+    terms = [t for t in dict.fromkeys(terms) if _may_be_rewritten(t)]
+    if not terms:
+        return {}
     scratch = ox.Store()
     subject = ox.NamedNode("urn:pmgraph:scratch")
-    terms = list(candidates)
     scratch.extend(ox.Quad(subject, ox.NamedNode(f"urn:pmgraph:{i}"), to_oxigraph(term))
                    for i, term in enumerate(terms))
     convert = converter()
@@ -187,6 +179,23 @@ def find_rewrites(graph: Graph) -> Rewrites:
         if (str(back), back.datatype, back.language) != (
                 str(term), term.datatype, term.language):
             stored[term] = back
+    return stored
+
+
+def find_rewrites(graph: Graph) -> Rewrites:
+    """Which literals of ``graph`` an Oxigraph store would hold in another form.
+
+    Only literals of the datatypes Oxigraph keeps by value (and language-tagged strings)
+    are tried, each once, in a scratch store: the cost grows with the number of distinct
+    such literals, not with the size of the data.
+    """
+    candidates: dict[Node, list[tuple[Node, Node]]] = {}
+    for s, p, o in graph:
+        if _may_be_rewritten(o):
+            candidates.setdefault(o, []).append((s, p))
+    if not candidates:
+        return Rewrites(frozenset(), False, frozenset(), {})
+    stored = store_forms(candidates)
     originals: dict[tuple[Node, Node, Node], list[Node]] = {}
     predicates, retyped = set(), set()
     for term, back in stored.items():
@@ -481,7 +490,12 @@ class _Compiler:
         blocks = []
         for cls in g.objects(shape, SH.targetClass):
             blocks.append(f"{{ {self.instance_of('?focus', cls, bound=False)} }}")
-        for node in g.objects(shape, SH.targetNode):
+        targets = list(g.objects(shape, SH.targetNode))
+        if store_forms(targets):
+            # Oxigraph evaluates a literal in a query in its stored form too.
+            raise UnsupportedShape(f"a literal sh:targetNode of {shape} that the store "
+                                   "holds in another form")
+        for node in targets:
             blocks.append(f"{{ BIND({_n3(node)} AS ?focus) }}")
         for prop in g.objects(shape, SH.targetSubjectsOf):
             blocks.append(f"{{ ?focus {_n3(prop)} [] }}")
