@@ -10,10 +10,12 @@ from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH, XSD
 
+from pmgraph.engine import to_oxigraph
 from pmgraph.namespaces import ID_BASE, PM
 from pmgraph.shacl_sparql import (
     UnsupportedShape,
     compile_shapes,
+    find_rewrites,
     run_checks,
     shape_classes,
     subclass_closure,
@@ -211,3 +213,81 @@ def test_synthetic_data_with_injected_violations_finds_the_same(tmp_path, projec
     expected = reference_results(broken, project_shapes)
     assert len(expected) >= 10
     assert fast_results(broken, project_shapes) == expected
+
+
+EX_PREFIXES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""
+
+
+def _graph(turtle: str) -> Graph:
+    return Graph().parse(data=EX_PREFIXES + turtle, format="turtle")
+
+
+@pytest.fixture
+def exact(monkeypatch):
+    """rdflib keeps literals as written ("1.50", "1"^^xsd:boolean)."""
+    import rdflib
+
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)
+
+
+def test_derived_integer_types_are_checked_by_form_and_range(exact):
+    shapes = _graph("ex:S sh:targetNode ex:a ; "
+                    "sh:property [ sh:path ex:p ; sh:datatype xsd:byte ] .")
+    # Oxigraph keeps an integer-shaped "300"^^xsd:byte as xsd:integer but an ill-formed
+    # "c"^^xsd:byte as written: the first is refused, the second caught by its form.
+    rewritten = _graph('ex:a ex:p "300"^^xsd:byte .')
+    with pytest.raises(UnsupportedShape, match="store holds in another form"):
+        compile_shapes(shapes, rewrites=find_rewrites(rewritten))
+    ill_formed = _graph('ex:a ex:p "c"^^xsd:byte, "1.0"^^xsd:byte .')
+    assert not find_rewrites(ill_formed)
+    found = fast_results(ill_formed, shapes)
+    assert {key[2] for key in found} == {Literal("c", datatype=XSD.byte),
+                                         Literal("1.0", datatype=XSD.byte)}
+    assert found == reference_results(ill_formed, shapes)
+
+
+def test_unique_lang_is_active_only_with_the_term_true(exact):
+    data = _graph('ex:a ex:m "HI"@en, "Hi"@en .')
+    for flag, expected in (('"1"^^xsd:boolean', 0), ("true", 1)):
+        shapes = _graph(f"ex:S sh:targetNode ex:a ; sh:path ex:m ; sh:uniqueLang {flag} .")
+        assert len(fast_results(data, shapes)) == expected
+
+
+def test_a_path_that_is_both_a_list_and_an_inverse_is_refused():
+    shapes = _graph("""ex:S sh:targetClass ex:C ; sh:class ex:C ;
+        sh:path [ rdf:first ex:p ; rdf:rest rdf:nil ; sh:inversePath ex:p ] .""")
+    with pytest.raises(UnsupportedShape, match="ill-formed sh:path"):
+        compile_shapes(shapes)
+
+
+@pytest.mark.parametrize("kind", ["rdfs:Class", "ex:Kind"])
+def test_a_shape_that_is_a_class_targets_its_instances(kind):
+    shapes = _graph(f"""ex:Kind rdfs:subClassOf rdfs:Class .
+        ex:Person a {kind}, sh:NodeShape ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .""")
+    data = _graph("ex:Sub rdfs:subClassOf ex:Person . ex:ann a ex:Sub . ex:bob a ex:Person ; "
+                  "ex:name 'Bob' . ex:cat a ex:Cat .")
+    found = fast_results(data, shapes)
+    assert {key[0] for key in found} == {URIRef("http://ex/ann")}
+    assert found == reference_results(data, shapes)
+
+
+def test_values_the_store_rewrote_are_reported_as_the_data_gives_them(exact):
+    shapes = _graph("ex:S sh:targetNode ex:a ; sh:path ex:v ; sh:maxInclusive 1 ; sh:maxCount 2 .")
+    data = _graph('ex:a ex:v "1.50"^^xsd:decimal, "01.0"^^xsd:decimal .')
+    rewrites = find_rewrites(data)
+    assert rewrites.predicates == {URIRef("http://ex/v")} and not rewrites.merged
+    store = ox.Store()
+    for s, p, o in data:
+        store.add(ox.Quad(*(to_oxigraph(t) for t in (s, p, o))))
+    results = run_checks(compile_shapes(shapes, rewrites=rewrites), store, rewrites=rewrites)
+    assert [r.value for r in results] == [Literal("1.50", datatype=XSD.decimal)]
+    # "1.5" and "1.50" are one value in the store: counting distinct values is refused.
+    merged = find_rewrites(_graph('ex:a ex:v "1.5"^^xsd:decimal, "1.50"^^xsd:decimal .'))
+    assert merged.merged
+    with pytest.raises(UnsupportedShape, match="sh:maxCount"):
+        compile_shapes(shapes, rewrites=merged)
