@@ -24,7 +24,7 @@ from rdflib.term import Node
 from pmgraph.engine import oxigraph_store
 from pmgraph.errors import DataLoadError, ParameterError
 from pmgraph.load import new_graph, parse_into, plain_copy, plain_literal
-from pmgraph.namespaces import bind_prefixes
+from pmgraph.namespaces import PMSH, bind_prefixes
 from pmgraph.paths import checks_dir, display_path, ontology_file, shapes_file
 from pmgraph.queries import run_query
 
@@ -269,7 +269,8 @@ def _check_findings(graph: Graph) -> list[Finding]:
                     path=_term_text(record.get("path")),
                     message=str(message) if message is not None else f"returned by {name}",
                     constraint=f"check:{name}",
-                    shape=None,
+                    # the check stands for a shape: the Turtle report names it as sh:sourceShape
+                    shape=str(PMSH[f"check-{name}"]),
                     value=_term_text(record.get("value")),
                     origin=path.name,
                 )

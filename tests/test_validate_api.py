@@ -126,7 +126,11 @@ def test_check_queries_turn_rows_into_violations(write_ttl, shapes, tmp_path, mo
     assert finding.focus == ORG + "loop" and finding.focus_label == "Loop"
     assert finding.message == "hosts itself"
     assert finding.constraint == "check:01-no-self-hosting-violation"
+    assert finding.shape == "https://w3id.org/pmgraph/shapes#check-01-no-self-hosting-violation"
     assert finding.origin == "01-no-self-hosting-violation.rq"
+    shacl = report_graph(report)
+    (result,) = shacl.objects(None, SH.result)
+    assert shacl.value(result, SH.sourceShape) == URIRef(finding.shape)
     assert not validate(load_graph(write_ttl(data)), shapes=shapes, checks=False).violations
 
 
