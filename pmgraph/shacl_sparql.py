@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import SH, XSD
+from rdflib.namespace import OWL, SH, XSD
 from rdflib.term import Node
 
 from pmgraph.engine import converter
@@ -569,12 +569,15 @@ class _Compiler:
 
 
 def _class_types(shapes: Graph) -> set[Node]:
-    return {RDFS_CLASS, *shapes.subjects(RDFS.subClassOf, RDFS_CLASS)}
+    # owl:Class is a subclass of rdfs:Class in OWL's own vocabulary, which shapes rarely
+    # repeat; pyshacl is given that triple too (see pmgraph.validate).
+    return {RDFS_CLASS, OWL.Class, *shapes.subjects(RDFS.subClassOf, RDFS_CLASS)}
 
 
 def is_class(shapes: Graph, node: Node) -> bool:
-    """``node`` is a class in ``shapes`` (typed ``rdfs:Class`` or a subclass of it there),
-    so a shape that is ``node`` targets its instances (an implicit class target)."""
+    """``node`` is a class in ``shapes`` (typed ``rdfs:Class``, ``owl:Class`` or a subclass
+    of ``rdfs:Class`` there), so a shape that is ``node`` targets its instances (an implicit
+    class target)."""
     types = _class_types(shapes)
     return any(t in types for t in shapes.objects(node, RDF.type))
 

@@ -393,10 +393,14 @@ def _pyshacl_shapes(shapes_graph: Graph) -> Graph:
     """A copy of the shapes for pyshacl (which adds triples to the shapes it gets), without
     the ``sh:uniqueLang`` and ``sh:deactivated`` triples whose value is not the term
     ``"true"^^xsd:boolean``: SHACL activates them with that term only, pyshacl with any
-    literal whose value is true (``"1"^^xsd:boolean``)."""
+    literal whose value is true (``"1"^^xsd:boolean``). OWL's ``owl:Class rdfs:subClassOf
+    rdfs:Class`` is added, so that a shape typed ``owl:Class`` targets its instances (an
+    implicit class target), as in the SPARQL engine."""
     from pmgraph.shacl_sparql import is_true
 
     copy = plain_copy(shapes_graph)
+    if (None, RDF.type, OWL.Class) in copy:
+        copy.add((OWL.Class, RDFS.subClassOf, RDFS.Class))
     for prop in (SH.uniqueLang, SH.deactivated):
         for s, o in list(copy.subject_objects(prop)):
             if not is_true(o):

@@ -256,3 +256,15 @@ def test_literals_a_store_would_rewrite_are_refused_by_sparql_and_checked_by_aut
     for engine in ("auto", "pyshacl"):
         report = validate(data, shapes=shapes, checks=False, engine=engine, ontology=False)
         assert [f.value for f in report.findings] == ["x"]  # "5"^^xsd:int is well formed
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_a_shape_that_is_an_owl_class_targets_its_instances(write_ttl, engine):
+    shapes = write_ttl("""
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+pm:Charity a owl:Class, sh:NodeShape ;
+    sh:property [ sh:path pm:abbreviation ; sh:minCount 1 ; sh:message "no abbreviation" ] .
+""", "shapes.ttl")
+    data = DATA + 'orgn:zed a pm:Charity ; rdfs:label "Zed"@en .\n'
+    report = validate(load_graph(write_ttl(data)), shapes=shapes, checks=False, engine=engine)
+    assert [(f.focus, f.message) for f in report.findings] == [(ORG + "zed", "no abbreviation")]
