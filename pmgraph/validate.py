@@ -71,8 +71,10 @@ class ResultTerms:
     path: Node | None
     value: Node | None
     shape: Node | None
-    #: The graph that describes a blank-node path or shape (the shapes or pyshacl's report).
+    #: The graph that describes a blank-node path (the shapes, or pyshacl's report).
     graph: Graph | None
+    #: The shapes, which describe a blank-node shape.
+    shapes: Graph | None = None
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,7 @@ def _shacl_findings(report: Graph, data: Graph, shapes: Graph) -> list[Finding]:
                 value=_term_text(value),
                 origin="shacl",
                 custom_severity=custom,
-                terms=ResultTerms(focus, path, value, shape, report),
+                terms=ResultTerms(focus, path, value, shape, report, shapes),
             )
         )
     return findings
@@ -383,7 +385,8 @@ def _sparql_findings(
                 value=_term_text(result.value),
                 origin="shacl",
                 custom_severity=custom,
-                terms=ResultTerms(result.focus, path, result.value, result.shape, shapes_graph),
+                terms=ResultTerms(result.focus, path, result.value, result.shape, shapes_graph,
+                                  shapes_graph),
             )
         )
     return findings
@@ -498,7 +501,7 @@ def report_graph(report: ValidationReport) -> Graph:
 
     Each SHACL result gives its focus node, path, value and source shape as the validator
     reported them (blank nodes, datatypes and complex paths kept); a blank-node source
-    shape comes with its ``sh:path``.
+    shape comes with its ``sh:path`` and the shape that holds it (``sh:property``).
     """
     graph = bind_prefixes(Graph(bind_namespaces="none"))
     root = BNode()
@@ -522,7 +525,10 @@ def report_graph(report: ValidationReport) -> Graph:
                 graph.add((node, SH.value, plain_literal(terms.value)))
             if terms.shape is not None:
                 graph.add((node, SH.sourceShape, terms.shape))
-                _copy_described(terms.graph, terms.shape, graph, seen)
+                _copy_described(terms.shapes, terms.shape, graph, seen)
+                if isinstance(terms.shape, BNode) and terms.shapes is not None:
+                    for parent in terms.shapes.subjects(SH.property, terms.shape):
+                        graph.add((parent, SH.property, terms.shape))
         else:
             if finding.focus and not finding.focus.startswith("_:"):
                 graph.add((node, SH.focusNode, URIRef(finding.focus)))

@@ -238,6 +238,8 @@ def test_every_result_names_its_shape(write_ttl, shapes, engine):
         shape = shacl.value(result, SH.sourceShape)
         assert shape is not None
         assert shacl.value(shape, SH.path) == shacl.value(result, SH.resultPath)
+        assert shacl.value(None, SH.property, shape) == URIRef(
+            "https://w3id.org/pmgraph/shapes#Organisation")
 
 
 def test_literals_a_store_would_rewrite_are_refused_by_sparql_and_checked_by_auto(monkeypatch):
