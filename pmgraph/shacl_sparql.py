@@ -95,6 +95,13 @@ _FOCUS_COMPONENTS = {
     SH.hasValue: "HasValueConstraintComponent",
     SH.uniqueLang: "UniqueLangConstraintComponent",
 }
+# Property pair constraints: the values of the path compared with those of another property.
+_PAIR_COMPONENTS = {
+    SH.equals: "EqualsConstraintComponent",
+    SH.disjoint: "DisjointConstraintComponent",
+    SH.lessThan: "LessThanConstraintComponent",
+    SH.lessThanOrEquals: "LessThanOrEqualsConstraintComponent",
+}
 # Parameters that are not constraints of their own.
 _IGNORED = {
     RDF.type, SH.path, SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf,
@@ -282,6 +289,8 @@ class _Compiler:
         for _, prop, obj in triples:
             if prop == SH.path:
                 touched |= self.path_predicates(obj)
+            elif prop in _PAIR_COMPONENTS:
+                touched.add(obj)
         touched &= rewrites.predicates
         if not touched:
             return None
@@ -291,7 +300,8 @@ class _Compiler:
         if not touched & rewrites.retyped:
             allowed.add(SH.datatype)  # same datatype, and only well-formed values are rewritten
         for _, prop, _obj in triples:
-            if (prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS) and prop not in allowed:
+            constraint = prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS
+            if (constraint or prop in _PAIR_COMPONENTS) and prop not in allowed:
                 name = str(prop).rsplit("#", 1)[-1]
                 raise UnsupportedShape(
                     f"sh:{name} on values of {', '.join(sorted(map(str, touched)))} "
@@ -417,7 +427,7 @@ class _Compiler:
         for prop, obj in self.g.predicate_objects(shape):
             if prop in _IGNORED or str(prop).startswith(_ANNOTATION_PREFIXES):
                 continue
-            if prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS:
+            if prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS or prop in _PAIR_COMPONENTS:
                 yield prop, obj
             elif prop in (SH.languageIn,):
                 yield prop, obj
@@ -510,6 +520,30 @@ class _Compiler:
             return None
         return "SELECT DISTINCT ?focus WHERE { " + " UNION ".join(blocks) + " }"
 
+    def pair_query(self, prop: URIRef, other: Node, focus: str, p: str | None) -> str:
+        """A property pair check: ``?value`` (the path's values, or the focus node for a
+        node shape) compared with the values of ``other``; one row per result."""
+        q = _n3(other)
+        if p is None:  # a node shape: its only value node is the focus node
+            if prop == SH.equals:  # each branch finds the focus nodes: BIND sees its group only
+                return (f"SELECT ?focus ?value WHERE {{ {{ {focus} "
+                        f"FILTER NOT EXISTS {{ ?focus {q} ?focus }} BIND(?focus AS ?value) }} "
+                        f"UNION {{ {focus} ?focus {q} ?value "
+                        f"FILTER(!sameTerm(?value, ?focus)) }} }}")
+            return (f"SELECT ?focus (?focus AS ?value) WHERE {{ {focus} "
+                    f"FILTER EXISTS {{ ?focus {q} ?focus }} }}")
+        if prop == SH.equals:
+            return (f"SELECT DISTINCT ?focus ?value WHERE {{ {focus} "
+                    f"{{ ?focus {p} ?value FILTER NOT EXISTS {{ ?focus {q} ?value }} }} UNION "
+                    f"{{ ?focus {q} ?value FILTER NOT EXISTS {{ ?focus {p} ?value }} }} }}")
+        if prop == SH.disjoint:
+            return (f"SELECT DISTINCT ?focus ?value WHERE {{ {focus} "
+                    f"?focus {p} ?value . ?focus {q} ?value }}")
+        # One result per pair that is not in order or cannot be compared.
+        op = "<" if prop == SH.lessThan else "<="
+        return (f"SELECT DISTINCT ?focus ?value ?other WHERE {{ {focus} ?focus {p} ?value . "
+                f"?focus {q} ?other FILTER(!COALESCE(?value {op} ?other, false)) }}")
+
     def checks(self, shape: Node, focus_select: str) -> Iterator[Check]:
         g = self.g
         if is_true(g.value(shape, SH.deactivated)):
@@ -522,8 +556,12 @@ class _Compiler:
         remap = self.check_rewrites(shape, path_node)
         if path_node is None:
             for prop, obj in self.constraints(shape):
-                if prop in _FOCUS_COMPONENTS:
+                if prop in _FOCUS_COMPONENTS or prop in (SH.lessThan, SH.lessThanOrEquals):
                     raise UnsupportedShape(f"{prop} on node shape {shape}")
+                if prop in _PAIR_COMPONENTS:
+                    yield Check(shape, _PAIR_COMPONENTS[prop], severity, message, None,
+                                self.pair_query(prop, obj, focus, None))
+                    continue
                 test = self.safe(self.value_expr(prop, obj, shape, "?focus"))
                 yield Check(shape, _VALUE_COMPONENTS[prop], severity, message, None,
                             f"SELECT ?focus (?focus AS ?value) WHERE {{ {focus} FILTER(!{test}) }}")
@@ -543,8 +581,11 @@ class _Compiler:
                         query, bounds=(low, high), remap=remap)
             constraints = [(prop, obj) for prop, obj in constraints if prop not in counts]
         for prop, obj in constraints:
-            component = _VALUE_COMPONENTS.get(prop) or _FOCUS_COMPONENTS[prop]
-            if prop == SH.minCount:
+            component = (_VALUE_COMPONENTS.get(prop) or _FOCUS_COMPONENTS.get(prop)
+                         or _PAIR_COMPONENTS[prop])
+            if prop in _PAIR_COMPONENTS:
+                query = self.pair_query(prop, obj, focus, p)
+            elif prop == SH.minCount:
                 query = (f"SELECT ?focus WHERE {{ {focus} OPTIONAL {{ ?focus {p} ?value }} }} "
                          f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?value) < {int(obj)})")
             elif prop == SH.maxCount:
