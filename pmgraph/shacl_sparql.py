@@ -11,7 +11,17 @@ Semantics follow SHACL as pyshacl implements it: a value that makes a comparison
 error counts as a failure (every test is wrapped in ``COALESCE(..., false)``), ``sh:in`` and
 ``sh:hasValue`` compare terms (``sameTerm``), not values, and counts are of distinct values.
 Ill-typed literals are detected with Oxigraph's casts for ``xsd:date``, ``xsd:dateTime``,
-``xsd:decimal``, ``xsd:integer`` and ``xsd:boolean``.
+``xsd:decimal``, ``xsd:integer`` and ``xsd:boolean``, and by lexical form and range for the
+integer types derived from ``xsd:integer`` (``xsd:byte``, ``xsd:int``, ...).
+
+Oxigraph holds numbers, booleans and dates by value: ``"5"^^xsd:int`` comes back as
+``"5"^^xsd:integer``, ``"1.50"`` as ``"1.5"``. :func:`find_rewrites` tells which of the
+data's literals a store holds in another form; given those, a check whose outcome depends on
+the exact term (``sh:datatype`` when the datatype changed, ``sh:in``, ``sh:pattern``, counts
+when two terms became one, ...) is refused rather than run, and the values the other checks
+report are mapped back to the data's own terms. The W3C SHACL Core test suite
+(``tests/test_w3c_shacl.py``) holds the engine to this: a test is passed or refused, never
+answered wrongly.
 """
 
 from __future__ import annotations
