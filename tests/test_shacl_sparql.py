@@ -265,10 +265,11 @@ def test_a_path_that_is_both_a_list_and_an_inverse_is_refused():
         compile_shapes(shapes)
 
 
-@pytest.mark.parametrize("kind", ["rdfs:Class", "ex:Kind"])
-def test_a_shape_that_is_a_class_targets_its_instances(kind):
+@pytest.mark.parametrize("types", ["rdfs:Class, sh:NodeShape", "ex:Kind, sh:NodeShape",
+                                   "rdfs:Class"])
+def test_a_shape_that_is_a_class_targets_its_instances(types):
     shapes = _graph(f"""ex:Kind rdfs:subClassOf rdfs:Class .
-        ex:Person a {kind}, sh:NodeShape ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .""")
+        ex:Person a {types} ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .""")
     data = _graph("ex:Sub rdfs:subClassOf ex:Person . ex:ann a ex:Sub . ex:bob a ex:Person ; "
                   "ex:name 'Bob' . ex:cat a ex:Cat .")
     found = fast_results(data, shapes)
