@@ -292,3 +292,17 @@ def test_values_the_store_rewrote_are_reported_as_the_data_gives_them(exact):
     assert merged.merged
     with pytest.raises(UnsupportedShape, match="sh:maxCount"):
         compile_shapes(shapes, rewrites=merged)
+
+
+def test_a_property_shape_inside_sh_or_applies_its_nested_shape_to_the_path_values():
+    # The nested shape checks the values of ex:address, not the focus node itself.
+    shapes = _graph("""ex:S sh:targetClass ex:C ; sh:or (
+        [ sh:path ex:address ; sh:minCount 1 ;
+          sh:property [ sh:path ex:city ; sh:minCount 1 ] ]
+        [ sh:path ex:email ; sh:minCount 1 ] ) .""")
+    data = _graph("""ex:a a ex:C ; ex:address [ ex:city "Leeds" ] .
+        ex:b a ex:C ; ex:address [ ex:street "High St" ] .
+        ex:c a ex:C ; ex:city "York" ; ex:address [ ex:street "Low St" ] .""")
+    found = fast_results(data, shapes)
+    assert {key[0] for key in found} == {URIRef("http://ex/b"), URIRef("http://ex/c")}
+    assert found == reference_results(data, shapes)
