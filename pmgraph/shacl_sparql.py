@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection as AbcCollection
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
@@ -146,6 +146,8 @@ class Check:
     #: The predicate whose values the store may hold rewritten: each reported value is
     #: mapped back to the term(s) the data gives (see :class:`Rewrites`).
     remap: URIRef | None = None
+    #: Literal target nodes the store evaluates in another form: (stored form, target).
+    focus_map: tuple[tuple[Node, Node], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ class _Compiler:
         self.g = shapes
         self.subclasses = subclasses
         self.rewrites = rewrites if rewrites else None
+        self.focus_map: tuple[tuple[Node, Node], ...] = ()
         self._names = itertools.count()
 
     def tree(self, shape: Node, seen: set | None = None) -> Iterator[tuple[Node, URIRef, Node]]:
@@ -511,10 +514,7 @@ class _Compiler:
         for cls in g.objects(shape, SH.targetClass):
             blocks.append(f"{{ {self.instance_of('?focus', cls, bound=False)} }}")
         targets = list(g.objects(shape, SH.targetNode))
-        if store_forms(targets):
-            # Oxigraph evaluates a literal in a query in its stored form too.
-            raise UnsupportedShape(f"a literal sh:targetNode of {shape} that the store "
-                                   "holds in another form")
+        self.focus_map = self.literal_targets(shape, targets)
         for node in targets:
             blocks.append(f"{{ BIND({_n3(node)} AS ?focus) }}")
         for prop in g.objects(shape, SH.targetSubjectsOf):
@@ -529,6 +529,27 @@ class _Compiler:
         if not blocks:
             return None
         return "SELECT DISTINCT ?focus WHERE { " + " UNION ".join(blocks) + " }"
+
+    def literal_targets(self, shape: Node, targets: list[Node]) -> tuple[tuple[Node, Node], ...]:
+        """Oxigraph evaluates a literal in a query in its stored form (``"4.0"`` as ``"4"``):
+        the (stored form, target) pairs to map reported focus nodes back with. Refuses the
+        shape when the stored forms are ambiguous or a constraint would see the difference."""
+        forms = store_forms(targets)
+        if not forms:
+            return ()
+        refuse = f"a literal sh:targetNode of {shape} that the store holds in another form"
+        stored = list(forms.values())
+        if len(set(stored)) < len(stored) or set(stored) & set(targets):
+            raise UnsupportedShape(refuse)
+        allowed = set(_VALUE_SAFE)
+        if all(back.datatype == term.datatype for term, back in forms.items()):
+            allowed.add(SH.datatype)
+        for prop, _ in self.constraints(shape):
+            if prop not in allowed:
+                raise UnsupportedShape(refuse)
+        if (shape, SH.property, None) in self.g or (shape, SH.path, None) in self.g:
+            raise UnsupportedShape(refuse)
+        return tuple((back, term) for term, back in forms.items())
 
     def pair_query(self, prop: URIRef, other: Node, focus: str, p: str | None) -> str:
         """A property pair check: ``?value`` (the path's values, or the focus node for a
@@ -700,7 +721,9 @@ def compile_shapes(
         focus_select = compiler.targets(shape)
         if focus_select is None:
             continue
-        checks.extend(compiler.checks(shape, focus_select))
+        focus_map = compiler.focus_map
+        checks.extend(replace(check, focus_map=focus_map) if focus_map else check
+                      for check in compiler.checks(shape, focus_select))
     return tuple(checks)
 
 
@@ -730,6 +753,9 @@ def run_checks(
                 ]
             values: tuple[Node | None, ...] = (None,)
             focus = convert(row["focus"])
+            if check.focus_map:
+                back = dict(check.focus_map)
+                focus = back.get(focus, focus)
             if check.component != "UniqueLangConstraintComponent" and check.bounds is None:
                 try:
                     values = (convert(row["value"]),)
@@ -737,6 +763,8 @@ def run_checks(
                     values = (None,)
                 if check.remap is not None:
                     values = originals.get((focus, check.remap, values[0]), values)
+                if check.focus_map and check.path is None:  # a node shape: the value is the focus
+                    values = tuple(back.get(v, v) for v in values)
             results.extend(
                 Result(
                     focus=focus, path=check.path, value=value,
