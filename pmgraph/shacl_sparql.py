@@ -148,6 +148,8 @@ class Check:
     remap: URIRef | None = None
     #: Literal target nodes the store evaluates in another form: (stored form, target).
     focus_map: tuple[tuple[Node, Node], ...] = ()
+    #: Each row's ``?predicate`` is its result's path (sh:closed).
+    path_var: bool = False
 
 
 @dataclass(frozen=True)
@@ -442,6 +444,13 @@ class _Compiler:
                 continue
             if prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS or prop in _PAIR_COMPONENTS:
                 yield prop, obj
+            elif prop == SH.closed:
+                if is_true(obj):
+                    yield prop, obj
+                elif obj != Literal("false", datatype=XSD.boolean):
+                    raise UnsupportedShape(f"sh:closed {obj} on shape {shape}")
+            elif prop == SH.ignoredProperties:
+                continue  # read with sh:closed
             elif prop in (SH.languageIn,):
                 yield prop, obj
             else:
@@ -461,6 +470,11 @@ class _Compiler:
                 if prop == SH.hasValue:  # a node shape's only value node is the node itself
                     parts.append(f"sameTerm({v}, {_n3(obj)})")
                     continue
+                if prop == SH.closed:
+                    pred, other = self.var(), self.var()
+                    parts.append(f"NOT EXISTS {{ {v} {pred} {other} "
+                                 f"{self.closed_filter(shape, pred)} }}")
+                    continue
                 if prop in _FOCUS_COMPONENTS:
                     raise UnsupportedShape(f"{prop} on a node shape")
                 parts.append(self.safe(self.value_expr(prop, obj, shape, v)))
@@ -476,6 +490,8 @@ class _Compiler:
         p = self.path(path_node)
         parts = []
         for prop, obj in self.constraints(shape):
+            if prop == SH.closed:
+                raise UnsupportedShape(f"sh:closed on property shape {shape}")
             if prop == SH.minCount:
                 n = int(obj)
                 if n > 1:
@@ -532,6 +548,18 @@ class _Compiler:
         if not blocks:
             return None
         return "SELECT DISTINCT ?focus WHERE { " + " UNION ".join(blocks) + " }"
+
+    def closed_filter(self, shape: Node, pred: str) -> str:
+        """A filter keeping the predicates a closed ``shape`` does not allow: those of its
+        property shapes' IRI paths and its ``sh:ignoredProperties``."""
+        g = self.g
+        allowed = {g.value(prop_shape, SH.path) for prop_shape in g.objects(shape, SH.property)}
+        for ignored in g.objects(shape, SH.ignoredProperties):
+            allowed.update(Collection(g, ignored))
+        listed = sorted((a for a in allowed if isinstance(a, URIRef)), key=str)
+        if not listed:
+            return ""
+        return f"FILTER({pred} NOT IN ({', '.join(map(_n3, listed))}))"
 
     def literal_targets(self, shape: Node, targets: list[Node]) -> tuple[tuple[Node, Node], ...]:
         """Oxigraph evaluates a literal in a query in its stored form (``"4.0"`` as ``"4"``):
@@ -597,6 +625,13 @@ class _Compiler:
                     yield Check(shape, _PAIR_COMPONENTS[prop], severity, message, None,
                                 self.pair_query(prop, obj, focus, None))
                     continue
+                if prop == SH.closed:  # one result per triple with a predicate not allowed
+                    yield Check(shape, "ClosedConstraintComponent", severity, message, None,
+                                f"SELECT ?focus ?value ?predicate WHERE {{ {focus} "
+                                f"?focus ?predicate ?value "
+                                f"{self.closed_filter(shape, '?predicate')} }}",
+                                path_var=True)
+                    continue
                 if prop == SH.hasValue:  # reported without sh:value (as the W3C suite has it)
                     yield Check(shape, _FOCUS_COMPONENTS[prop], severity, message, None,
                                 f"SELECT ?focus WHERE {{ {focus} "
@@ -610,6 +645,8 @@ class _Compiler:
             return
         p = self.path(path_node)
         constraints = list(self.constraints(shape))
+        if any(prop == SH.closed for prop, _ in constraints):
+            raise UnsupportedShape(f"sh:closed on property shape {shape}")
         counts = {prop: int(obj) for prop, obj in constraints if prop in (SH.minCount, SH.maxCount)}
         if len(counts) == 2 and sum(prop in counts for prop, _ in constraints) == 2:
             # Both counts in one query: the focus nodes are found once, not twice.
@@ -762,6 +799,7 @@ def run_checks(
                 ]
             values: tuple[Node | None, ...] = (None,)
             focus = convert(row["focus"])
+            path = convert(row["predicate"]) if check.path_var else check.path
             if check.focus_map:
                 back = dict(check.focus_map)
                 focus = back.get(focus, focus)
@@ -770,13 +808,13 @@ def run_checks(
                     values = (convert(row["value"]),)
                 except KeyError:
                     values = (None,)
-                if check.remap is not None:
-                    values = originals.get((focus, check.remap, values[0]), values)
+                if check.remap is not None or check.path_var:
+                    values = originals.get((focus, path, values[0]), values)
                 if check.focus_map and check.path is None:  # a node shape: the value is the focus
                     values = tuple(back.get(v, v) for v in values)
             results.extend(
                 Result(
-                    focus=focus, path=check.path, value=value,
+                    focus=focus, path=path, value=value,
                     component=component, severity=check.severity, shape=check.shape,
                     message=check.message,
                 )

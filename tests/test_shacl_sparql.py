@@ -306,3 +306,21 @@ def test_a_property_shape_inside_sh_or_applies_its_nested_shape_to_the_path_valu
     found = fast_results(data, shapes)
     assert {key[0] for key in found} == {URIRef("http://ex/b"), URIRef("http://ex/c")}
     assert found == reference_results(data, shapes)
+
+
+def test_closed_shapes_report_each_predicate_they_do_not_allow():
+    shapes = _graph("""ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:closed true ;
+        sh:ignoredProperties ( rdf:type ) ;
+        sh:property [ sh:path rdfs:label ; sh:minCount 1 ] ;
+        sh:property [ sh:path ex:part ; sh:node ex:Part ] .
+        ex:Part a sh:NodeShape ; sh:closed true ; sh:property [ sh:path ex:size ] .""")
+    data = _graph("""ex:a a ex:C ; rdfs:label "A" ; rdfs:lable "typo" ; ex:part ex:p1, ex:p2 .
+        ex:p1 ex:size 3 . ex:p2 ex:size 4 ; ex:colour "red" .
+        ex:b a ex:C ; rdfs:label "B" .""")
+    found = fast_results(data, shapes)
+    assert {(key[0], key[1], key[3]) for key in found} == {
+        (URIRef("http://ex/a"), URIRef(str(RDFS) + "lable"),
+         "ClosedConstraintComponent"),
+        (URIRef("http://ex/a"), URIRef("http://ex/part"), "NodeConstraintComponent"),
+    }
+    assert found == reference_results(data, shapes)
