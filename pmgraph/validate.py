@@ -182,11 +182,11 @@ def _path_text(report: Graph, path: object) -> str | None:
         return None
     if isinstance(path, URIRef):
         return str(path)
+    if report.value(path, RDF.first) is not None:  # a list first, as SHACL reads it
+        return "/".join(_path_text(report, p) or "?" for p in Collection(report, path))
     inverse = report.value(path, SH.inversePath)
     if inverse is not None:
         return f"^{_path_text(report, inverse)}"
-    if report.value(path, RDF.first) is not None:
-        return "/".join(_path_text(report, p) or "?" for p in Collection(report, path))
     for key, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
         inner = report.value(path, key)
         if inner is not None:
