@@ -309,13 +309,16 @@ class _Compiler:
         touched &= rewrites.predicates
         if not touched:
             return None
-        allowed = _VALUE_SAFE | {SH["or"], SH["and"], SH["not"], SH.xone, SH.node, SH.property}
+        allowed = _VALUE_SAFE | {SH["or"], SH["and"], SH["not"], SH.xone, SH.node, SH.property,
+                                 SH.closed}
         if not rewrites.merged:
-            allowed |= {SH.minCount, SH.maxCount, SH.uniqueLang}
+            allowed |= {SH.minCount, SH.maxCount, SH.uniqueLang, SH.qualifiedMinCount,
+                        SH.qualifiedMaxCount}
         if not touched & rewrites.retyped:
             allowed.add(SH.datatype)  # same datatype, and only well-formed values are rewritten
         for _, prop, _obj in triples:
-            constraint = prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS
+            constraint = prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS or prop in (
+                SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.closed)
             if (constraint or prop in _PAIR_COMPONENTS) and prop not in allowed:
                 name = str(prop).rsplit("#", 1)[-1]
                 raise UnsupportedShape(
@@ -451,6 +454,10 @@ class _Compiler:
                     raise UnsupportedShape(f"sh:closed {obj} on shape {shape}")
             elif prop == SH.ignoredProperties:
                 continue  # read with sh:closed
+            elif prop in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
+                yield prop, obj
+            elif prop in (SH.qualifiedValueShape, SH.qualifiedValueShapesDisjoint):
+                continue  # read with sh:qualifiedMinCount / sh:qualifiedMaxCount
             elif prop in (SH.languageIn,):
                 yield prop, obj
             else:
@@ -467,6 +474,8 @@ class _Compiler:
             parts.append(self.property_ok(shape, path_node, v))
         else:
             for prop, obj in self.constraints(shape):
+                if prop in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
+                    raise UnsupportedShape(f"{prop} on a node shape")
                 if prop == SH.hasValue:  # a node shape's only value node is the node itself
                     parts.append(f"sameTerm({v}, {_n3(obj)})")
                     continue
@@ -490,8 +499,9 @@ class _Compiler:
         p = self.path(path_node)
         parts = []
         for prop, obj in self.constraints(shape):
-            if prop == SH.closed:
-                raise UnsupportedShape(f"sh:closed on property shape {shape}")
+            if prop in (SH.closed, SH.qualifiedMinCount, SH.qualifiedMaxCount):
+                name = str(prop).rsplit("#", 1)[-1]
+                raise UnsupportedShape(f"sh:{name} in a nested shape ({shape})")
             if prop == SH.minCount:
                 n = int(obj)
                 if n > 1:
@@ -548,6 +558,31 @@ class _Compiler:
         if not blocks:
             return None
         return "SELECT DISTINCT ?focus WHERE { " + " UNION ".join(blocks) + " }"
+
+    def qualified(self, shape: Node) -> str:
+        """The test a value of ``shape`` passes to count for its qualified counts: it
+        conforms to the qualified value shape and, with ``sh:qualifiedValueShapesDisjoint``,
+        to none of its siblings' (those of the other property shapes of its parents)."""
+        g = self.g
+        own = g.value(shape, SH.qualifiedValueShape)
+        if own is None:
+            raise UnsupportedShape(f"qualified counts without sh:qualifiedValueShape on {shape}")
+        test = self.safe(self.conforms(own, "?value"))
+        flag = g.value(shape, SH.qualifiedValueShapesDisjoint)
+        if flag is not None and not is_true(flag):
+            if flag != Literal("false", datatype=XSD.boolean):
+                raise UnsupportedShape(f"sh:qualifiedValueShapesDisjoint {flag} on {shape}")
+            flag = None
+        if flag is not None:
+            siblings = {
+                sibling_shape
+                for parent in g.subjects(SH.property, shape)
+                for sibling in g.objects(parent, SH.property) if sibling != shape
+                for sibling_shape in g.objects(sibling, SH.qualifiedValueShape)
+            }
+            for sibling in sorted(siblings, key=str):
+                test += f" && !{self.safe(self.conforms(sibling, '?value'))}"
+        return test
 
     def closed_filter(self, shape: Node, pred: str) -> str:
         """A filter keeping the predicates a closed ``shape`` does not allow: those of its
@@ -619,7 +654,7 @@ class _Compiler:
         if path_node is None:
             for prop, obj in self.constraints(shape):
                 if prop in (SH.minCount, SH.maxCount, SH.uniqueLang, SH.lessThan,
-                            SH.lessThanOrEquals):
+                            SH.lessThanOrEquals, SH.qualifiedMinCount, SH.qualifiedMaxCount):
                     raise UnsupportedShape(f"{prop} on node shape {shape}")
                 if prop in _PAIR_COMPONENTS:
                     yield Check(shape, _PAIR_COMPONENTS[prop], severity, message, None,
@@ -659,9 +694,18 @@ class _Compiler:
             constraints = [(prop, obj) for prop, obj in constraints if prop not in counts]
         for prop, obj in constraints:
             component = (_VALUE_COMPONENTS.get(prop) or _FOCUS_COMPONENTS.get(prop)
-                         or _PAIR_COMPONENTS[prop])
+                         or _PAIR_COMPONENTS.get(prop, ""))
             if prop in _PAIR_COMPONENTS:
                 query = self.pair_query(prop, obj, focus, p)
+            elif prop in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
+                component = ("QualifiedMinCountConstraintComponent"
+                             if prop == SH.qualifiedMinCount
+                             else "QualifiedMaxCountConstraintComponent")
+                test = self.qualified(shape)
+                op = "<" if prop == SH.qualifiedMinCount else ">"
+                query = (f"SELECT ?focus WHERE {{ {focus} OPTIONAL {{ ?focus {p} ?value "
+                         f"FILTER({test}) }} }} GROUP BY ?focus "
+                         f"HAVING (COUNT(DISTINCT ?value) {op} {int(obj)})")
             elif prop == SH.minCount:
                 query = (f"SELECT ?focus WHERE {{ {focus} OPTIONAL {{ ?focus {p} ?value }} }} "
                          f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?value) < {int(obj)})")

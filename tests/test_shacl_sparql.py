@@ -106,10 +106,10 @@ def test_unsupported_constraint_is_refused_not_skipped():
     shapes = Graph().parse(data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
         ex:S a sh:NodeShape ; sh:targetClass ex:C ;
-          sh:property [ sh:path ex:p ; sh:qualifiedMinCount 1 ;
-                        sh:qualifiedValueShape [ sh:class ex:C ] ] .
+          sh:property [ sh:path ex:p ; sh:property [ sh:path ex:q ; sh:minCount 1 ] ] ;
+          sh:sparql [ sh:select "SELECT $this WHERE { }" ] .
     """, format="turtle")
-    with pytest.raises(UnsupportedShape, match="qualified"):
+    with pytest.raises(UnsupportedShape, match="sparql|nested property shape"):
         compile_shapes(shapes)
 
 
@@ -323,4 +323,22 @@ def test_closed_shapes_report_each_predicate_they_do_not_allow():
          "ClosedConstraintComponent"),
         (URIRef("http://ex/a"), URIRef("http://ex/part"), "NodeConstraintComponent"),
     }
+    assert found == reference_results(data, shapes)
+
+
+def test_qualified_counts_with_disjoint_siblings_equal_pyshacl():
+    shapes = _graph("""ex:Hand a sh:NodeShape ; sh:targetClass ex:Hand ;
+        sh:property [ sh:path ex:digit ; sh:qualifiedMinCount 1 ; sh:qualifiedMaxCount 1 ;
+                      sh:qualifiedValueShape [ sh:class ex:Thumb ] ;
+                      sh:qualifiedValueShapesDisjoint true ] ;
+        sh:property [ sh:path ex:digit ; sh:qualifiedMinCount 4 ; sh:qualifiedMaxCount 4 ;
+                      sh:qualifiedValueShape [ sh:class ex:Finger ] ;
+                      sh:qualifiedValueShapesDisjoint true ] .""")
+    digits = " ".join(f"ex:f{i} a ex:Finger ." for i in range(4))
+    data = _graph(f"""{digits} ex:t a ex:Thumb . ex:both a ex:Finger, ex:Thumb .
+        ex:good a ex:Hand ; ex:digit ex:f0, ex:f1, ex:f2, ex:f3, ex:t .
+        ex:odd a ex:Hand ; ex:digit ex:f0, ex:f1, ex:f2, ex:both .""")
+    found = fast_results(data, shapes)
+    assert {(key[0], key[3]) for key in found} == {
+        (URIRef("http://ex/odd"), "QualifiedMinCountConstraintComponent")}
     assert found == reference_results(data, shapes)
