@@ -262,6 +262,10 @@ class _Compiler:
         self.subclasses = subclasses
         self.rewrites = rewrites if rewrites else None
         self.focus_map: tuple[tuple[Node, Node], ...] = ()
+        # Constraint components the shapes declare (SHACL-SPARQL) may take any predicate as
+        # a parameter; without them, a predicate outside sh: is no constraint.
+        self.custom_components = (None, SH.parameter, None) in shapes or (
+            None, RDF.type, SH.ConstraintComponent) in shapes
         self._names = itertools.count()
 
     def tree(self, shape: Node, seen: set | None = None) -> Iterator[tuple[Node, URIRef, Node]]:
@@ -445,6 +449,8 @@ class _Compiler:
         for prop, obj in self.g.predicate_objects(shape):
             if prop in _IGNORED or str(prop).startswith(_ANNOTATION_PREFIXES):
                 continue
+            if not str(prop).startswith(str(SH)) and not self.custom_components:
+                continue  # not a SHACL parameter, and no component declares it as one
             if prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS or prop in _PAIR_COMPONENTS:
                 yield prop, obj
             elif prop == SH.closed:
