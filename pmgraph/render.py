@@ -166,25 +166,45 @@ def _finding_line(finding: Finding) -> str:
         if finding.value is not None and finding.value not in finding.message
         else ""
     )
-    return one_line(f"{finding.severity.name} {focus}{where}: {finding.message}") + value
+    severity = compact(finding.custom_severity) or finding.severity.name
+    return one_line(f"{severity} {focus}{where}: {finding.message}") + value
 
 
 def report_text(report: ValidationReport) -> str:
-    """Findings grouped by severity, most severe first, then a one-line summary."""
+    """Findings grouped by severity, most severe first, then a one-line summary.
+
+    A custom severity (an IRI other than SHACL's three) has a group of its own after the
+    violations, named by its IRI, and counts as a violation in the summary's sense: the
+    data does not conform.
+    """
     lines: list[str] = []
     counts = {s: 0 for s in Severity}
+    custom: dict[str, list[Finding]] = {}
     for finding in report.findings:
-        counts[finding.severity] += 1
+        if finding.custom_severity:
+            custom.setdefault(finding.custom_severity, []).append(finding)
+        else:
+            counts[finding.severity] += 1
+    groups: list[tuple[str, list[Finding]]] = []
     for severity in Severity:
-        group = [f for f in report.findings if f.severity is severity]
+        group = [f for f in report.findings
+                 if f.severity is severity and not f.custom_severity]
+        groups.append((f"{severity.value}s", group))
+        if severity is Severity.VIOLATION:
+            groups += [(compact(iri), found) for iri, found in sorted(custom.items())]
+    for title, group in groups:
         if not group:
             continue
-        lines.append(f"{severity.value}s ({len(group)}):")
+        lines.append(f"{title} ({len(group)}):")
         lines += [f"  {_finding_line(f)}" for f in group]
         lines.append("")
     summary = ", ".join(
         f"{counts[s]} {s.value.lower()}{'s' if counts[s] != 1 else ''}" for s in Severity
     )
+    others = sum(len(found) for found in custom.values())
+    if others:
+        kinds = "a custom severity" if len(custom) == 1 else "custom severities"
+        summary += f", {others} of {kinds}"
     if report.conforms:
         lines.append(f"The data conforms to the shapes and checks ({summary}).")
     else:

@@ -11,7 +11,17 @@ Semantics follow SHACL as pyshacl implements it: a value that makes a comparison
 error counts as a failure (every test is wrapped in ``COALESCE(..., false)``), ``sh:in`` and
 ``sh:hasValue`` compare terms (``sameTerm``), not values, and counts are of distinct values.
 Ill-typed literals are detected with Oxigraph's casts for ``xsd:date``, ``xsd:dateTime``,
-``xsd:decimal``, ``xsd:integer`` and ``xsd:boolean``.
+``xsd:decimal``, ``xsd:integer`` and ``xsd:boolean``, and by lexical form and range for the
+integer types derived from ``xsd:integer`` (``xsd:byte``, ``xsd:int``, ...).
+
+Oxigraph holds numbers, booleans and dates by value: ``"5"^^xsd:int`` comes back as
+``"5"^^xsd:integer``, ``"1.50"`` as ``"1.5"``. :func:`find_rewrites` tells which of the
+data's literals a store holds in another form; given those, a check whose outcome depends on
+the exact term (``sh:datatype`` when the datatype changed, ``sh:in``, ``sh:pattern``, counts
+when two terms became one, ...) is refused rather than run, and the values the other checks
+report are mapped back to the data's own terms. The W3C SHACL Core test suite
+(``tests/test_w3c_shacl.py``) holds the engine to this: a test is passed or refused, never
+answered wrongly.
 """
 
 from __future__ import annotations
@@ -19,22 +29,55 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection as AbcCollection
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import SH, XSD
+from rdflib.namespace import OWL, SH, XSD
 from rdflib.term import Node
 
 from pmgraph.engine import converter
 
 RDFS_SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+RDFS_CLASS = RDFS.Class
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 RDF_LANGSTRING = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
 
 # Datatypes whose lexical form is checked with an Oxigraph cast (others: datatype IRI only).
 _CASTS = {XSD.date, XSD.dateTime, XSD.decimal, XSD.integer, XSD.boolean}
+# The integer types derived from xsd:integer: (lowest, highest) value, None for no bound.
+# A value of one of them is well formed when its lexical form is an integer in the range.
+_INTEGER_RANGES: dict[URIRef, tuple[int | None, int | None]] = {
+    XSD.long: (-(2**63), 2**63 - 1), XSD.int: (-(2**31), 2**31 - 1),
+    XSD.short: (-(2**15), 2**15 - 1), XSD.byte: (-128, 127),
+    XSD.nonNegativeInteger: (0, None), XSD.positiveInteger: (1, None),
+    XSD.nonPositiveInteger: (None, 0), XSD.negativeInteger: (None, -1),
+    XSD.unsignedLong: (0, 2**64 - 1), XSD.unsignedInt: (0, 2**32 - 1),
+    XSD.unsignedShort: (0, 2**16 - 1), XSD.unsignedByte: (0, 255),
+}
+# XSD datatypes Oxigraph holds by value: a literal of one of them may come back from the
+# store in another lexical form or datatype than it was written in.
+STORE_REWRITES = frozenset({
+    XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.dateTime, XSD.date,
+    XSD.time, XSD.duration, XSD.dayTimeDuration, XSD.yearMonthDuration, XSD.gYear,
+    XSD.gYearMonth, XSD.gMonth, XSD.gMonthDay, XSD.gDay, XSD.dateTimeStamp, *_INTEGER_RANGES,
+})
+# Constraints whose outcome depends only on a value node's value (or kind, or class), not
+# on its exact lexical form or on which terms are distinct: safe on literals the store
+# rewrote, once each reported value is mapped back to the term the data holds.
+_VALUE_SAFE = {
+    SH["class"], SH.nodeKind, SH.minInclusive, SH.maxInclusive, SH.minExclusive,
+    SH.maxExclusive, SH.languageIn,
+}
+_XSD_TRUE = Literal("true", datatype=XSD.boolean)
+
+
+def is_true(term: Node | None) -> bool:
+    """``term`` is the literal ``"true"^^xsd:boolean`` as written (SHACL activates
+    ``sh:uniqueLang`` and ``sh:deactivated`` with exactly that term, not with ``"1"``)."""
+    return (isinstance(term, Literal) and term.datatype == XSD.boolean
+            and str(term) == "true")
 
 # Constraints tested on each value node; the others are tested once per focus node.
 _VALUE_COMPONENTS = {
@@ -61,6 +104,13 @@ _FOCUS_COMPONENTS = {
     SH.maxCount: "MaxCountConstraintComponent",
     SH.hasValue: "HasValueConstraintComponent",
     SH.uniqueLang: "UniqueLangConstraintComponent",
+}
+# Property pair constraints: the values of the path compared with those of another property.
+_PAIR_COMPONENTS = {
+    SH.equals: "EqualsConstraintComponent",
+    SH.disjoint: "DisjointConstraintComponent",
+    SH.lessThan: "LessThanConstraintComponent",
+    SH.lessThanOrEquals: "LessThanOrEqualsConstraintComponent",
 }
 # Parameters that are not constraints of their own.
 _IGNORED = {
@@ -93,6 +143,95 @@ class Check:
     #: For a minCount and a maxCount checked in one query: (min, max); each row's ``?count``
     #: tells which of the two it breaks.
     bounds: tuple[int, int] | None = None
+    #: The predicate whose values the store may hold rewritten: each reported value is
+    #: mapped back to the term(s) the data gives (see :class:`Rewrites`).
+    remap: URIRef | None = None
+    #: Literal target nodes the store evaluates in another form: (stored form, target).
+    focus_map: tuple[tuple[Node, Node], ...] = ()
+    #: Each row's ``?predicate`` is its result's path (sh:closed).
+    path_var: bool = False
+
+
+@dataclass(frozen=True)
+class Rewrites:
+    """Literals of the data that the store holds in another form (Oxigraph keeps numbers,
+    booleans and dates by value: ``"5"^^xsd:int`` comes back as ``"5"^^xsd:integer``,
+    ``"1.50"`` as ``"1.5"``, a language tag in lower case)."""
+
+    #: Predicates with at least one rewritten literal as object.
+    predicates: frozenset[Node]
+    #: Whether two distinct terms of one subject and predicate became one in the store.
+    merged: bool
+    #: Predicates with a literal the store holds with another datatype (``xsd:int`` as
+    #: ``xsd:integer``).
+    retyped: frozenset[Node]
+    #: (subject, predicate, term in the store) to the terms the data gives there.
+    originals: Mapping[tuple[Node, Node, Node], tuple[Node, ...]]
+
+    def __bool__(self) -> bool:
+        return bool(self.predicates)
+
+
+def _may_be_rewritten(term: Node) -> bool:
+    if not isinstance(term, Literal):
+        return False
+    if term.language:
+        return term.language != term.language.lower()
+    return term.datatype in STORE_REWRITES
+
+
+def store_forms(terms: Iterable[Node]) -> dict[Node, Node]:
+    """The literals among ``terms`` that an Oxigraph store holds in another form, each
+    with the form it holds (found by storing each in a scratch store and reading it back)."""
+    from pmgraph.engine import to_oxigraph
+
+    terms = [t for t in dict.fromkeys(terms) if _may_be_rewritten(t)]
+    if not terms:
+        return {}
+    scratch = ox.Store()
+    subject = ox.NamedNode("urn:pmgraph:scratch")
+    scratch.extend(ox.Quad(subject, ox.NamedNode(f"urn:pmgraph:{i}"), to_oxigraph(term))
+                   for i, term in enumerate(terms))
+    convert = converter()
+    stored: dict[Node, Node] = {}
+    for quad in scratch:
+        term = terms[int(quad.predicate.value.rsplit(":", 1)[1])]
+        back = convert(quad.object)
+        if (str(back), back.datatype, back.language) != (
+                str(term), term.datatype, term.language):
+            stored[term] = back
+    return stored
+
+
+def find_rewrites(graph: Graph) -> Rewrites:
+    """Which literals of ``graph`` an Oxigraph store would hold in another form.
+
+    Only literals of the datatypes Oxigraph keeps by value (and language-tagged strings)
+    are tried, each once, in a scratch store: the cost grows with the number of distinct
+    such literals, not with the size of the data.
+    """
+    candidates: dict[Node, list[tuple[Node, Node]]] = {}
+    for s, p, o in graph:
+        if _may_be_rewritten(o):
+            candidates.setdefault(o, []).append((s, p))
+    if not candidates:
+        return Rewrites(frozenset(), False, frozenset(), {})
+    stored = store_forms(candidates)
+    originals: dict[tuple[Node, Node, Node], list[Node]] = {}
+    predicates, retyped = set(), set()
+    for term, back in stored.items():
+        for s, p in candidates[term]:
+            predicates.add(p)
+            if back.datatype != term.datatype:
+                retyped.add(p)
+            originals.setdefault((s, p, back), []).append(term)
+    merged = False
+    for (s, p, back), found in originals.items():
+        if (s, p, back) in graph:
+            found.append(back)  # the stored form is also one of the data's own terms
+        merged = merged or len(found) > 1
+    return Rewrites(frozenset(predicates), merged, frozenset(retyped),
+                    {key: tuple(found) for key, found in originals.items()})
 
 
 @dataclass(frozen=True)
@@ -116,11 +255,86 @@ def _n3(term: Node) -> str:
 
 class _Compiler:
     def __init__(
-        self, shapes: Graph, subclasses: Mapping[URIRef, AbcCollection[URIRef]] | None = None
+        self, shapes: Graph, subclasses: Mapping[URIRef, AbcCollection[URIRef]] | None = None,
+        rewrites: Rewrites | None = None,
     ) -> None:
         self.g = shapes
         self.subclasses = subclasses
+        self.rewrites = rewrites if rewrites else None
+        self.focus_map: tuple[tuple[Node, Node], ...] = ()
+        # Constraint components the shapes declare (SHACL-SPARQL) may take any predicate as
+        # a parameter; without them, a predicate outside sh: is no constraint.
+        self.custom_components = (None, SH.parameter, None) in shapes or (
+            None, RDF.type, SH.ConstraintComponent) in shapes
         self._names = itertools.count()
+
+    def tree(self, shape: Node, seen: set | None = None) -> Iterator[tuple[Node, URIRef, Node]]:
+        """Every (shape, parameter, value) of ``shape`` and of the shapes nested in it."""
+        seen = set() if seen is None else seen
+        if shape in seen:
+            return
+        seen.add(shape)
+        for prop, obj in self.g.predicate_objects(shape):
+            yield shape, prop, obj
+            if prop in (SH.node, SH["not"], SH.property, SH.qualifiedValueShape):
+                yield from self.tree(obj, seen)
+            elif prop in (SH["or"], SH["and"], SH.xone):
+                for member in Collection(self.g, obj):
+                    yield from self.tree(member, seen)
+
+    def path_predicates(self, node: Node | None) -> set[Node]:
+        """The predicates a path expression follows."""
+        if node is None:
+            return set()
+        if isinstance(node, URIRef):
+            return {node}
+        found: set[Node] = set()
+        for _, o in self.g.predicate_objects(node):
+            if o != RDF.nil:
+                found |= self.path_predicates(o)
+        return found
+
+    def check_rewrites(self, shape: Node, path_node: Node | None) -> URIRef | None:
+        """Refuse ``shape`` when a constraint in it would look at literals the store
+        rewrote in a way that changes its outcome; otherwise the predicate whose values
+        are to be mapped back to the data's terms (None when nothing was rewritten)."""
+        rewrites = self.rewrites
+        if rewrites is None:
+            return None
+        # A node shape's property shapes are checks of their own (see ``checks``).
+        seen = set(self.g.objects(shape, SH.property)) if path_node is None else set()
+        triples = list(self.tree(shape, seen))
+        touched = set()
+        for _, prop, obj in triples:
+            if prop == SH.path:
+                touched |= self.path_predicates(obj)
+            elif prop in _PAIR_COMPONENTS:
+                touched.add(obj)
+        touched &= rewrites.predicates
+        if not touched:
+            return None
+        allowed = _VALUE_SAFE | {SH["or"], SH["and"], SH["not"], SH.xone, SH.node, SH.property,
+                                 SH.closed}
+        if not rewrites.merged:
+            allowed |= {SH.minCount, SH.maxCount, SH.uniqueLang, SH.qualifiedMinCount,
+                        SH.qualifiedMaxCount}
+        if not touched & rewrites.retyped:
+            allowed.add(SH.datatype)  # same datatype, and only well-formed values are rewritten
+        for _, prop, _obj in triples:
+            constraint = prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS or prop in (
+                SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.closed)
+            if (constraint or prop in _PAIR_COMPONENTS) and prop not in allowed:
+                name = str(prop).rsplit("#", 1)[-1]
+                raise UnsupportedShape(
+                    f"sh:{name} on values of {', '.join(sorted(map(str, touched)))} "
+                    "that the store holds in another form than the data gives")
+        if path_node is None:
+            return None
+        if not isinstance(path_node, URIRef):
+            raise UnsupportedShape(
+                f"a path through {', '.join(sorted(map(str, touched)))}, whose literal values "
+                "the store holds in another form than the data gives")
+        return path_node
 
     def var(self) -> str:
         return f"?v{next(self._names)}"
@@ -145,6 +359,11 @@ class _Compiler:
         g = self.g
         if isinstance(node, URIRef):
             return _n3(node)
+        forms = [k for k in (SH.inversePath, SH.zeroOrMorePath, SH.oneOrMorePath,
+                             SH.zeroOrOnePath, SH.alternativePath, RDF.first)
+                 if (node, k, None) in g]
+        if len(forms) > 1:
+            raise UnsupportedShape(f"an ill-formed sh:path {node} (both {forms[0]} and {forms[1]})")
         inverse = g.value(node, SH.inversePath)
         if inverse is not None:
             return f"^({self.path(inverse)})"
@@ -169,6 +388,15 @@ class _Compiler:
             test = f"(isLiteral({v}) && datatype({v}) = {_n3(obj)})"
             if obj in _CASTS:
                 test = f"({test} && isLiteral({_n3(obj)}(STR({v}))))"
+            elif obj in _INTEGER_RANGES:
+                low, high = _INTEGER_RANGES[obj]
+                number = f"{XSD.integer.n3()}(STR({v}))"
+                test = f"({test} && REGEX(STR({v}), \"^[+-]?[0-9]+$\")"
+                if low is not None:
+                    test += f" && {number} >= {low}"
+                if high is not None:
+                    test += f" && {number} <= {high}"
+                test += ")"
             return test
         if prop == SH["class"]:
             return f"(!isLiteral({v}) && EXISTS {{ {self.instance_of(v, obj, bound=True)} }})"
@@ -221,8 +449,21 @@ class _Compiler:
         for prop, obj in self.g.predicate_objects(shape):
             if prop in _IGNORED or str(prop).startswith(_ANNOTATION_PREFIXES):
                 continue
-            if prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS:
+            if not str(prop).startswith(str(SH)) and not self.custom_components:
+                continue  # not a SHACL parameter, and no component declares it as one
+            if prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS or prop in _PAIR_COMPONENTS:
                 yield prop, obj
+            elif prop == SH.closed:
+                if is_true(obj):
+                    yield prop, obj
+                elif obj != Literal("false", datatype=XSD.boolean):
+                    raise UnsupportedShape(f"sh:closed {obj} on shape {shape}")
+            elif prop == SH.ignoredProperties:
+                continue  # read with sh:closed
+            elif prop in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
+                yield prop, obj
+            elif prop in (SH.qualifiedValueShape, SH.qualifiedValueShapesDisjoint):
+                continue  # read with sh:qualifiedMinCount / sh:qualifiedMaxCount
             elif prop in (SH.languageIn,):
                 yield prop, obj
             else:
@@ -230,29 +471,43 @@ class _Compiler:
 
     def conforms(self, shape: Node, v: str) -> str:
         """An expression that is true when the node in ``v`` conforms to ``shape``."""
-        if self.g.value(shape, SH.deactivated) == Literal(True):
+        if is_true(self.g.value(shape, SH.deactivated)):
             return "true"
         parts = []
         path_node = self.g.value(shape, SH.path)
         if path_node is not None:
+            # property_ok covers the shape's own sh:property shapes too
             parts.append(self.property_ok(shape, path_node, v))
         else:
             for prop, obj in self.constraints(shape):
+                if prop in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
+                    raise UnsupportedShape(f"{prop} on a node shape")
+                if prop == SH.hasValue:  # a node shape's only value node is the node itself
+                    parts.append(f"sameTerm({v}, {_n3(obj)})")
+                    continue
+                if prop == SH.closed:
+                    pred, other = self.var(), self.var()
+                    parts.append(f"NOT EXISTS {{ {v} {pred} {other} "
+                                 f"{self.closed_filter(shape, pred)} }}")
+                    continue
                 if prop in _FOCUS_COMPONENTS:
                     raise UnsupportedShape(f"{prop} on a node shape")
                 parts.append(self.safe(self.value_expr(prop, obj, shape, v)))
-        for prop_shape in self.g.objects(shape, SH.property):
-            parts.append(self.property_ok(prop_shape, self.g.value(prop_shape, SH.path), v))
+            for prop_shape in self.g.objects(shape, SH.property):
+                parts.append(self.property_ok(prop_shape, self.g.value(prop_shape, SH.path), v))
         return "(" + (" && ".join(parts) or "true") + ")"
 
     def property_ok(self, shape: Node, path_node: Node, x: str) -> str:
-        if self.g.value(shape, SH.deactivated) == Literal(True):
+        if is_true(self.g.value(shape, SH.deactivated)):
             return "true"
         if path_node is None:
             raise UnsupportedShape(f"property shape {shape} without sh:path")
         p = self.path(path_node)
         parts = []
         for prop, obj in self.constraints(shape):
+            if prop in (SH.closed, SH.qualifiedMinCount, SH.qualifiedMaxCount):
+                name = str(prop).rsplit("#", 1)[-1]
+                raise UnsupportedShape(f"sh:{name} in a nested shape ({shape})")
             if prop == SH.minCount:
                 n = int(obj)
                 if n > 1:
@@ -272,7 +527,7 @@ class _Compiler:
             elif prop == SH.hasValue:
                 parts.append(f"EXISTS {{ {x} {p} {_n3(obj)} }}")
             elif prop == SH.uniqueLang:
-                if obj == Literal(True):
+                if is_true(obj):
                     a, b = self.var(), self.var()
                     parts.append(
                         f"NOT EXISTS {{ {x} {p} {a} . {x} {p} {b} FILTER(!sameTerm({a}, {b}) "
@@ -293,40 +548,146 @@ class _Compiler:
         blocks = []
         for cls in g.objects(shape, SH.targetClass):
             blocks.append(f"{{ {self.instance_of('?focus', cls, bound=False)} }}")
-        for node in g.objects(shape, SH.targetNode):
+        targets = list(g.objects(shape, SH.targetNode))
+        self.focus_map = self.literal_targets(shape, targets)
+        for node in targets:
             blocks.append(f"{{ BIND({_n3(node)} AS ?focus) }}")
         for prop in g.objects(shape, SH.targetSubjectsOf):
             blocks.append(f"{{ ?focus {_n3(prop)} [] }}")
         for prop in g.objects(shape, SH.targetObjectsOf):
+            if self.rewrites is not None and prop in self.rewrites.predicates:
+                raise UnsupportedShape(
+                    f"sh:targetObjectsOf {prop}, whose literal values the store rewrote")
             blocks.append(f"{{ [] {_n3(prop)} ?focus }}")
-        if (shape, RDF.type, URIRef("http://www.w3.org/2000/01/rdf-schema#Class")) in g:
-            raise UnsupportedShape(f"implicit class target on {shape}")
+        if is_class(g, shape):  # an implicit class target: the shape is also a class
+            blocks.append(f"{{ {self.instance_of('?focus', shape, bound=False)} }}")
         if not blocks:
             return None
         return "SELECT DISTINCT ?focus WHERE { " + " UNION ".join(blocks) + " }"
 
+    def qualified(self, shape: Node) -> str:
+        """The test a value of ``shape`` passes to count for its qualified counts: it
+        conforms to the qualified value shape and, with ``sh:qualifiedValueShapesDisjoint``,
+        to none of its siblings' (those of the other property shapes of its parents)."""
+        g = self.g
+        own = g.value(shape, SH.qualifiedValueShape)
+        if own is None:
+            raise UnsupportedShape(f"qualified counts without sh:qualifiedValueShape on {shape}")
+        test = self.safe(self.conforms(own, "?value"))
+        flag = g.value(shape, SH.qualifiedValueShapesDisjoint)
+        if flag is not None and not is_true(flag):
+            if flag != Literal("false", datatype=XSD.boolean):
+                raise UnsupportedShape(f"sh:qualifiedValueShapesDisjoint {flag} on {shape}")
+            flag = None
+        if flag is not None:
+            siblings = {
+                sibling_shape
+                for parent in g.subjects(SH.property, shape)
+                for sibling in g.objects(parent, SH.property) if sibling != shape
+                for sibling_shape in g.objects(sibling, SH.qualifiedValueShape)
+            }
+            for sibling in sorted(siblings, key=str):
+                test += f" && !{self.safe(self.conforms(sibling, '?value'))}"
+        return test
+
+    def closed_filter(self, shape: Node, pred: str) -> str:
+        """A filter keeping the predicates a closed ``shape`` does not allow: those of its
+        property shapes' IRI paths and its ``sh:ignoredProperties``."""
+        g = self.g
+        allowed = {g.value(prop_shape, SH.path) for prop_shape in g.objects(shape, SH.property)}
+        for ignored in g.objects(shape, SH.ignoredProperties):
+            allowed.update(Collection(g, ignored))
+        listed = sorted((a for a in allowed if isinstance(a, URIRef)), key=str)
+        if not listed:
+            return ""
+        return f"FILTER({pred} NOT IN ({', '.join(map(_n3, listed))}))"
+
+    def literal_targets(self, shape: Node, targets: list[Node]) -> tuple[tuple[Node, Node], ...]:
+        """Oxigraph evaluates a literal in a query in its stored form (``"4.0"`` as ``"4"``):
+        the (stored form, target) pairs to map reported focus nodes back with. Refuses the
+        shape when the stored forms are ambiguous or a constraint would see the difference."""
+        forms = store_forms(targets)
+        if not forms:
+            return ()
+        refuse = f"a literal sh:targetNode of {shape} that the store holds in another form"
+        stored = list(forms.values())
+        if len(set(stored)) < len(stored) or set(stored) & set(targets):
+            raise UnsupportedShape(refuse)
+        allowed = set(_VALUE_SAFE)
+        if all(back.datatype == term.datatype for term, back in forms.items()):
+            allowed.add(SH.datatype)
+        for prop, _ in self.constraints(shape):
+            if prop not in allowed:
+                raise UnsupportedShape(refuse)
+        if (shape, SH.property, None) in self.g or (shape, SH.path, None) in self.g:
+            raise UnsupportedShape(refuse)
+        return tuple((back, term) for term, back in forms.items())
+
+    def pair_query(self, prop: URIRef, other: Node, focus: str, p: str | None) -> str:
+        """A property pair check: ``?value`` (the path's values, or the focus node for a
+        node shape) compared with the values of ``other``; one row per result."""
+        q = _n3(other)
+        if p is None:  # a node shape: its only value node is the focus node
+            if prop == SH.equals:  # each branch finds the focus nodes: BIND sees its group only
+                return (f"SELECT ?focus ?value WHERE {{ {{ {focus} "
+                        f"FILTER NOT EXISTS {{ ?focus {q} ?focus }} BIND(?focus AS ?value) }} "
+                        f"UNION {{ {focus} ?focus {q} ?value "
+                        f"FILTER(!sameTerm(?value, ?focus)) }} }}")
+            return (f"SELECT ?focus (?focus AS ?value) WHERE {{ {focus} "
+                    f"FILTER EXISTS {{ ?focus {q} ?focus }} }}")
+        if prop == SH.equals:
+            return (f"SELECT DISTINCT ?focus ?value WHERE {{ {focus} "
+                    f"{{ ?focus {p} ?value FILTER NOT EXISTS {{ ?focus {q} ?value }} }} UNION "
+                    f"{{ ?focus {q} ?value FILTER NOT EXISTS {{ ?focus {p} ?value }} }} }}")
+        if prop == SH.disjoint:
+            return (f"SELECT DISTINCT ?focus ?value WHERE {{ {focus} "
+                    f"?focus {p} ?value . ?focus {q} ?value }}")
+        # One result per pair that is not in order or cannot be compared.
+        op = "<" if prop == SH.lessThan else "<="
+        return (f"SELECT DISTINCT ?focus ?value ?other WHERE {{ {focus} ?focus {p} ?value . "
+                f"?focus {q} ?other FILTER(!COALESCE(?value {op} ?other, false)) }}")
+
     def checks(self, shape: Node, focus_select: str) -> Iterator[Check]:
         g = self.g
-        if g.value(shape, SH.deactivated) == Literal(True):
+        if is_true(g.value(shape, SH.deactivated)):
             return
         severity = g.value(shape, SH.severity) or SH.Violation
         message = g.value(shape, SH.message)
         message = str(message) if message is not None else None
         path_node = g.value(shape, SH.path)
         focus = f"{{ {focus_select} }}"
+        remap = self.check_rewrites(shape, path_node)
         if path_node is None:
             for prop, obj in self.constraints(shape):
-                if prop in _FOCUS_COMPONENTS:
+                if prop in (SH.minCount, SH.maxCount, SH.uniqueLang, SH.lessThan,
+                            SH.lessThanOrEquals, SH.qualifiedMinCount, SH.qualifiedMaxCount):
                     raise UnsupportedShape(f"{prop} on node shape {shape}")
+                if prop in _PAIR_COMPONENTS:
+                    yield Check(shape, _PAIR_COMPONENTS[prop], severity, message, None,
+                                self.pair_query(prop, obj, focus, None))
+                    continue
+                if prop == SH.closed:  # one result per triple with a predicate not allowed
+                    yield Check(shape, "ClosedConstraintComponent", severity, message, None,
+                                f"SELECT ?focus ?value ?predicate WHERE {{ {focus} "
+                                f"?focus ?predicate ?value "
+                                f"{self.closed_filter(shape, '?predicate')} }}",
+                                path_var=True)
+                    continue
+                if prop == SH.hasValue:  # reported without sh:value (as the W3C suite has it)
+                    yield Check(shape, _FOCUS_COMPONENTS[prop], severity, message, None,
+                                f"SELECT ?focus WHERE {{ {focus} "
+                                f"FILTER(!sameTerm(?focus, {_n3(obj)})) }}")
+                    continue
                 test = self.safe(self.value_expr(prop, obj, shape, "?focus"))
                 yield Check(shape, _VALUE_COMPONENTS[prop], severity, message, None,
-                            f"SELECT ?focus ?focus AS ?value WHERE {{ {focus} FILTER(!{test}) }}"
-                            .replace("?focus AS ?value", "(?focus AS ?value)"))
+                            f"SELECT ?focus (?focus AS ?value) WHERE {{ {focus} FILTER(!{test}) }}")
             for prop_shape in g.objects(shape, SH.property):
                 yield from self.checks(prop_shape, focus_select)
             return
         p = self.path(path_node)
         constraints = list(self.constraints(shape))
+        if any(prop == SH.closed for prop, _ in constraints):
+            raise UnsupportedShape(f"sh:closed on property shape {shape}")
         counts = {prop: int(obj) for prop, obj in constraints if prop in (SH.minCount, SH.maxCount)}
         if len(counts) == 2 and sum(prop in counts for prop, _ in constraints) == 2:
             # Both counts in one query: the focus nodes are found once, not twice.
@@ -335,11 +696,23 @@ class _Compiler:
                      f"OPTIONAL {{ ?focus {p} ?value }} }} GROUP BY ?focus "
                      f"HAVING (COUNT(DISTINCT ?value) < {low} || COUNT(DISTINCT ?value) > {high})")
             yield Check(shape, "MinCountConstraintComponent", severity, message, path_node,
-                        query, bounds=(low, high))
+                        query, bounds=(low, high), remap=remap)
             constraints = [(prop, obj) for prop, obj in constraints if prop not in counts]
         for prop, obj in constraints:
-            component = _VALUE_COMPONENTS.get(prop) or _FOCUS_COMPONENTS[prop]
-            if prop == SH.minCount:
+            component = (_VALUE_COMPONENTS.get(prop) or _FOCUS_COMPONENTS.get(prop)
+                         or _PAIR_COMPONENTS.get(prop, ""))
+            if prop in _PAIR_COMPONENTS:
+                query = self.pair_query(prop, obj, focus, p)
+            elif prop in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
+                component = ("QualifiedMinCountConstraintComponent"
+                             if prop == SH.qualifiedMinCount
+                             else "QualifiedMaxCountConstraintComponent")
+                test = self.qualified(shape)
+                op = "<" if prop == SH.qualifiedMinCount else ">"
+                query = (f"SELECT ?focus WHERE {{ {focus} OPTIONAL {{ ?focus {p} ?value "
+                         f"FILTER({test}) }} }} GROUP BY ?focus "
+                         f"HAVING (COUNT(DISTINCT ?value) {op} {int(obj)})")
+            elif prop == SH.minCount:
                 query = (f"SELECT ?focus WHERE {{ {focus} OPTIONAL {{ ?focus {p} ?value }} }} "
                          f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?value) < {int(obj)})")
             elif prop == SH.maxCount:
@@ -349,7 +722,7 @@ class _Compiler:
                 query = (f"SELECT ?focus WHERE {{ {focus} "
                          f"FILTER NOT EXISTS {{ ?focus {p} {_n3(obj)} }} }}")
             elif prop == SH.uniqueLang:
-                if obj != Literal(True):
+                if not is_true(obj):
                     continue
                 query = (f"SELECT DISTINCT ?focus ?lang WHERE {{ {focus} ?focus {p} ?a . "
                          f"?focus {p} ?b FILTER(!sameTerm(?a, ?b) && lang(?a) != \"\" "
@@ -358,17 +731,42 @@ class _Compiler:
                 test = self.safe(self.value_expr(prop, obj, shape, "?value"))
                 query = (f"SELECT DISTINCT ?focus ?value WHERE {{ {focus} ?focus {p} ?value "
                          f"FILTER(!{test}) }}")
-            yield Check(shape, component, severity, message, path_node, query)
+            yield Check(shape, component, severity, message, path_node, query, remap=remap)
         for nested in g.objects(shape, SH.property):
             raise UnsupportedShape(f"nested property shape {nested} under {shape}")
 
 
+def _class_types(shapes: Graph) -> set[Node]:
+    # owl:Class is a subclass of rdfs:Class in OWL's own vocabulary, which shapes rarely
+    # repeat; pyshacl is given that triple too (see pmgraph.validate).
+    return {RDFS_CLASS, OWL.Class, *shapes.subjects(RDFS.subClassOf, RDFS_CLASS)}
+
+
+def is_class(shapes: Graph, node: Node) -> bool:
+    """``node`` is a class in ``shapes`` (typed ``rdfs:Class``, ``owl:Class`` or a subclass
+    of ``rdfs:Class`` there), so a shape that is ``node`` targets its instances (an implicit
+    class target)."""
+    types = _class_types(shapes)
+    return any(t in types for t in shapes.objects(node, RDF.type))
+
+
+def _implicit_class_shapes(shapes: Graph) -> set[Node]:
+    """Classes of ``shapes`` that are also shapes: typed as one, or with a shape parameter."""
+    parameters = {*_VALUE_COMPONENTS, *_FOCUS_COMPONENTS, SH.property, SH.path, SH.closed}
+    found = set()
+    for cls_type in _class_types(shapes):
+        for node in shapes.subjects(RDF.type, cls_type):
+            if any((node, prop, None) in shapes for prop in parameters) or any(
+                    (node, RDF.type, t) in shapes for t in (SH.NodeShape, SH.PropertyShape)):
+                found.add(node)
+    return found
+
+
 def shape_classes(shapes: Graph) -> frozenset[URIRef]:
-    """The classes ``shapes`` test membership of (``sh:class`` and ``sh:targetClass``)."""
-    return frozenset(
-        c for prop in (SH["class"], SH.targetClass) for c in shapes.objects(None, prop)
-        if isinstance(c, URIRef)
-    )
+    """The classes ``shapes`` test membership of (``sh:class``, ``sh:targetClass`` and
+    shapes that are classes)."""
+    named = {c for prop in (SH["class"], SH.targetClass) for c in shapes.objects(None, prop)}
+    return frozenset(c for c in named | _implicit_class_shapes(shapes) if isinstance(c, URIRef))
 
 
 def subclass_closure(
@@ -393,7 +791,8 @@ def subclass_closure(
 
 
 def compile_shapes(
-    shapes: Graph, subclasses: Mapping[URIRef, AbcCollection[URIRef]] | None = None
+    shapes: Graph, subclasses: Mapping[URIRef, AbcCollection[URIRef]] | None = None,
+    rewrites: Rewrites | None = None,
 ) -> tuple[Check, ...]:
     """Compile every targeted shape of ``shapes`` into SPARQL checks.
 
@@ -401,32 +800,41 @@ def compile_shapes(
     so that class tests need not walk ``rdfs:subClassOf*``; the checks are then valid only
     for data with that class hierarchy.
 
+    ``rewrites`` (see :func:`find_rewrites`) names the data's literals the store holds in
+    another form: a check whose outcome would change with that form is refused, and the
+    values the others report are mapped back to the data's own terms.
+
     Raises :class:`UnsupportedShape` when any shape uses a feature outside the covered
     part of SHACL Core (SPARQL constraints, qualified counts, property pairs, ...).
     """
-    compiler = _Compiler(shapes, subclasses)
+    compiler = _Compiler(shapes, subclasses, rewrites)
     checks: list[Check] = []
     candidates = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(
-        shapes.subjects(RDF.type, SH.PropertyShape))
+        shapes.subjects(RDF.type, SH.PropertyShape)) | _implicit_class_shapes(shapes)
     for prop in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
         candidates |= set(shapes.subjects(prop, None))
     for shape in sorted(candidates, key=str):
         focus_select = compiler.targets(shape)
         if focus_select is None:
             continue
-        checks.extend(compiler.checks(shape, focus_select))
+        focus_map = compiler.focus_map
+        checks.extend(replace(check, focus_map=focus_map) if focus_map else check
+                      for check in compiler.checks(shape, focus_select))
     return tuple(checks)
 
 
 def run_checks(
-    checks: tuple[Check, ...], store: ox.Store, *, union_default_graph: bool = False
+    checks: tuple[Check, ...], store: ox.Store, *, union_default_graph: bool = False,
+    rewrites: Rewrites | None = None,
 ) -> list[Result]:
     """Run compiled checks on a pyoxigraph store that holds the data and the ontology.
 
     ``union_default_graph`` queries the union of the store's graphs (oxrdflib keeps an rdflib
-    graph's triples in a named graph).
+    graph's triples in a named graph). ``rewrites``, the same as given to
+    :func:`compile_shapes`, maps reported values back to the data's own terms.
     """
     convert = converter()
+    originals = rewrites.originals if rewrites else {}
     results: list[Result] = []
     for check in checks:
         for row in store.query(check.query, use_default_graph_as_union=union_default_graph):
@@ -439,18 +847,27 @@ def run_checks(
                         ("MaxCountConstraintComponent", count > check.bounds[1]),
                     ) if broken
                 ]
-            value = None
+            values: tuple[Node | None, ...] = (None,)
+            focus = convert(row["focus"])
+            path = convert(row["predicate"]) if check.path_var else check.path
+            if check.focus_map:
+                back = dict(check.focus_map)
+                focus = back.get(focus, focus)
             if check.component != "UniqueLangConstraintComponent" and check.bounds is None:
                 try:
-                    value = convert(row["value"])
+                    values = (convert(row["value"]),)
                 except KeyError:
-                    value = None
+                    values = (None,)
+                if check.remap is not None or check.path_var:
+                    values = originals.get((focus, path, values[0]), values)
+                if check.focus_map and check.path is None:  # a node shape: the value is the focus
+                    values = tuple(back.get(v, v) for v in values)
             results.extend(
                 Result(
-                    focus=convert(row["focus"]), path=check.path, value=value,
+                    focus=focus, path=path, value=value,
                     component=component, severity=check.severity, shape=check.shape,
                     message=check.message,
                 )
-                for component in components
+                for component in components for value in values
             )
     return results

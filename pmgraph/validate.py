@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
+from rdflib.term import Node
 
 from pmgraph.engine import oxigraph_store
 from pmgraph.errors import DataLoadError, ParameterError
 from pmgraph.load import new_graph, parse_into, plain_copy, plain_literal
-from pmgraph.namespaces import bind_prefixes
+from pmgraph.namespaces import PMSH, bind_prefixes
 from pmgraph.paths import checks_dir, display_path, ontology_file, shapes_file
 from pmgraph.queries import run_query
 
@@ -49,9 +50,40 @@ class Severity(enum.Enum):
 _SEVERITY_BY_IRI = {s.iri: s for s in Severity}
 
 
+def _severity(iri: object) -> tuple[Severity, str | None]:
+    """A result severity as a :class:`Severity` and, for a custom severity (any IRI other
+    than sh:Violation, sh:Warning, sh:Info), that IRI; custom severities rank and count as
+    violations (the data does not conform), and every output names their IRI."""
+    if iri is None:
+        return Severity.VIOLATION, None
+    known = _SEVERITY_BY_IRI.get(iri)
+    if known is not None:
+        return known, None
+    return Severity.VIOLATION, str(iri)
+
+
+@dataclass(frozen=True)
+class ResultTerms:
+    """A SHACL result's RDF terms, exactly as the validator reported them: the Turtle
+    report is written from these (blank nodes, datatypes and complex paths kept)."""
+
+    focus: Node | None
+    path: Node | None
+    value: Node | None
+    shape: Node | None
+    #: The graph that describes a blank-node path (the shapes, or pyshacl's report).
+    graph: Graph | None
+    #: The shapes, which describe a blank-node shape.
+    shapes: Graph | None = None
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One problem found in the data: which resource, which property, what is wrong."""
+    """One problem found in the data: which resource, which property, what is wrong.
+
+    ``severity`` ranks the finding; ``custom_severity`` is the IRI of a severity that is
+    none of SHACL's three (ranked as a violation), None otherwise.
+    """
 
     severity: Severity
     focus: str
@@ -62,11 +94,24 @@ class Finding:
     shape: str | None
     value: str | None
     origin: str
+    custom_severity: str | None = None
+    terms: ResultTerms | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def severity_iri(self) -> str:
+        """The severity's IRI: ``sh:Violation``, ``sh:Warning``, ``sh:Info`` or a custom one."""
+        return self.custom_severity or str(self.severity.iri)
+
+    @property
+    def severity_name(self) -> str:
+        """``VIOLATION``, ``WARNING``, ``INFO``, or the IRI of a custom severity."""
+        return self.custom_severity or self.severity.name
 
     def to_record(self) -> dict[str, str | None]:
-        """The finding as a JSON-ready dict (severity as its name)."""
+        """The finding as a JSON-ready dict (severity as its name, or a custom one's IRI)."""
         return {
-            "severity": self.severity.name,
+            "severity": self.severity_name,
+            "severity_iri": self.severity_iri,
             "focus": self.focus,
             "focus_label": self.focus_label,
             "path": self.path,
@@ -137,11 +182,11 @@ def _path_text(report: Graph, path: object) -> str | None:
         return None
     if isinstance(path, URIRef):
         return str(path)
+    if report.value(path, RDF.first) is not None:  # a list first, as SHACL reads it
+        return "/".join(_path_text(report, p) or "?" for p in Collection(report, path))
     inverse = report.value(path, SH.inversePath)
     if inverse is not None:
         return f"^{_path_text(report, inverse)}"
-    if report.value(path, RDF.first) is not None:
-        return "/".join(_path_text(report, p) or "?" for p in Collection(report, path))
     for key, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
         inner = report.value(path, key)
         if inner is not None:
@@ -160,26 +205,45 @@ def _term_text(term: object) -> str | None:
     return str(term)
 
 
-def _shacl_findings(report: Graph, data: Graph) -> list[Finding]:
+def shape_text(shapes: Graph, shape: object, _seen: frozenset = frozenset()) -> str | None:
+    """A shape as text: its IRI, or for a blank-node shape the shape that holds it and its
+    path (``<IRI> [sh:path <p>]``), so that a reader finds it in the shapes file."""
+    if shape is None:
+        return None
+    if isinstance(shape, URIRef):
+        return str(shape)
+    path = shapes.value(shape, SH.path)
+    own = f"[sh:path {_path_text(shapes, path)}]" if path is not None else f"_:{shape}"
+    parent = next(iter(shapes.subjects(SH.property, shape)), None)
+    if parent is None or parent in _seen:
+        return own
+    return f"{shape_text(shapes, parent, _seen | {shape})} {own}"
+
+
+def _shacl_findings(report: Graph, data: Graph, shapes: Graph) -> list[Finding]:
     findings = []
     # Top-level results only: results nested under sh:detail explain a parent result.
     for result in report.objects(None, SH.result):
         focus = report.value(result, SH.focusNode)
         component = report.value(result, SH.sourceConstraintComponent)
         shape = report.value(result, SH.sourceShape)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
         messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
-        severity = _SEVERITY_BY_IRI.get(report.value(result, SH.resultSeverity), Severity.VIOLATION)
+        severity, custom = _severity(report.value(result, SH.resultSeverity))
         findings.append(
             Finding(
                 severity=severity,
                 focus=_term_text(focus) or "",
                 focus_label=_label(data, focus),
-                path=_path_text(report, report.value(result, SH.resultPath)),
+                path=_path_text(report, path),
                 message="; ".join(messages) or "does not conform",
                 constraint=str(component).rsplit("#", 1)[-1] if component else "",
-                shape=str(shape) if isinstance(shape, URIRef) else None,
-                value=_term_text(report.value(result, SH.value)),
+                shape=shape_text(shapes, shape),
+                value=_term_text(value),
                 origin="shacl",
+                custom_severity=custom,
+                terms=ResultTerms(focus, path, value, shape, report, shapes),
             )
         )
     return findings
@@ -211,7 +275,8 @@ def _check_findings(graph: Graph | None, run=None, label=None) -> list[Finding]:
                     path=_term_text(record.get("path")),
                     message=str(message) if message is not None else f"returned by {name}",
                     constraint=f"check:{name}",
-                    shape=None,
+                    # the check stands for a shape: the Turtle report names it as sh:sourceShape
+                    shape=str(PMSH[f"check-{name}"]),
                     value=_term_text(record.get("value")),
                     origin=path.name,
                 )
@@ -246,11 +311,13 @@ def _compiled_file(path: Path, mtime: float, subclasses: frozenset | None) -> tu
 
 
 def _compiled(
-    shapes: Graph | Path | str | None, shapes_graph: Graph, data: Graph | None = None
+    shapes: Graph | Path | str | None, shapes_graph: Graph, data: Graph | None = None,
+    rewrites: object = None,
 ) -> tuple:
     """The shapes compiled to SPARQL (cached for files); UnsupportedShape when they cannot be.
 
-    With ``data`` (a graph in Oxigraph), class tests list the subclasses ``data`` declares.
+    With ``data`` (a graph in Oxigraph), class tests list the subclasses ``data`` declares;
+    ``rewrites`` names the data's literals the store holds in another form.
     """
     from pmgraph.shacl_sparql import compile_shapes, shape_classes, subclass_closure
 
@@ -259,30 +326,73 @@ def _compiled(
         closure = frozenset(subclass_closure(
             oxigraph_store(data), shape_classes(shapes_graph), union_default_graph=True
         ).items())
-    if isinstance(shapes, Graph):
-        return compile_shapes(shapes_graph, dict(closure or ()))
+    if isinstance(shapes, Graph) or rewrites:
+        return compile_shapes(shapes_graph, dict(closure or ()), rewrites or None)
     path = shapes_file() if shapes is None else Path(shapes)
     return _compiled_file(path, path.stat().st_mtime, closure)
 
 
-def _with_ontology(graph: Graph) -> Graph:
-    """``graph`` itself when it is an Oxigraph-backed graph holding the ontology (as
-    :func:`pmgraph.load.load_graph` makes), otherwise a copy in Oxigraph with the ontology
-    added: the shapes and checks follow ``rdfs:subClassOf`` and look terms up in it."""
-    from oxrdflib import OxigraphStore
-
+def _has_ontology(graph: Graph) -> bool:
     from pmgraph.namespaces import ONTOLOGY_IRI
 
-    if isinstance(graph.store, OxigraphStore) and (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in graph:
-        return graph
+    return (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in graph
+
+
+def _in_store(graph: Graph, ontology: bool = True) -> tuple[Graph, object]:
+    """The graph to validate in Oxigraph, and the data's literals that the store holds in
+    another form (a :class:`pmgraph.shacl_sparql.Rewrites`, None when not known).
+
+    ``graph`` itself when it is Oxigraph-backed and holds the ontology (as
+    :func:`pmgraph.load.load_graph` makes) or ``ontology`` is false; otherwise a copy in
+    Oxigraph with the ontology added: the shapes and checks follow ``rdfs:subClassOf`` and
+    look terms up in it. For a copy, the literals the store rewrote are found by trying
+    the data's own terms.
+    """
+    from oxrdflib import OxigraphStore
+
+    from pmgraph.shacl_sparql import find_rewrites
+
+    if isinstance(graph.store, OxigraphStore) and (not ontology or _has_ontology(graph)):
+        return graph, _store_rewrites(graph)
     merged = new_graph()
     merged += graph
-    parse_into(merged, ontology_file())
-    return merged
+    if ontology:
+        parse_into(merged, ontology_file())
+    return merged, find_rewrites(graph)
+
+
+def _store_rewrites(graph: Graph) -> object:
+    """The literals ``graph``'s own store holds in another form than the loaded files gave
+    (:mod:`pmgraph.exact` noted them while loading), as a
+    :class:`pmgraph.shacl_sparql.Rewrites`; None when the store holds every term as written."""
+    from pmgraph.engine import converter
+    from pmgraph.exact import rewritten_literals, table_of
+    from pmgraph.shacl_sparql import Rewrites
+
+    if not rewritten_literals(graph):
+        return None
+    table = table_of(graph)
+    assert table is not None
+    convert = converter()
+    originals, predicates, retyped = {}, set(), set()
+    for (subject, predicate, stored), written in table.triples.items():
+        key = (convert(subject), convert(predicate), convert(stored))
+        originals[key] = tuple(convert(term) for term in written)
+        predicates.add(key[1])
+        if any(term.datatype != stored.datatype for term in written):
+            retyped.add(key[1])
+    merged = any(len(written) > 1 for written in originals.values())
+    return Rewrites(frozenset(predicates), merged, frozenset(retyped), originals)
+
+
+def _with_ontology(graph: Graph) -> Graph:
+    """``graph`` with the ontology, in Oxigraph (see :func:`_in_store`)."""
+    return _in_store(graph)[0]
 
 
 def _sparql_findings(
-    graph: Graph | None, checks: tuple, shapes_graph: Graph, store=None, label=None
+    graph: Graph | None, checks: tuple, shapes_graph: Graph, rewrites: object = None,
+    store=None, label=None,
 ) -> list[Finding]:
     """Findings of the compiled ``checks`` on ``graph``'s store, or on ``store`` (anything
     with pyoxigraph's ``query``, e.g. a remote store) with ``label(node)`` for focus labels."""
@@ -291,37 +401,65 @@ def _sparql_findings(
     store = store if store is not None else oxigraph_store(graph)
     label = label or (lambda node: _label(graph, node))
     findings = []
-    for result in run_checks(checks, store, union_default_graph=True):
+    results = run_checks(checks, store, union_default_graph=True, rewrites=rewrites)
+    for result in results:
         path = result.path
+        severity, custom = _severity(result.severity)
         findings.append(
             Finding(
-                severity=_SEVERITY_BY_IRI.get(result.severity, Severity.VIOLATION),
+                severity=severity,
                 focus=_term_text(result.focus) or "",
                 focus_label=label(result.focus),
                 path=str(path) if isinstance(path, URIRef) else _path_text(shapes_graph, path),
                 message=result.message or f"does not conform ({result.component})",
                 constraint=result.component,
-                shape=str(result.shape) if isinstance(result.shape, URIRef) else None,
+                shape=shape_text(shapes_graph, result.shape),
                 value=_term_text(result.value),
                 origin="shacl",
+                custom_severity=custom,
+                terms=ResultTerms(result.focus, path, result.value, result.shape, shapes_graph,
+                                  shapes_graph),
             )
         )
     return findings
 
 
-def _pyshacl_findings(graph: Graph, shapes_graph: Graph) -> list[Finding]:
+def _pyshacl_shapes(shapes_graph: Graph) -> Graph:
+    """A copy of the shapes for pyshacl (which adds triples to the shapes it gets), without
+    the ``sh:uniqueLang`` and ``sh:deactivated`` triples whose value is not the term
+    ``"true"^^xsd:boolean``: SHACL activates them with that term only, pyshacl with any
+    literal whose value is true (``"1"^^xsd:boolean``). OWL's ``owl:Class rdfs:subClassOf
+    rdfs:Class`` is added, so that a shape typed ``owl:Class`` targets its instances (an
+    implicit class target), as in the SPARQL engine."""
+    from pmgraph.shacl_sparql import is_true
+
+    copy = plain_copy(shapes_graph)
+    if (None, RDF.type, OWL.Class) in copy:
+        copy.add((OWL.Class, RDFS.subClassOf, RDFS.Class))
+    for prop in (SH.uniqueLang, SH.deactivated):
+        for s, o in list(copy.subject_objects(prop)):
+            if not is_true(o):
+                copy.remove((s, prop, o))
+    return copy
+
+
+def _pyshacl_findings(graph: Graph, shapes_graph: Graph, ontology: bool = True) -> list[Finding]:
+    """pyshacl's findings on a plain copy of the caller's ``graph`` (its terms as given,
+    not as a store would hold them), with the ontology added when asked for."""
     from pyshacl import validate as shacl_validate  # slow to import; only this engine needs it
 
-    data = plain_copy(graph)  # the ontology is in it (see _with_ontology)
+    data = plain_copy(graph)
+    if ontology and not _has_ontology(data):
+        data += _read_plain(ontology_file())
     _, report, _ = shacl_validate(
         data,
-        shacl_graph=plain_copy(shapes_graph),  # pyshacl adds triples to the shapes it gets
+        shacl_graph=_pyshacl_shapes(shapes_graph),
         inference="none",
         allow_warnings=True,
         advanced=True,
         inplace=True,  # ``data`` is our own copy
     )
-    return _shacl_findings(report, data)
+    return _shacl_findings(report, data, shapes_graph)
 
 
 def validate(
@@ -330,12 +468,17 @@ def validate(
     shapes: Graph | Path | str | None = None,
     checks: bool = True,
     engine: str = "auto",
+    ontology: bool = True,
 ) -> ValidationReport:
     """Validate ``graph`` against ``shapes`` (default: the project's) and the check queries.
 
     ``engine`` is ``"sparql"`` (the shapes compiled to SPARQL and run on Oxigraph),
     ``"pyshacl"`` (the reference validator) or ``"auto"``: the SPARQL engine when it covers
-    every shape, pyshacl otherwise. Both report the same findings. The graph is not changed;
+    every shape, pyshacl otherwise. Both report the same findings. The SPARQL engine
+    refuses (``"sparql"`` raises :class:`ParameterError`, ``"auto"`` uses pyshacl) shapes
+    outside the part of SHACL Core it covers, and checks that would read literals the store
+    holds in another form than the data gives. ``ontology`` adds the project's ontology to
+    the data (so ``sh:class`` follows its ``rdfs:subClassOf``). The graph is not changed;
     warnings and infos alone conform.
     """
     if engine not in ENGINES:
@@ -343,21 +486,26 @@ def validate(
     from pmgraph.shacl_sparql import UnsupportedShape
 
     shapes_graph = _shapes_graph(shapes)
-    graph = _with_ontology(graph)
+    original = graph
+    graph, rewrites = _in_store(graph, ontology)
     findings: list[Finding] | None = None
     if engine != "pyshacl":
         try:
-            compiled = _compiled(shapes, shapes_graph, graph)
+            compiled = _compiled(shapes, shapes_graph, graph, rewrites)
         except UnsupportedShape as exc:
             if engine == "sparql":
                 raise ParameterError(
-                    f"--engine sparql: the shapes use {exc}; use --engine pyshacl"
+                    f"--engine sparql: the SPARQL engine does not cover these shapes: {exc}; "
+                    "use --engine pyshacl or auto"
                 ) from None
             log.info("shapes not covered by the SPARQL engine (%s); using pyshacl", exc)
         else:
-            findings = _sparql_findings(graph, compiled, shapes_graph)
+            findings = _sparql_findings(graph, compiled, shapes_graph, rewrites)
     if findings is None:
-        findings = _pyshacl_findings(graph, shapes_graph)
+        data = original if rewrites is not None else graph
+        if rewrites is not None and data is graph:  # its store rewrote literals: read as written
+            data = plain_copy(graph)
+        findings = _pyshacl_findings(data, shapes_graph, ontology)
     if checks:
         from pmgraph.evidence import evidence_findings
 
@@ -370,8 +518,28 @@ def validate(
     )
 
 
+def _copy_described(source: Graph | None, node: object, target: Graph, seen: set) -> None:
+    """Copy the triples that describe the blank node ``node`` (a path, a shape's path)."""
+    if source is None or not isinstance(node, BNode) or node in seen:
+        return
+    seen.add(node)
+    for p, o in source.predicate_objects(node):
+        if p == SH.path or p in _PATH_KEYS or p in (RDF.first, RDF.rest):
+            target.add((node, p, o))
+            _copy_described(source, o, target, seen)
+
+
+_PATH_KEYS = (SH.inversePath, SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath,
+              SH.alternativePath)
+
+
 def report_graph(report: ValidationReport) -> Graph:
-    """The report as a SHACL validation report graph (check findings included)."""
+    """The report as a SHACL validation report graph (check findings included).
+
+    Each SHACL result gives its focus node, path, value and source shape as the validator
+    reported them (blank nodes, datatypes and complex paths kept); a blank-node source
+    shape comes with its ``sh:path`` and the shape that holds it (``sh:property``).
+    """
     graph = bind_prefixes(Graph(bind_namespaces="none"))
     root = BNode()
     graph.add((root, RDF.type, SH.ValidationReport))
@@ -380,18 +548,35 @@ def report_graph(report: ValidationReport) -> Graph:
         node = BNode()
         graph.add((root, SH.result, node))
         graph.add((node, RDF.type, SH.ValidationResult))
-        graph.add((node, SH.resultSeverity, finding.severity.iri))
-        if finding.focus and not finding.focus.startswith("_:"):
-            graph.add((node, SH.focusNode, URIRef(finding.focus)))
-        if finding.path and ":" in finding.path and not finding.path.startswith(("^", "(")):
-            graph.add((node, SH.resultPath, URIRef(finding.path)))
+        graph.add((node, SH.resultSeverity, URIRef(finding.severity_iri)))
         graph.add((node, SH.resultMessage, Literal(finding.message)))
+        terms = finding.terms
+        if terms is not None:
+            seen: set = set()
+            if terms.focus is not None:
+                graph.add((node, SH.focusNode, terms.focus))
+            if terms.path is not None:
+                graph.add((node, SH.resultPath, terms.path))
+                _copy_described(terms.graph, terms.path, graph, seen)
+            if terms.value is not None:
+                graph.add((node, SH.value, plain_literal(terms.value)))
+            if terms.shape is not None:
+                graph.add((node, SH.sourceShape, terms.shape))
+                _copy_described(terms.shapes, terms.shape, graph, seen)
+                if isinstance(terms.shape, BNode) and terms.shapes is not None:
+                    for parent in terms.shapes.subjects(SH.property, terms.shape):
+                        graph.add((parent, SH.property, terms.shape))
+        else:
+            if finding.focus and not finding.focus.startswith("_:"):
+                graph.add((node, SH.focusNode, URIRef(finding.focus)))
+            if finding.path and ":" in finding.path and not finding.path.startswith(("^", "(")):
+                graph.add((node, SH.resultPath, URIRef(finding.path)))
+            if finding.shape and " " not in finding.shape:
+                graph.add((node, SH.sourceShape, URIRef(finding.shape)))
+            if finding.value is not None:
+                graph.add((node, SH.value, plain_literal(Literal(finding.value))))
         if finding.constraint.startswith("check:"):
             graph.add((node, SH.sourceConstraint, Literal(finding.constraint)))
         else:
             graph.add((node, SH.sourceConstraintComponent, SH[finding.constraint]))
-        if finding.shape:
-            graph.add((node, SH.sourceShape, URIRef(finding.shape)))
-        if finding.value is not None:
-            graph.add((node, SH.value, plain_literal(Literal(finding.value))))
     return graph

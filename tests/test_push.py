@@ -61,12 +61,29 @@ def test_every_library_query_gives_the_local_rows(pushed, info, project_graph, e
     assert comparable(remote) == comparable(local)
 
 
+def csv_by_value(text: str) -> list[tuple]:
+    """CSV rows, sorted, numbers compared by value: a server answers -5.93 where the data
+    (and a local query) keep -5.930 as written."""
+    import csv
+    import io
+    from decimal import Decimal, InvalidOperation
+
+    def cell(value: str) -> object:
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+
+    rows = list(csv.reader(io.StringIO(text)))
+    return [rows[0], *sorted((tuple(map(cell, row)) for row in rows[1:]), key=str)]
+
+
 def test_query_cli_with_graph_matches_local_output(pushed, cli):
     local = cli("query", "centres", "--format", "csv")
     remote = cli("query", "centres", "--format", "csv", "--endpoint", pushed.query_url,
                  "--graph", DEFAULT_GRAPH)
     assert remote.code == local.code == 0
-    assert sorted(remote.out.splitlines()) == sorted(local.out.splitlines())
+    assert csv_by_value(remote.out) == csv_by_value(local.out)
 
 
 def test_remote_validation_equals_local(pushed, project_graph, cli):
@@ -115,7 +132,10 @@ def test_a_changed_build_replaces_the_old_triples(pushed, cli, tmp_path):
     leeds = changed / "leeds.ttl"
     old_name = "Leeds Centre for Personalised Medicine and Health"
     assert old_name in leeds.read_text()
-    leeds.write_text(leeds.read_text().replace(old_name, "Leeds Centre, renamed"))
+    # the label only: the quotes must stay verbatim from the source
+    old_label = f'rdfs:label "{old_name}"@en'
+    assert old_label in leeds.read_text()
+    leeds.write_text(leeds.read_text().replace(old_label, 'rdfs:label "Leeds Centre, renamed"@en'))
     label = (f"SELECT ?l WHERE {{ GRAPH <{graph}> {{ ?c <http://www.w3.org/2000/01/rdf-schema#"
              "label> ?l FILTER(STRSTARTS(STR(?l), 'Leeds Centre')) } }")
     assert {str(r[0]) for r in run_remote(label, pushed.query_url, {}).rows} == {old_name}
@@ -164,11 +184,13 @@ def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_p
 
 
 def test_the_endpoint_from_the_environment_or_pmgraph_toml(pushed, cli, monkeypatch, tmp_path):
+    # pushed again here: after the crash test restarts Virtuoso, the graph pushed first is
+    # not always there (docs/sharing.md, open questions)
+    assert cli("push", "--endpoint", pushed.query_url).code == 0
     local = cli("query", "centres", "--format", "csv")
     monkeypatch.setenv("PMGRAPH_ENDPOINT", pushed.query_url)
     from_env = cli("query", "centres", "--format", "csv", "--graph", DEFAULT_GRAPH)
-    assert from_env.code == 0 and sorted(from_env.out.splitlines()) == sorted(
-        local.out.splitlines())
+    assert from_env.code == 0 and csv_by_value(from_env.out) == csv_by_value(local.out)
     monkeypatch.delenv("PMGRAPH_ENDPOINT")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "none"))
     monkeypatch.chdir(tmp_path)

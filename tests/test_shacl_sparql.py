@@ -10,10 +10,12 @@ from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH, XSD
 
+from pmgraph.engine import to_oxigraph
 from pmgraph.namespaces import ID_BASE, PM
 from pmgraph.shacl_sparql import (
     UnsupportedShape,
     compile_shapes,
+    find_rewrites,
     run_checks,
     shape_classes,
     subclass_closure,
@@ -104,10 +106,10 @@ def test_unsupported_constraint_is_refused_not_skipped():
     shapes = Graph().parse(data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
         ex:S a sh:NodeShape ; sh:targetClass ex:C ;
-          sh:property [ sh:path ex:p ; sh:qualifiedMinCount 1 ;
-                        sh:qualifiedValueShape [ sh:class ex:C ] ] .
+          sh:property [ sh:path ex:p ; sh:property [ sh:path ex:q ; sh:minCount 1 ] ] ;
+          sh:sparql [ sh:select "SELECT $this WHERE { }" ] .
     """, format="turtle")
-    with pytest.raises(UnsupportedShape, match="qualified"):
+    with pytest.raises(UnsupportedShape, match="sparql|nested property shape"):
         compile_shapes(shapes)
 
 
@@ -211,3 +213,132 @@ def test_synthetic_data_with_injected_violations_finds_the_same(tmp_path, projec
     expected = reference_results(broken, project_shapes)
     assert len(expected) >= 10
     assert fast_results(broken, project_shapes) == expected
+
+
+EX_PREFIXES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""
+
+
+def _graph(turtle: str) -> Graph:
+    return Graph().parse(data=EX_PREFIXES + turtle, format="turtle")
+
+
+@pytest.fixture
+def exact(monkeypatch):
+    """rdflib keeps literals as written ("1.50", "1"^^xsd:boolean)."""
+    import rdflib
+
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)
+
+
+def test_derived_integer_types_are_checked_by_form_and_range(exact):
+    shapes = _graph("ex:S sh:targetNode ex:a ; "
+                    "sh:property [ sh:path ex:p ; sh:datatype xsd:byte ] .")
+    # Oxigraph keeps an integer-shaped "300"^^xsd:byte as xsd:integer but an ill-formed
+    # "c"^^xsd:byte as written: the first is refused, the second caught by its form.
+    rewritten = _graph('ex:a ex:p "300"^^xsd:byte .')
+    with pytest.raises(UnsupportedShape, match="store holds in another form"):
+        compile_shapes(shapes, rewrites=find_rewrites(rewritten))
+    ill_formed = _graph('ex:a ex:p "c"^^xsd:byte, "1.0"^^xsd:byte .')
+    assert not find_rewrites(ill_formed)
+    found = fast_results(ill_formed, shapes)
+    assert {key[2] for key in found} == {Literal("c", datatype=XSD.byte),
+                                         Literal("1.0", datatype=XSD.byte)}
+    assert found == reference_results(ill_formed, shapes)
+
+
+def test_unique_lang_is_active_only_with_the_term_true(exact):
+    data = _graph('ex:a ex:m "HI"@en, "Hi"@en .')
+    for flag, expected in (('"1"^^xsd:boolean', 0), ("true", 1)):
+        shapes = _graph(f"ex:S sh:targetNode ex:a ; sh:path ex:m ; sh:uniqueLang {flag} .")
+        assert len(fast_results(data, shapes)) == expected
+
+
+def test_a_path_that_is_both_a_list_and_an_inverse_is_refused():
+    shapes = _graph("""ex:S sh:targetClass ex:C ; sh:class ex:C ;
+        sh:path [ rdf:first ex:p ; rdf:rest rdf:nil ; sh:inversePath ex:p ] .""")
+    with pytest.raises(UnsupportedShape, match="ill-formed sh:path"):
+        compile_shapes(shapes)
+
+
+@pytest.mark.parametrize("types", ["rdfs:Class, sh:NodeShape", "ex:Kind, sh:NodeShape",
+                                   "rdfs:Class"])
+def test_a_shape_that_is_a_class_targets_its_instances(types):
+    shapes = _graph(f"""ex:Kind rdfs:subClassOf rdfs:Class .
+        ex:Person a {types} ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .""")
+    data = _graph("ex:Sub rdfs:subClassOf ex:Person . ex:ann a ex:Sub . ex:bob a ex:Person ; "
+                  "ex:name 'Bob' . ex:cat a ex:Cat .")
+    found = fast_results(data, shapes)
+    assert {key[0] for key in found} == {URIRef("http://ex/ann")}
+    assert found == reference_results(data, shapes)
+
+
+def test_values_the_store_rewrote_are_reported_as_the_data_gives_them(exact):
+    shapes = _graph("ex:S sh:targetNode ex:a ; sh:path ex:v ; sh:maxInclusive 1 ; sh:maxCount 2 .")
+    data = _graph('ex:a ex:v "1.50"^^xsd:decimal, "01.0"^^xsd:decimal .')
+    rewrites = find_rewrites(data)
+    assert rewrites.predicates == {URIRef("http://ex/v")} and not rewrites.merged
+    store = ox.Store()
+    for s, p, o in data:
+        store.add(ox.Quad(*(to_oxigraph(t) for t in (s, p, o))))
+    results = run_checks(compile_shapes(shapes, rewrites=rewrites), store, rewrites=rewrites)
+    assert [r.value for r in results] == [Literal("1.50", datatype=XSD.decimal)]
+    # "1.5" and "1.50" are one value in the store: counting distinct values is refused.
+    merged = find_rewrites(_graph('ex:a ex:v "1.5"^^xsd:decimal, "1.50"^^xsd:decimal .'))
+    assert merged.merged
+    with pytest.raises(UnsupportedShape, match="sh:maxCount"):
+        compile_shapes(shapes, rewrites=merged)
+
+
+def test_a_property_shape_inside_sh_or_applies_its_nested_shape_to_the_path_values():
+    # The nested shape checks the values of ex:address, not the focus node itself.
+    shapes = _graph("""ex:S sh:targetClass ex:C ; sh:or (
+        [ sh:path ex:address ; sh:minCount 1 ;
+          sh:property [ sh:path ex:city ; sh:minCount 1 ] ]
+        [ sh:path ex:email ; sh:minCount 1 ] ) .""")
+    data = _graph("""ex:a a ex:C ; ex:address [ ex:city "Leeds" ] .
+        ex:b a ex:C ; ex:address [ ex:street "High St" ] .
+        ex:c a ex:C ; ex:city "York" ; ex:address [ ex:street "Low St" ] .""")
+    found = fast_results(data, shapes)
+    assert {key[0] for key in found} == {URIRef("http://ex/b"), URIRef("http://ex/c")}
+    assert found == reference_results(data, shapes)
+
+
+def test_closed_shapes_report_each_predicate_they_do_not_allow():
+    shapes = _graph("""ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:closed true ;
+        sh:ignoredProperties ( rdf:type ) ;
+        sh:property [ sh:path rdfs:label ; sh:minCount 1 ] ;
+        sh:property [ sh:path ex:part ; sh:node ex:Part ] .
+        ex:Part a sh:NodeShape ; sh:closed true ; sh:property [ sh:path ex:size ] .""")
+    data = _graph("""ex:a a ex:C ; rdfs:label "A" ; rdfs:lable "typo" ; ex:part ex:p1, ex:p2 .
+        ex:p1 ex:size 3 . ex:p2 ex:size 4 ; ex:colour "red" .
+        ex:b a ex:C ; rdfs:label "B" .""")
+    found = fast_results(data, shapes)
+    assert {(key[0], key[1], key[3]) for key in found} == {
+        (URIRef("http://ex/a"), URIRef(str(RDFS) + "lable"),
+         "ClosedConstraintComponent"),
+        (URIRef("http://ex/a"), URIRef("http://ex/part"), "NodeConstraintComponent"),
+    }
+    assert found == reference_results(data, shapes)
+
+
+def test_qualified_counts_with_disjoint_siblings_equal_pyshacl():
+    shapes = _graph("""ex:Hand a sh:NodeShape ; sh:targetClass ex:Hand ;
+        sh:property [ sh:path ex:digit ; sh:qualifiedMinCount 1 ; sh:qualifiedMaxCount 1 ;
+                      sh:qualifiedValueShape [ sh:class ex:Thumb ] ;
+                      sh:qualifiedValueShapesDisjoint true ] ;
+        sh:property [ sh:path ex:digit ; sh:qualifiedMinCount 4 ; sh:qualifiedMaxCount 4 ;
+                      sh:qualifiedValueShape [ sh:class ex:Finger ] ;
+                      sh:qualifiedValueShapesDisjoint true ] .""")
+    digits = " ".join(f"ex:f{i} a ex:Finger ." for i in range(4))
+    data = _graph(f"""{digits} ex:t a ex:Thumb . ex:both a ex:Finger, ex:Thumb .
+        ex:good a ex:Hand ; ex:digit ex:f0, ex:f1, ex:f2, ex:f3, ex:t .
+        ex:odd a ex:Hand ; ex:digit ex:f0, ex:f1, ex:f2, ex:both .""")
+    found = fast_results(data, shapes)
+    assert {(key[0], key[3]) for key in found} == {
+        (URIRef("http://ex/odd"), "QualifiedMinCountConstraintComponent")}
+    assert found == reference_results(data, shapes)

@@ -7,13 +7,15 @@ import sys
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, RDFS, SH
 
 from pmgraph import validate as validate_fn
+from pmgraph.errors import ParameterError
 from pmgraph.load import load_graph, plain_copy
 from pmgraph.validate import Severity, ValidationReport, report_graph, validate
 
 ORG = "https://w3id.org/pmgraph/id/org/"
+PM_NS = "https://w3id.org/pmgraph/ontology#"
 
 SHAPES = """
 pmsh:Organisation a sh:NodeShape ;
@@ -124,7 +126,11 @@ def test_check_queries_turn_rows_into_violations(write_ttl, shapes, tmp_path, mo
     assert finding.focus == ORG + "loop" and finding.focus_label == "Loop"
     assert finding.message == "hosts itself"
     assert finding.constraint == "check:01-no-self-hosting-violation"
+    assert finding.shape == "https://w3id.org/pmgraph/shapes#check-01-no-self-hosting-violation"
     assert finding.origin == "01-no-self-hosting-violation.rq"
+    shacl = report_graph(report)
+    (result,) = shacl.objects(None, SH.result)
+    assert shacl.value(result, SH.sourceShape) == URIRef(finding.shape)
     assert not validate(load_graph(write_ttl(data)), shapes=shapes, checks=False).violations
 
 
@@ -185,3 +191,80 @@ def test_a_plain_rdflib_graph_of_the_data_validates_like_the_loaded_one(engine):
     assert report.conforms and not report.violations
     assert [f.focus for f in report.findings] == [f.focus for f in loaded.findings]
     assert len(plain) == before
+
+
+CUSTOM_SHAPES = SHAPES + """
+pmsh:Review a sh:NodeShape ; sh:targetClass pm:Charity ;
+    sh:property [ sh:path pm:abbreviation ; sh:minCount 1 ;
+                  sh:severity <https://example.org/severity#Review> ;
+                  sh:message "no abbreviation" ] .
+"""
+
+
+def test_custom_severity_is_kept_as_its_iri_in_every_format(write_ttl):
+    from pmgraph.render import report_json, report_text
+
+    shapes = write_ttl(CUSTOM_SHAPES, "shapes.ttl")
+    data = DATA + 'orgn:zed a pm:Charity ; rdfs:label "Zed"@en .\n'
+    report = validate(load_graph(write_ttl(data)), shapes=shapes, checks=False)
+    (finding,) = report.findings
+    iri = "https://example.org/severity#Review"
+    assert finding.custom_severity == iri == finding.severity_iri
+    assert not report.conforms  # an unknown severity is not taken for a warning
+    text = report_text(report)
+    assert f"{iri} (1):\n  {iri} Zed ({ORG}zed) pm:abbreviation: no abbreviation" in text
+    assert text.rstrip().endswith("0 infos, 1 of a custom severity.")
+    (record,) = __import__("json").loads(report_json(report))["findings"]
+    assert record["severity"] == record["severity_iri"] == iri
+    shacl = report_graph(report)
+    assert list(shacl.objects(None, SH.resultSeverity)) == [URIRef(iri)]
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_every_result_names_its_shape(write_ttl, shapes, engine):
+    data = DATA + 'orgn:x a pm:Company ; pm:abbreviation "X" .\n'
+    report = validate(load_graph(write_ttl(data)), shapes=shapes, checks=False, engine=engine)
+    blank_shape = "https://w3id.org/pmgraph/shapes#Organisation [sh:path {}]"
+    assert sorted((f.constraint, f.shape) for f in report.findings) == [
+        ("InConstraintComponent", blank_shape.format(PM_NS + "abbreviation")),
+        ("MinCountConstraintComponent", blank_shape.format(str(RDFS.label))),
+    ]
+    shacl = report_graph(report)
+    results = list(shacl.objects(None, SH.result))
+    assert len(results) == 2
+    for result in results:
+        shape = shacl.value(result, SH.sourceShape)
+        assert shape is not None
+        assert shacl.value(shape, SH.path) == shacl.value(result, SH.resultPath)
+        assert shacl.value(None, SH.property, shape) == URIRef(
+            "https://w3id.org/pmgraph/shapes#Organisation")
+
+
+def test_literals_a_store_would_rewrite_are_refused_by_sparql_and_checked_by_auto(monkeypatch):
+    import rdflib
+
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://ex/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:S sh:targetNode ex:a ; sh:path ex:n ; sh:datatype xsd:int .""", format="turtle")
+    data = Graph().parse(data="""
+        @prefix ex: <http://ex/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        ex:a ex:n "5"^^xsd:int, "x"^^xsd:int .""", format="turtle")
+    with pytest.raises(ParameterError, match="store holds in another form"):
+        validate(data, shapes=shapes, checks=False, engine="sparql", ontology=False)
+    for engine in ("auto", "pyshacl"):
+        report = validate(data, shapes=shapes, checks=False, engine=engine, ontology=False)
+        assert [f.value for f in report.findings] == ["x"]  # "5"^^xsd:int is well formed
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_a_shape_that_is_an_owl_class_targets_its_instances(write_ttl, engine):
+    shapes = write_ttl("""
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+pm:Charity a owl:Class, sh:NodeShape ;
+    sh:property [ sh:path pm:abbreviation ; sh:minCount 1 ; sh:message "no abbreviation" ] .
+""", "shapes.ttl")
+    data = DATA + 'orgn:zed a pm:Charity ; rdfs:label "Zed"@en .\n'
+    report = validate(load_graph(write_ttl(data)), shapes=shapes, checks=False, engine=engine)
+    assert [(f.focus, f.message) for f in report.findings] == [(ORG + "zed", "no abbreviation")]
