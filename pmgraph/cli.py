@@ -416,6 +416,19 @@ def _network(args: argparse.Namespace) -> nx.MultiDiGraph:
     return to_networkx(_load(args), classes=args.classes)
 
 
+def _focus_note(net: nx.MultiDiGraph) -> str:
+    """Which entity ``--focus`` picked, and how to pick another."""
+    picked = net.graph["focus"]
+    data = net.nodes[picked]
+    others = net.graph.get("focus_others", [])
+    note = (f"--focus {net.graph.get('focus_query', picked)!r}: picked {data.get('label')} "
+            f"({data.get('class_label')}, {picked})")
+    if others:
+        note += f"; {len(others)} other match{'es' if len(others) > 1 else ''}, first "
+        note += f"{others[0]}; give an IRI to focus on another"
+    return note
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     from pmgraph.paths import display_path
     from pmgraph.viz import build_view_network, write_html
@@ -431,6 +444,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
         _load(args), classes=args.classes, focus=args.focus, depth=args.depth
     )
     summary = f"{net.number_of_nodes()} entities, {net.number_of_edges()} links."
+    if args.focus:
+        _err(_focus_note(net))
     if str(out) == STDOUT:
         from pmgraph.viz import render_html
 

@@ -46,6 +46,7 @@ from rdflib import Graph
 
 from pmgraph.analyse import neighbourhood
 from pmgraph.errors import OutputError, ParameterError
+from pmgraph.explore import nation_column, pick_entity
 from pmgraph.files import atomic_write
 from pmgraph.layout import LAYOUTS, Positions, compute_layout
 from pmgraph.namespaces import ID_BASE
@@ -130,10 +131,17 @@ def build_view_network(
     concepts: bool = True,
 ) -> nx.MultiDiGraph:
     """The network to draw: ``graph``'s entities of ``classes``, or the ``depth``-step
-    neighbourhood of ``focus`` (an IRI, prefixed name or label) within them."""
+    neighbourhood of ``focus`` within them.
+
+    ``focus`` is an IRI, prefixed name, label, abbreviation or any text: the best match by
+    :func:`pmgraph.explore.rank_entities` (the view's search order) is taken; the other
+    matches are kept in ``graph["focus_others"]`` so that the caller can name them."""
     net = to_networkx(graph, classes=classes, predicates=predicates, concepts=concepts)
     if focus is not None:
-        net = neighbourhood(net, focus, depth)
+        picked, others = pick_entity(net, focus)
+        net = neighbourhood(net, picked, depth)
+        net.graph["focus_query"] = focus
+        net.graph["focus_others"] = others
     return net
 
 
@@ -196,7 +204,9 @@ def view_data(
     entries at its index) so that repeated keys and IRIs are not written once per node:
 
     - ``nodes``: ``id`` (:func:`short_iri`), ``label``, ``class`` (index into ``classes``),
-      ``x``, ``y``, ``degree`` (distinct neighbours), ``nation`` (index into ``terms`` or -1),
+      ``x``, ``y``, ``degree`` (distinct neighbours), ``nation`` (index into ``terms`` or -1:
+      stated, or derived through the place hierarchy by :func:`pmgraph.explore.nation_column`,
+      then ``nation_via`` ``{index: index of the neighbour it came through}``),
       ``themes`` (lists of ``terms`` indices), ``abbreviation`` (``{index: text}``);
     - ``edges``: one ``[from, to, statement, ...]`` per linked pair (node indices, from < to
       or equal), each statement ``predicate * 2 + reverse`` (index into ``predicates``;
@@ -248,6 +258,8 @@ def view_data(
         k: [] for k in ("id", "label", "class", "x", "y", "degree", "nation", "themes")
     }
     abbreviations: dict[str, str] = {}
+    placed = nation_column(net)
+    nation_via: dict[str, int] = {}
     details = []
     for i, node in enumerate(order):
         d = net.nodes[node]
@@ -258,7 +270,10 @@ def view_data(
         columns["x"].append(round(x, 1))
         columns["y"].append(round(y, 1))
         columns["degree"].append(len(set(net.predecessors(node)) | set(net.successors(node))))
-        columns["nation"].append(term(d["nation"]) if d.get("nation") else -1)
+        nation, via = placed[node]
+        columns["nation"].append(term(nation) if nation else -1)
+        if via is not None:
+            nation_via[str(i)] = index[via]
         columns["themes"].append([term(t) for t in d.get("themes", ())])
         if d.get("abbreviation"):
             abbreviations[str(i)] = d["abbreviation"]
@@ -283,7 +298,7 @@ def view_data(
         a, b = sorted((index[u], index[v]))
         statement = predicate(d.get("label") or d.get("predicate", "")) * 2 + (index[u] != a)
         pairs.setdefault((a, b), [a, b]).append(statement)
-    nation_counts = Counter(d.get("nation") for _, d in net.nodes(data=True))
+    nation_counts = Counter(nation for nation, _ in placed.values())
     theme_counts = Counter(t for _, d in net.nodes(data=True) for t in d.get("themes", ()))
     view = {
         "title": title,
@@ -292,7 +307,7 @@ def view_data(
         "focus": index.get(focus_id) if focus_id else None,
         "relationships": net.number_of_edges(),
         "classes": classes,
-        "nodes": {**columns, "abbreviation": abbreviations},
+        "nodes": {**columns, "abbreviation": abbreviations, "nation_via": nation_via},
         "edges": list(pairs.values()),
         "predicates": predicate.values(),
         "nations": [

@@ -13,6 +13,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from pmgraph.errors import OutputError, ParameterError
+from pmgraph.explore import derived_nations
 from pmgraph.layout import compute_layout
 from pmgraph.namespaces import GEO, ID_BASE, PM
 from pmgraph.paths import ontology_file
@@ -165,10 +166,11 @@ def test_page_holds_every_entity_and_relationship(real, real_page):
     }
     degree = {n: len(set(real.predecessors(n)) | set(real.successors(n))) for n in real}
     assert {n["id"]: n["degree"] for n in data["nodes"]} == degree
+    derived = derived_nations(real)
     for node in data["nodes"]:
         entity = real.nodes[node["id"]]
         assert node["label"] == entity["label"]
-        assert node["nation"] == entity.get("nation")
+        assert node["nation"] == (entity.get("nation") or derived.get(node["id"], (None,))[0])
         assert node["themes"] == list(entity.get("themes", ()))
         assert node["evidence"] == list(entity.get("evidence", ()))
         assert node["source"] == list(entity.get("source", ()))
@@ -289,3 +291,26 @@ def test_view_inlines_the_vis_network_of_the_installed_pyvis(real):
     for path in (js, css):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert re.search(rf"{re.escape(path.name)} +{digest}", notice), path.name
+
+
+def test_focus_by_city_name_picks_the_centre_and_says_so(cli, tmp_path):
+    """``viz --focus leeds`` takes the Leeds centre (the search order) and names it."""
+    run = cli("viz", "--focus", "leeds", "--out", tmp_path / "leeds.html")
+    assert run.code == 0
+    first = run.err.splitlines()[0]
+    assert first.startswith("pmgraph: --focus 'leeds': picked Leeds Centre for Personalised")
+    assert "https://w3id.org/pmgraph/id/centre/leeds" in first
+    data = json.loads(DATA_BLOCK.search((tmp_path / "leeds.html").read_text()).group(1))
+    assert data["nodes"]["label"][data["focus"]].startswith("Leeds Centre for Personalised")
+
+
+def test_search_order_and_derived_nations(real):
+    from pmgraph.explore import rank_entities
+
+    assert rank_entities(real, "Leeds")[:2] == [
+        "https://w3id.org/pmgraph/id/centre/leeds", "https://w3id.org/pmgraph/id/place/leeds",
+    ]
+    assert rank_entities(real, "£210m")[0].endswith("/iscf-data-to-early-diagnosis-investment")
+    assert rank_entities(real, "risk-sharing") == ["https://w3id.org/pmgraph/id/centre/leeds"]
+    nation, via = derived_nations(real)["https://w3id.org/pmgraph/id/org/nhs-greater-glasgow-and-clyde"]
+    assert nation.endswith("/place/scotland") and via.endswith("/centre/glasgow")

@@ -22,6 +22,7 @@ import networkx as nx
 import pytest
 from rdflib import Graph
 
+from pmgraph.explore import nation_column, rank_entities
 from pmgraph.viz import build_view_network, write_html
 
 pytestmark = pytest.mark.browser
@@ -172,7 +173,7 @@ def test_search_focuses_the_named_entity(open_view, real, real_file):
     # A partial name lists matches; clicking one selects it.
     other = min(n for n in real if n != target and real.nodes[n]["class"] == "University")
     view.page.fill("#search", real.nodes[other]["label"][:12])
-    view.page.locator("#search-results button").filter(
+    view.page.locator("#search-results [role=option]").filter(
         has=view.page.get_by_text(real.nodes[other]["label"], exact=True)
     ).first.click()
     view.page.wait_for_timeout(500)
@@ -197,7 +198,7 @@ def test_class_and_nation_filters_hide_entities(open_view, real, real_file):
 
     nation = next(d["nation"] for _, d in real.nodes(data=True) if d["nation"])
     view.page.select_option("#nation-filter", value=nation)
-    expected = {n for n, d in real.nodes(data=True) if d["nation"] == nation}
+    expected = {n for n, (place, _) in nation_column(real).items() if place == nation}
     assert view.drawn() == expected
     view.page.click("#reset-filters")
     assert len(view.drawn()) == real.number_of_nodes()
@@ -220,7 +221,7 @@ def test_script_in_the_data_never_runs(open_view, tmp_path):
         view.page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2)
         view.page.wait_for_timeout(250)
     view.page.fill("#search", "Evil")
-    results = view.page.locator("#search-results button")
+    results = view.page.locator("#search-results [role=option]")
     assert results.count() >= 4
     for i in range(results.count()):
         results.nth(i).click()
@@ -278,7 +279,7 @@ def test_five_thousand_entities_draw_and_stay_usable(open_view, tmp_path, five_t
     target = max(net, key=lambda n: (net.degree(n), n))
     label = net.nodes[target]["label"]
     view.page.fill("#search", label[:10])
-    assert view.page.locator("#search-results button").count() > 0
+    assert view.page.locator("#search-results [role=option]").count() > 0
     view.page.fill("#search", label)
     view.page.press("#search", "Enter")
     view.page.wait_for_timeout(700)
@@ -288,12 +289,13 @@ def test_five_thousand_entities_draw_and_stay_usable(open_view, tmp_path, five_t
     assert evidence in view.page.inner_text("#details")
 
     # Nation filter: exactly that nation's entities stay.
+    nations = {n: place for n, (place, _) in nation_column(net).items()}
     nation = max(
-        {d["nation"] for _, d in net.nodes(data=True) if d.get("nation")},
-        key=lambda n: sum(1 for _, d in net.nodes(data=True) if d.get("nation") == n),
+        {place for place in nations.values() if place},
+        key=lambda p: sum(1 for place in nations.values() if place == p),
     )
     view.page.select_option("#nation-filter", value=nation)
-    assert view.drawn() == {n for n, d in net.nodes(data=True) if d.get("nation") == nation}
+    assert view.drawn() == {n for n, place in nations.items() if place == nation}
     view.page.click("#reset-filters")
     assert len(view.drawn()) == net.number_of_nodes()
 
@@ -307,4 +309,86 @@ def test_five_thousand_entities_draw_and_stay_usable(open_view, tmp_path, five_t
     assert view.page.inner_text("#stats").startswith(f"showing {5_000 - size} of 5000")
     box.check()
     assert len(view.drawn()) == net.number_of_nodes()
+    assert view.errors == [] and view.outgoing == []
+
+
+# The analyst tasks of the explorer: each test scripts one and asserts what the analyst sees.
+
+CENTRE_CLASS = "CentreOfExcellence"
+
+
+def _city_of(net: nx.MultiDiGraph, centre: str) -> str:
+    return next(
+        v for _, v, name in net.out_edges(centre, data="name")
+        if name == "location" and net.nodes[v]["class"] == "City"
+    )
+
+
+def test_typing_a_city_and_enter_selects_its_centre(open_view, real, real_file):
+    """Task (a): "Leeds" + Enter selects the Leeds centre, not the city; so for every centre."""
+    view = open_view(real_file)
+    centres = sorted(n for n, c in real.nodes(data="class") if c == CENTRE_CLASS)
+    assert len(centres) == 6
+    for centre in centres:
+        city = real.nodes[_city_of(real, centre)]["label"]
+        view.page.fill("#search", city)
+        view.page.press("#search", "Enter")
+        assert view.js("pmgraph.network.getSelectedNodes()") == [centre], city
+        assert view.page.inner_text("#details h2") == real.nodes[centre]["label"]
+    assert view.errors == [] and view.outgoing == []
+
+
+def test_search_finds_abbreviations_amounts_and_phrases_in_quotes(open_view, real, real_file):
+    """Task (d) and the review's search misses: LCPMH, "£210m", "risk sharing"."""
+    view = open_view(real_file)
+    leeds = "https://w3id.org/pmgraph/id/centre/leeds"
+    amount = "https://w3id.org/pmgraph/id/quantity/iscf-data-to-early-diagnosis-investment"
+    for query, first in (("LCPMH", leeds), ("\u00a3210m", amount), ("risk sharing", leeds)):
+        view.page.fill("#search", query)
+        options = view.page.locator("#search-results [role=option]")
+        assert options.count() >= 1, query
+        assert view.js("q => pmgraph.rankEntities(q)[0]", query) == first, query
+    # Counts by class; the arrow keys move through the results and Enter takes the one marked.
+    view.page.fill("#search", "Glasgow")
+    ranked = rank_entities(real, "Glasgow")
+    count = view.page.inner_text("#search-count")
+    assert count.startswith(f"{len(ranked)} matches: ")
+    by_class = Counter(real.nodes[n]["class_label"] for n in ranked)
+    assert sorted(count.split(": ", 1)[1].split(" \u00b7 ")) == sorted(
+        f"{name} {n}" for name, n in by_class.items()
+    )
+    view.page.press("#search", "ArrowDown")
+    view.page.press("#search", "ArrowDown")
+    marked = view.page.locator("#search-results [aria-selected=true]")
+    assert marked.count() == 1 and real.nodes[ranked[1]]["label"] in marked.inner_text()
+    view.page.press("#search", "Enter")
+    assert view.js("pmgraph.network.getSelectedNodes()") == [ranked[1]]
+    assert view.errors == [] and view.outgoing == []
+
+
+@pytest.mark.parametrize(
+    "query", ["Leeds", "glasgow", "ISCF", "\u00a3210m", "risk-sharing", "LCPMH", "Scotland", "MRI"]
+)
+def test_page_and_command_line_rank_alike(open_view, real, real_file, query):
+    """One order rule: the page's search lists what rank_entities (viz --focus) lists."""
+    view = open_view(real_file)
+    assert view.js("q => pmgraph.rankEntities(q)", query) == rank_entities(real, query)
+
+
+def test_scotland_shows_what_is_located_there(open_view, real, real_file):
+    """Task (b): the nation filter uses the place hierarchy, marked as derived."""
+    scotland = "https://w3id.org/pmgraph/id/place/scotland"
+    nhs = "https://w3id.org/pmgraph/id/org/nhs-greater-glasgow-and-clyde"
+    view = open_view(real_file)
+    view.page.select_option("#nation-filter", value=scotland)
+    shown = view.drawn()
+    assert nhs in shown
+    assert "https://w3id.org/pmgraph/id/centre/glasgow" in shown
+    assert not any(n.endswith(("/place/england", "/centre/leeds")) for n in shown)
+    assert shown == {n for n, (p, _) in nation_column(real).items() if p == scotland}
+    # Following a link to a hidden entity says so.
+    view.js("id => pmgraph.selectNode(id)", "https://w3id.org/pmgraph/id/centre/leeds")
+    assert "hidden by the filters" in view.page.inner_text("#notice")
+    view.js("id => pmgraph.selectNode(id)", nhs)
+    assert "Nation derived" in view.page.inner_text("#details")
     assert view.errors == [] and view.outgoing == []

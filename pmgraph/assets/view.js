@@ -26,6 +26,9 @@
       themes: columns.themes[i].map(termIri),
       abbreviation: Object.prototype.hasOwnProperty.call(columns.abbreviation, i)
         ? columns.abbreviation[i] : null,
+      /* The nation is derived (through the place hierarchy) when it came through a neighbour. */
+      nationVia: columns.nation_via && Object.prototype.hasOwnProperty.call(columns.nation_via, i)
+        ? columns.nation_via[i] : null,
     };
   });
   var byId = new Map();
@@ -108,7 +111,7 @@
   var visNodes = nodes.map(function (n) {
     var cls = classByGroup.get(n.group);
     var tip = n.label + "\n" + (cls ? cls.label : n.group);
-    if (n.nation) tip += " \u00b7 " + labelOf(n.nation);
+    if (n.nation) tip += " \u00b7 " + labelOf(n.nation) + (n.nationVia !== null ? " (derived)" : "");
     var weight = importance(n);
     return {
       id: n.id, label: shorten(n.label, 40), title: tip, x: n.x, y: n.y, group: n.group,
@@ -221,15 +224,23 @@
   function updateStats() {
     var shown = nodeView.length;
     var text = nodes.length + " entities \u00b7 " + data.relationships + " relationships";
-    if (shown !== nodes.length) text = "showing " + shown + " of " + text;
+    if (shown !== nodes.length) {
+      text = "showing " + shown + " of " + nodes.length + " entities \u00b7 " +
+        edgeView.length + " of " + data.edges.length + " linked pairs";
+    }
     stats.textContent = text;
     stats.dataset.shown = String(shown);
   }
 
+  var notice = document.getElementById("notice");
+  function say(text) { notice.textContent = text; }
+  /* After a filter change the view fits what is left, so a small selection is not a speck. */
   function applyFilters() {
     nodeView.refresh();
     edgeView.refresh();
     updateStats();
+    say("");
+    if (nodeView.length) network.fit({ animation: false });
   }
 
   /* Legend with class filter. */
@@ -259,7 +270,7 @@
       var t = terms[entry[0]];
       select.append(new Option(t.label + " (" + entry[1] + ")", t.id));
     });
-    if (noneCount) select.append(new Option("None stated (" + noneCount + ")", NONE));
+    if (noneCount) select.append(new Option("No nation known (" + noneCount + ")", NONE));
   }
   var nationSelect = document.getElementById("nation-filter");
   fillSelect(nationSelect, "All nations", data.nations, data.without_nation);
@@ -315,6 +326,10 @@
     if (n.abbreviation) kind += " \u00b7 " + n.abbreviation;
     if (n.nation) kind += " \u00b7 " + labelOf(n.nation);
     details.append(el("div", kind, "kind"));
+    if (n.nation && n.nationVia !== null) {
+      details.append(el("div", "Nation derived: located through " + nodes[n.nationVia].label,
+                        "kind derived"));
+    }
     details.append(el("div", n.id, "iri"));
     if (d.description) details.append(section("Description", el("p", d.description)));
     var topics = n.themes.concat(d.disease_areas);
@@ -371,7 +386,10 @@
   function selectNode(id) {
     var n = byId.get(id);
     if (!n) return;
-    if (!nodeVisible(n)) resetFilters();
+    if (!nodeVisible(n)) {
+      resetFilters();
+      say(n.label + " was hidden by the filters, so they were cleared to show it.");
+    }
     network.selectNodes([id]);
     network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: { duration: 300 } });
     showDetails(id);
@@ -385,50 +403,141 @@
     }
   });
 
-  /* Search. */
+  /* Search: the same order as pmgraph.explore.rank_entities (viz --focus). Names
+     (label, abbreviation, IRI local name) before descriptions and quotes; among names,
+     centres of excellence first; then exact, word start, anywhere; then more neighbours,
+     then the label. Texts are compared after normalise(). */
   var search = document.getElementById("search");
   var results = document.getElementById("search-results");
+  var resultCount = document.getElementById("search-count");
+  var FIRST_CLASS = "CentreOfExcellence";
+  function normalise(text) {
+    return String(text).toLowerCase().replace(/[\s\u2010-\u2015-]+/g, " ")
+      .replace(/(\d)\s*(million|mn|m)\b/g, "$1m").replace(/(\d)\s*(billion|bn)\b/g, "$1bn")
+      .trim();
+  }
+  function localName(iri) {
+    return iri.slice(Math.max(iri.lastIndexOf("#"), iri.lastIndexOf("/")) + 1);
+  }
+  function wordStart(name, q) {
+    var at = name.indexOf(q);
+    while (at >= 0) {
+      if (at === 0 || !/[\p{L}\p{N}]/u.test(name.charAt(at - 1))) return true;
+      at = name.indexOf(q, at + 1);
+    }
+    return false;
+  }
   var index = null;  /* built on the first search */
-  function findMatches(query) {
-    var q = query.trim().toLowerCase();
-    if (!q) return [];
+  function searchIndex() {
     if (!index) {
       index = nodes.map(function (n) {
-        return { id: n.id, label: n.label, degree: n.degree,
-                 key: (n.label + "\u0001" + (n.abbreviation || "")).toLowerCase() };
+        var d = detailsOf(n);
+        var names = [n.label];
+        if (n.abbreviation) names.push(n.abbreviation);
+        names.push(localName(n.id));
+        return { node: n, names: names.map(normalise),
+                 texts: [d.description || ""].concat(d.evidence).map(normalise) };
       });
     }
-    if (byId.has(query.trim())) return [byId.get(query.trim())];
-    var hits = index.filter(function (entry) { return entry.key.indexOf(q) >= 0; });
-    hits.sort(function (a, b) {
-      var pa = a.label.toLowerCase() === q ? 0 : a.key.indexOf(q) === 0 ? 1 : 2;
-      var pb = b.label.toLowerCase() === q ? 0 : b.key.indexOf(q) === 0 ? 1 : 2;
-      return pa - pb || b.degree - a.degree || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
+    return index;
+  }
+  function rankEntities(query) {
+    var given = query.trim();
+    if (!given) return [];
+    if (byId.has(given)) return [byId.get(given)];
+    var q = normalise(given);
+    var hits = [];
+    searchIndex().forEach(function (entry) {
+      var n = entry.node, key;
+      var named = entry.names.some(function (name) { return name.indexOf(q) >= 0; });
+      if (named) {
+        var exact = entry.names.some(function (name) { return name === q; });
+        var quality = exact ? 0 : entry.names.some(function (name) { return wordStart(name, q); })
+          ? 1 : 2;
+        key = [0, n.group === FIRST_CLASS ? 0 : 1, quality];
+      } else if (entry.texts.some(function (t) { return t.indexOf(q) >= 0; })) {
+        key = [1, 1, 2];
+      } else {
+        return;
+      }
+      hits.push({ node: n, key: key });
     });
-    return hits.slice(0, 15).map(function (entry) { return byId.get(entry.id); });
+    hits.sort(function (a, b) {
+      for (var k = 0; k < 3; k++) if (a.key[k] !== b.key[k]) return a.key[k] - b.key[k];
+      var x = a.node, y = b.node;
+      if (x.degree !== y.degree) return y.degree - x.degree;
+      if (x.label !== y.label) return x.label < y.label ? -1 : 1;
+      return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+    });
+    return hits.map(function (h) { return h.node; });
+  }
+  state.rankEntities = function (query) {
+    return rankEntities(query).map(function (n) { return n.id; });
+  };
+  var shownResults = [], active = -1;
+  function setActive(i) {
+    var items = results.children;
+    if (active >= 0 && items[active]) items[active].setAttribute("aria-selected", "false");
+    active = i;
+    if (active >= 0 && items[active]) {
+      items[active].setAttribute("aria-selected", "true");
+      items[active].scrollIntoView({ block: "nearest" });
+      search.setAttribute("aria-activedescendant", items[active].id);
+    } else {
+      search.removeAttribute("aria-activedescendant");
+    }
+  }
+  function choose(n) {
+    selectNode(n.id);
   }
   function showResults() {
     results.replaceChildren();
-    findMatches(search.value).forEach(function (n) {
+    active = -1;
+    search.removeAttribute("aria-activedescendant");
+    var all = rankEntities(search.value);
+    shownResults = all.slice(0, 50);
+    shownResults.forEach(function (n, i) {
       var item = el("li");
-      var button = el("button");
-      button.type = "button";
+      item.id = "result-" + i;
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", "false");
       var cls = classByGroup.get(n.group);
-      button.append(el("span", n.label, "name"), el("div", cls ? cls.label : n.group, "kind"));
-      button.addEventListener("click", function () { selectNode(n.id); });
-      item.append(button);
+      item.append(el("span", n.label, "name"), el("span", cls ? cls.label : n.group, "kind"));
+      item.addEventListener("click", function () { choose(n); });
       results.append(item);
     });
+    search.setAttribute("aria-expanded", shownResults.length ? "true" : "false");
+    if (!search.value.trim()) {
+      resultCount.textContent = "";
+      return;
+    }
+    var byClass = new Map();
+    all.forEach(function (n) {
+      var cls = classByGroup.get(n.group);
+      var name = cls ? cls.label : n.group;
+      byClass.set(name, (byClass.get(name) || 0) + 1);
+    });
+    var parts = [];
+    byClass.forEach(function (count, name) { parts.push(name + " " + count); });
+    var text = all.length === 1 ? "1 match" : all.length + " matches";
+    if (all.length > shownResults.length) text += " (first " + shownResults.length + " listed)";
+    if (parts.length) text += ": " + parts.join(" \u00b7 ");
+    resultCount.textContent = text;
   }
   search.addEventListener("input", showResults);
   search.addEventListener("keydown", function (event) {
-    if (event.key === "Enter") {
-      var first = findMatches(search.value)[0];
-      if (first) selectNode(first.id);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!shownResults.length) return;
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      setActive((active + step + shownResults.length) % shownResults.length);
+      event.preventDefault();
+    } else if (event.key === "Enter") {
+      var pick = active >= 0 ? shownResults[active] : rankEntities(search.value)[0];
+      if (pick) choose(pick);
       event.preventDefault();
     } else if (event.key === "Escape") {
       search.value = "";
-      results.replaceChildren();
+      showResults();
     }
   });
 

@@ -1,0 +1,176 @@
+"""Finding entities as analysts name them, and placing them in a nation through the graph.
+
+- :func:`rank_entities`: the order in which the view's search box and ``viz --focus`` list
+  what matches a typed text. The page's script (``pmgraph/assets/view.js``,
+  ``rankEntities``) follows the same rule; a browser test compares the two orders.
+- :func:`derived_nations`: the nation each entity is located in through the place hierarchy
+  (a centre's city's nation, a facility's host's nation, an asset's owner's nation), for
+  entities that state none.
+
+The ranking rule, best first:
+
+1. entities whose name matches (label, abbreviation such as LCPMH, or IRI local name)
+   before those matched only by their description or quotes;
+2. among name matches, centres of excellence first: an analyst who types "Leeds" means the
+   Leeds centre rather than the city;
+3. an exact name, then a name with a word starting with the text, then a name containing it;
+4. more distinct neighbours first, then the label in alphabetical order.
+
+Texts are compared after :func:`normalise`: lower case, "£210 million" read as "£210m",
+hyphens and runs of spaces as one space, so "risk-sharing" matches "risk sharing".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import networkx as nx
+
+from pmgraph.network import _expand, local_name
+
+#: The class an analyst most often means when a name also names a place or another body.
+FIRST_CLASS = "CentreOfExcellence"
+
+_AMOUNT = re.compile(r"(\d)\s*(million|mn|m)\b")
+_BILLION = re.compile(r"(\d)\s*(billion|bn)\b")
+_SPACES = re.compile(r"[\s\u2010-\u2015-]+")
+
+
+def normalise(text: str) -> str:
+    """``text`` as search compares it (see the module notes)."""
+    text = _SPACES.sub(" ", text.lower())
+    text = _AMOUNT.sub(r"\1m", text)
+    return _BILLION.sub(r"\1bn", text).strip()
+
+
+def _word_start(name: str, query: str) -> bool:
+    at = name.find(query)
+    while at >= 0:
+        if at == 0 or not name[at - 1].isalnum():
+            return True
+        at = name.find(query, at + 1)
+    return False
+
+
+def rank_entities(net: nx.MultiDiGraph, query: str) -> list[str]:
+    """The entities of ``net`` that match ``query``, best first (see the module notes)."""
+    given = query.strip()
+    if not given:
+        return []
+    if _expand(given) in net:
+        return [_expand(given)]
+    q = normalise(given)
+    scored = []
+    for node, data in net.nodes(data=True):
+        names = [normalise(v) for v in (data.get("label"), data.get("abbreviation")) if v]
+        names.append(normalise(local_name(node)))
+        if any(q in name for name in names):
+            exact = any(name == q for name in names)
+            quality = 0 if exact else 1 if any(_word_start(n, q) for n in names) else 2
+            tier, first = 0, 0 if data.get("class") == FIRST_CLASS else 1
+        else:
+            texts = [data.get("description") or "", *data.get("evidence", ())]
+            if not any(q in normalise(t) for t in texts):
+                continue
+            tier, first, quality = 1, 1, 2
+        degree = len(set(net.predecessors(node)) | set(net.successors(node)))
+        label = data.get("label") or node
+        scored.append(((tier, first, quality, -degree, label, node), node))
+    return [node for _, node in sorted(scored)]
+
+
+def pick_entity(net: nx.MultiDiGraph, query: str) -> tuple[str, list[str]]:
+    """The best match for ``query`` and the other matches, best first.
+
+    Raises :class:`pmgraph.errors.ParameterError` (with close names) when nothing matches.
+    """
+    ranked = rank_entities(net, query)
+    if not ranked:
+        from pmgraph.network import resolve_node
+
+        resolve_node(net, query)  # raises, naming the closest entities
+    return ranked[0], ranked[1:]
+
+
+#: Relationships that say where an entity is: (local name, True when the entity is the
+#: subject). An asset is where its holder is; a hosted or part entity is where its host is.
+_PLACING = {
+    "location": True,
+    "containedIn": True,
+    "nation": True,
+    "hostedBy": True,
+    "partOf": True,
+    "hasAsset": False,
+}
+
+
+#: Kinds of entity that an asset link does not site anywhere.
+_NOT_SITED = frozenset({"Programme", "Document", "Event", "Quantity", "Source", "Concept"})
+
+
+def derived_nations(net: nx.MultiDiGraph) -> dict[str, tuple[str, str]]:
+    """``{entity: (nation, via)}`` for entities without a stated nation whose places lead to
+    exactly one nation; ``via`` is the neighbour the nation was found through.
+
+    Places lead up by ``location``, ``containedIn``, ``nation``, ``hostedBy`` and ``partOf``,
+    and from an asset to its holder (``hasAsset``) unless the asset is a programme, fund,
+    document, event or amount, which a centre holds without being sited with it."""
+    ancestors = net.graph.get("class_ancestors", {})
+
+    def unplaced(node: str) -> bool:
+        """Programmes, funds, documents, events, amounts: held by a centre, not sited there."""
+        data = net.nodes[node]
+        kinds = {local_name(a) for a in ancestors.get(data.get("class_iri", ""), ())}
+        return bool(data.get("scheme")) or bool(kinds & _NOT_SITED)
+
+    parents: dict[str, list[str]] = {n: [] for n in net}
+    for u, v, name in net.edges(data="name"):
+        subject_side = _PLACING.get(name or "")
+        if subject_side is None or u == v:
+            continue
+        child, parent = (u, v) if subject_side else (v, u)
+        if name == "hasAsset" and unplaced(child):
+            continue
+        parents[child].append(parent)
+    stated = {n: d.get("nation") for n, d in net.nodes(data=True) if d.get("nation")}
+    found: dict[str, tuple[str, str]] = {}
+
+    def nations_of(node: str, seen: frozenset[str]) -> dict[str, str]:
+        if node in stated:
+            return {stated[node]: node}
+        out: dict[str, str] = {}
+        for parent in sorted(parents[node]):
+            if parent in seen:
+                continue
+            for nation in nations_of(parent, seen | {parent}):
+                out.setdefault(nation, parent)
+        return out
+
+    for node in sorted(net):
+        if node in stated:
+            continue
+        options = nations_of(node, frozenset({node}))
+        if len(options) == 1:
+            nation, via = next(iter(options.items()))
+            found[node] = (nation, via)
+    return found
+
+
+def nation_column(net: nx.MultiDiGraph) -> dict[str, tuple[str | None, str | None]]:
+    """Every entity's nation and, when derived, the neighbour it came through."""
+    derived = derived_nations(net)
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for node, nation in net.nodes(data="nation"):
+        if nation:
+            out[node] = (nation, None)
+        elif node in derived:
+            out[node] = derived[node]
+        else:
+            out[node] = (None, None)
+    return out
+
+
+__all__: Iterable[str] = (
+    "normalise", "rank_entities", "pick_entity", "derived_nations", "nation_column",
+)
