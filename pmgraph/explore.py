@@ -23,7 +23,6 @@ hyphens and runs of spaces as one space, so "risk-sharing" matches "risk sharing
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 import networkx as nx
 
@@ -171,6 +170,87 @@ def nation_column(net: nx.MultiDiGraph) -> dict[str, tuple[str | None, str | Non
     return out
 
 
-__all__: Iterable[str] = (
-    "normalise", "rank_entities", "pick_entity", "derived_nations", "nation_column",
+
+
+#: Classes (or their super-classes) the opening overview shows: the centres and the national
+#: bodies, funds and places an analyst orients by. Everything else is grouped by centre.
+OVERVIEW_CLASSES = frozenset(
+    {"CentreOfExcellence", "GovernmentBody", "CentreNetwork", "FundingProgramme", "Nation",
+     "Country"}
 )
+_SHORT_LIMIT = 30
+
+
+def overview_members(net: nx.MultiDiGraph) -> set[str]:
+    """The entities the overview shows (see :data:`OVERVIEW_CLASSES`)."""
+    ancestors = net.graph.get("class_ancestors", {})
+    out = set()
+    for node, data in net.nodes(data=True):
+        kinds = {local_name(a) for a in ancestors.get(data.get("class_iri", ""), ())}
+        if data.get("class") in OVERVIEW_CLASSES or kinds & OVERVIEW_CLASSES:
+            out.add(node)
+    return out
+
+
+def centre_groups(net: nx.MultiDiGraph, shown: set[str]) -> dict[str, str]:
+    """``{entity: centre}`` for entities outside ``shown`` that are one or two steps from
+    exactly one centre (not through a concept or an overview entity): the group the
+    overview folds them into."""
+    undirected = net.to_undirected(as_view=True)
+    centres = sorted(n for n, c in net.nodes(data="class") if c == FIRST_CLASS)
+    reach: dict[str, dict[str, int]] = {}
+    for centre in centres:
+        frontier, seen = [centre], {centre}
+        for step in (1, 2):
+            following = []
+            for node in frontier:
+                for other in undirected.neighbors(node):
+                    if other in seen or other in shown or net.nodes[other].get("scheme"):
+                        continue
+                    seen.add(other)
+                    following.append(other)
+                    reach.setdefault(other, {}).setdefault(centre, step)
+            frontier = following
+    groups = {}
+    for node, found in reach.items():
+        nearest = min(found.values())
+        best = [c for c, step in found.items() if step == nearest]
+        if len(best) == 1:
+            groups[node] = best[0]
+    return groups
+
+
+def short_label(net: nx.MultiDiGraph, node: str) -> str:
+    """What the view writes beside ``node``: its abbreviation when its name is long, a
+    centre's city ("Glasgow centre") when it has none, else the name (cut at 30 characters)."""
+    data = net.nodes[node]
+    label = data.get("label") or node
+    if len(label) <= _SHORT_LIMIT:
+        return label
+    if data.get("abbreviation") and len(data["abbreviation"]) <= _SHORT_LIMIT:
+        return data["abbreviation"]
+    if data.get("class") == FIRST_CLASS:
+        for _, place, name in sorted(net.out_edges(node, data="name")):
+            if name == "location" and net.nodes[place].get("class") == "City":
+                return f"{net.nodes[place].get('label')} centre"
+    return label[: _SHORT_LIMIT - 1] + "\u2026"
+
+
+def overview_positions(net: nx.MultiDiGraph, shown: set[str]) -> dict[str, tuple[float, float]]:
+    """Positions for the overview: the centres in the left column, national bodies, funds and
+    networks in the middle (offset by half a row, so that labels beside each other never
+    meet), nations and countries on the right; each column sorted by name and centred."""
+    columns: list[list[str]] = [[], [], []]
+    for node in shown:
+        cls = net.nodes[node].get("class")
+        column = 0 if cls == FIRST_CLASS else 2 if cls in ("Nation", "Country") else 1
+        columns[column].append(node)
+    gap = 330.0
+    out: dict[str, tuple[float, float]] = {}
+    for number, members in enumerate(columns):
+        row = 150.0 if number == 0 else 80.0  # centres are drawn larger
+        members.sort(key=lambda n: (net.nodes[n].get("label") or n).casefold())
+        top = -(len(members) - 1) * row / 2 + (row / 2 if number == 1 else 0)
+        for i, node in enumerate(members):
+            out[node] = (number * gap, top + i * row)
+    return out

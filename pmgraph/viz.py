@@ -46,7 +46,14 @@ from rdflib import Graph
 
 from pmgraph.analyse import neighbourhood
 from pmgraph.errors import OutputError, ParameterError
-from pmgraph.explore import nation_column, pick_entity
+from pmgraph.explore import (
+    centre_groups,
+    nation_column,
+    overview_members,
+    overview_positions,
+    pick_entity,
+    short_label,
+)
 from pmgraph.files import atomic_write
 from pmgraph.layout import LAYOUTS, Positions, compute_layout
 from pmgraph.namespaces import ID_BASE
@@ -118,6 +125,8 @@ _COLOURS = {
     "QuantityKinds": "#cccccc",
 }
 _SPARE_COLOURS = ("#76b7b2", "#ff9896", "#c7c7c7", "#dbdb8d", "#9edae5", "#aec7e8")
+#: Up to this many entities the overview has a layout of its own (see :func:`view_data`).
+OVERVIEW_LAYOUT_LIMIT = 1000
 _TEXT_LIMIT = 4000  # longest description or quote put into the page, in characters
 
 
@@ -260,6 +269,15 @@ def view_data(
     abbreviations: dict[str, str] = {}
     placed = nation_column(net)
     nation_via: dict[str, int] = {}
+    short: dict[str, str] = {}
+    overview = overview_members(net)
+    grouped = centre_groups(net, overview)
+    # The overview has positions of its own (up to OVERVIEW_LAYOUT_LIMIT entities): columns
+    # of centres, national bodies and nations, where every label has room.
+    overview_xy: dict[str, list[float]] = {}
+    if overview and layout == "force" and net.number_of_nodes() <= OVERVIEW_LAYOUT_LIMIT:
+        for node, (x, y) in overview_positions(net, overview).items():
+            overview_xy[str(index[node])] = [x, y]
     details = []
     for i, node in enumerate(order):
         d = net.nodes[node]
@@ -277,6 +295,8 @@ def view_data(
         columns["themes"].append([term(t) for t in d.get("themes", ())])
         if d.get("abbreviation"):
             abbreviations[str(i)] = d["abbreviation"]
+        if short_label(net, node) != (d.get("label") or node):
+            short[str(i)] = short_label(net, node)
         description = _clip(d.get("description"))
         details.append(
             [
@@ -292,12 +312,20 @@ def view_data(
             ]
         )
     pairs: dict[tuple[int, int], list[int]] = {}
+    edge_evidence: dict[str, list[list[Any]]] = {}
     for u, v, d in sorted(
         net.edges(data=True), key=lambda e: (e[0], e[1], e[2].get("predicate", ""))
     ):
         a, b = sorted((index[u], index[v]))
         statement = predicate(d.get("label") or d.get("predicate", "")) * 2 + (index[u] != a)
-        pairs.setdefault((a, b), [a, b]).append(statement)
+        pair = pairs.setdefault((a, b), [a, b])
+        pair.append(statement)
+        if d.get("evidence"):
+            key = f"{a} {b} {len(pair) - 3}"
+            edge_evidence[key] = [
+                [text(_clip(q)) for q in d["evidence"]],
+                [term(s) for s in d.get("source", ())],
+            ]
     nation_counts = Counter(nation for nation, _ in placed.values())
     theme_counts = Counter(t for _, d in net.nodes(data=True) for t in d.get("themes", ()))
     view = {
@@ -307,7 +335,11 @@ def view_data(
         "focus": index.get(focus_id) if focus_id else None,
         "relationships": net.number_of_edges(),
         "classes": classes,
-        "nodes": {**columns, "abbreviation": abbreviations, "nation_via": nation_via},
+        "nodes": {**columns, "abbreviation": abbreviations, "nation_via": nation_via,
+                  "short": short},
+        "overview": sorted(index[n] for n in overview),
+        "overview_xy": overview_xy,
+        "centre_group": {str(index[n]): index[c] for n, c in sorted(grouped.items())},
         "edges": list(pairs.values()),
         "predicates": predicate.values(),
         "nations": [
@@ -321,8 +353,32 @@ def view_data(
             [term(t), c] for t, c in sorted(theme_counts.items(), key=lambda e: label(e[0]))
         ],
     }
+    sources = _source_texts(net, term.values())
     view["terms"] = [[short_iri(iri), label(iri)] for iri in term.values()]
-    return {"view": view, "details": {"texts": text.values(), "nodes": details}}
+    return {
+        "view": view,
+        "details": {"texts": text.values(), "nodes": details, "edges": edge_evidence},
+        "sources": sources,
+    }
+
+
+def _source_texts(net: nx.MultiDiGraph, iris: Iterable[str]) -> dict[str, str]:
+    """``{term index: text}`` of the sources shipped with the project (``sources/``, named
+    by the source's ``dcterms:identifier``), repaired, so that the page shows a quote in
+    its context without going online."""
+    from pmgraph.paths import sources_dir
+    from pmgraph.text import repair
+
+    folder = sources_dir()
+    out: dict[str, str] = {}
+    for i, iri in enumerate(iris):
+        data = net.nodes[iri] if iri in net else {}
+        for name in dict(data.get("properties", {})).get("identifier", ()):
+            path = folder / name
+            if "/" not in name and path.is_file():
+                out[str(i)] = repair(path.read_text(encoding="utf-8"))
+                break
+    return out
 
 
 def script_json(value: Any) -> str:
@@ -429,6 +485,7 @@ def render_html(
         "view_css": _asset("view.css"),
         "data": script_json(data["view"]),
         "details": script_json(data["details"]),
+        "sources": script_json(data["sources"]),
         "vis_js": vis_js,
         "view_js": view_js,
         "node_count": str(network.number_of_nodes()),

@@ -34,6 +34,9 @@ EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", r
 DATA_BLOCK = re.compile(
     r'<script type="application/json" id="pmgraph-data">(.*?)</script>', re.DOTALL
 )
+SOURCES_BLOCK = re.compile(
+    r'<script type="application/json" id="pmgraph-sources">(.*?)</script>', re.DOTALL
+)
 DETAILS_BLOCK = re.compile(
     r'<script type="application/json" id="pmgraph-details">(.*?)</script>', re.DOTALL
 )
@@ -192,9 +195,9 @@ def test_payloads_are_escaped_in_the_raw_html():
     page = render_html(net, title="Title " + SCRIPT)
     assert IMG not in page and "<img" not in page
     assert "<script>window" not in page
-    # Only a closing tag can end a script early: exactly the page's own four.
-    assert page.lower().count("</script") == 4
-    for pattern in (DATA_BLOCK, DETAILS_BLOCK):
+    # Only a closing tag can end a script early: exactly the page's own five.
+    assert page.lower().count("</script") == 5
+    for pattern in (DATA_BLOCK, DETAILS_BLOCK, SOURCES_BLOCK):
         assert not set("<>&") & set(pattern.search(page).group(1))
     assert "\u2028" not in page and "\u2029" not in page
     assert "<title>Title &lt;/script&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;</title>" in page

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ import networkx as nx
 import pytest
 from rdflib import Graph
 
-from pmgraph.explore import nation_column, rank_entities
+from pmgraph.explore import nation_column, overview_members, rank_entities
 from pmgraph.viz import build_view_network, write_html
 
 pytestmark = pytest.mark.browser
@@ -141,6 +142,10 @@ def test_real_view_draws_offline_with_every_entity(open_view, real, real_file):
     view = open_view(real_file)
     count = real.number_of_nodes()
     assert view.js("pmgraph.nodeCount") == count
+    # It opens on the overview: the centres and national bodies.
+    assert view.drawn() == overview_members(real)
+    assert view.page.inner_text("#stats").startswith(f"showing {len(overview_members(real))} of")
+    view.page.click("#show-all")
     assert len(view.drawn()) == count
     assert view.page.inner_text("#stats").startswith(f"{count} entities")
     assert view.js("document.querySelectorAll('#legend input').length") == len(
@@ -185,6 +190,7 @@ def test_class_and_nation_filters_hide_entities(open_view, real, real_file):
     centres = {n for n, c in real.nodes(data="class") if c == "CentreOfExcellence"}
     class_label = real.nodes[next(iter(centres))]["class_label"]
     view = open_view(real_file)
+    view.page.click("#show-all")
     box = view.page.locator("#legend label").filter(
         has=view.page.get_by_text(class_label, exact=True)
     ).locator("input")
@@ -211,6 +217,7 @@ def test_script_in_the_data_never_runs(open_view, tmp_path):
     net = fixtures.hostile_network()
     path = write_html(net, tmp_path / "hostile.html", title="Title " + SCRIPT)
     view = open_view(path)
+    view.page.click("#show-all")
     for node in sorted(net.nodes):
         view.page.mouse.move(*view.point(node))
         view.page.wait_for_timeout(250)  # the tooltip shows after 120 ms
@@ -232,7 +239,7 @@ def test_script_in_the_data_never_runs(open_view, tmp_path):
     view.js("id => pmgraph.selectNode(id)", evil)
     assert view.js("typeof window.__xss") == "undefined"
     assert view.js("document.querySelectorAll('img').length") == 0
-    assert view.js("document.scripts.length") == 4  # two JSON blocks, vis-network, the view
+    assert view.js("document.scripts.length") == 5  # three JSON blocks, vis-network, the view
     assert "Evil org " + IMG in view.page.inner_text("#details h2")
     assert "quote " + SCRIPT in view.page.inner_text("#details")
     links = view.js("[...document.querySelectorAll('#details a')].map(a => a.href)")
@@ -264,6 +271,7 @@ def test_five_thousand_entities_draw_and_stay_usable(open_view, tmp_path, five_t
     path = write_html(net, tmp_path / "large.html")
     written = time.perf_counter() - started
     view = open_view(path)
+    view.page.click("#show-all")
     record_timing(
         "synthetic",
         {"nodes": net.number_of_nodes(), "relationships": net.number_of_edges(),
@@ -391,4 +399,147 @@ def test_scotland_shows_what_is_located_there(open_view, real, real_file):
     assert "hidden by the filters" in view.page.inner_text("#notice")
     view.js("id => pmgraph.selectNode(id)", nhs)
     assert "Nation derived" in view.page.inner_text("#details")
+    assert view.errors == [] and view.outgoing == []
+
+
+LABEL_BOXES = """() => {
+  const n = pmgraph.network, out = [];
+  for (const id of n.body.nodeIndices) {
+    const node = n.body.nodes[id], text = node.options.label;
+    if (!text) continue;
+    const s = node.labelModule.size;
+    const a = n.canvasToDOM({x: s.left, y: s.top});
+    const b = n.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
+    out.push([id, text, a.x, a.y, b.x, b.y]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
+def test_opening_labels_do_not_collide_and_name_every_centre(browser, real, real_file, size):
+    """The readable start: at the opening zoom no two drawn labels overlap (as vis-network
+    laid them out), each is inside the graph area and every centre's label is drawn."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.labelsPlaced", timeout=60_000)
+        page.wait_for_timeout(300)
+        boxes = page.evaluate(LABEL_BOXES)
+        width, height = page.evaluate(
+            "[document.getElementById('graph').clientWidth,"
+            " document.getElementById('graph').clientHeight]"
+        )
+        page.screenshot(path=str(ARTIFACTS / f"overview-{size[0]}x{size[1]}.png"))
+    finally:
+        context.close()
+    overlaps = [
+        (a[1], b[1]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+        if a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]
+    ]
+    assert overlaps == []
+    assert all(-1 <= b[2] and b[4] <= width + 1 and -1 <= b[3] and b[5] <= height + 1
+               for b in boxes)
+    centres = {n for n, c in real.nodes(data="class") if c == CENTRE_CLASS}
+    assert centres <= {b[0] for b in boxes}
+    assert len(boxes) >= 15  # most of the 23 overview entities are named
+    leeds = next(b for b in boxes if b[0].endswith("/centre/leeds"))
+    assert leeds[1].startswith("LCPMH")  # the short form the data gives
+
+
+def test_focus_neighbourhood_expand_back_and_relation_filter(open_view, real, real_file):
+    """Task (a): select a centre, the rest fades; only its neighbours; one more step; back."""
+    leeds = "https://w3id.org/pmgraph/id/centre/leeds"
+    view = open_view(real_file)
+    view.page.fill("#search", "Leeds")
+    view.page.press("#search", "Enter")
+    neighbours = set(nx.all_neighbors(real, leeds)) | {leeds}
+    faded = set(view.js("pmgraph.nodes.get({filter: n => n.opacity < 1}).map(n => n.id)"))
+    assert faded and not faded & neighbours
+    view.page.get_by_role("button", name="Only this and its neighbours").click()
+    assert view.drawn() == neighbours
+    view.page.get_by_role("button", name="Expand one step").click()
+    two = set(neighbours)
+    for n in neighbours:
+        two |= set(nx.all_neighbors(real, n))
+    assert view.drawn() == two
+    view.page.click("#back")
+    assert view.drawn() == neighbours
+    # Relationship types: untick one, its links go.
+    view.page.click("#show-all")
+    view.page.click("#relations-toggle")
+    view.page.locator('#relations input[data-relation="capability theme"]').uncheck()
+    remaining = view.js("pmgraph.edgeView.get().map(e => e.title)")
+    assert remaining and not any(" \u2014 capability theme \u2192 " in t for t in remaining)
+    assert view.errors == [] and view.outgoing == []
+
+
+def test_funding_chain_path_with_evidence_on_each_step(open_view, real, real_file):
+    """Task (d): ISCF -> the challenge -> £210m, reached as a path with evidence per step."""
+    iscf = "https://w3id.org/pmgraph/id/programme/iscf"
+    amount = "https://w3id.org/pmgraph/id/quantity/iscf-data-to-early-diagnosis-investment"
+    view = open_view(real_file)
+    view.js("id => pmgraph.selectNode(id)", iscf)
+    view.page.get_by_role("button", name="Path from here\u2026").click()
+    view.page.fill("#search", "\u00a3210m")
+    view.page.press("#search", "Enter")
+    view.page.get_by_role("button", name=re.compile("^Path from ISCF to here")).click()
+    path = view.js("pmgraph.path")
+    assert path[0] == iscf and path[-1] == amount
+    assert len(path) - 1 == nx.shortest_path_length(real.to_undirected(), iscf, amount)
+    steps = view.page.locator("#details ol.path > li")
+    assert steps.count() == len(path) - 1
+    for i in range(steps.count()):
+        assert steps.nth(i).locator("blockquote").count() >= 1
+    assert view.drawn() == set(path)
+    assert view.errors == [] and view.outgoing == []
+
+
+def test_edge_evidence_in_plain_words_and_source_in_context(open_view, real, real_file):
+    """Tasks (e) and (f): click a link; read its relationship and quotes; open the source
+    text shipped in the page with the quote marked."""
+    leeds = "https://w3id.org/pmgraph/id/centre/leeds"
+    partnership = "https://w3id.org/pmgraph/id/org/leeds-academic-health-partnership"
+    view = open_view(real_file)
+    view.js("id => pmgraph.onlyAround(id)", leeds)
+    view.page.wait_for_timeout(200)
+    (x1, y1), (x2, y2) = view.point(leeds), view.point(partnership)
+    view.page.mouse.click((x1 + x2) / 2, (y1 + y2) / 2)
+    text = view.page.inner_text("#details")
+    assert (
+        "Leeds Centre for Personalised Medicine and Health was established by "
+        "Leeds Academic Health Partnership" in text
+    )
+    quote = real.nodes[partnership]["evidence"][0]
+    assert quote in text
+    view.page.locator("#details .source-link").first.click()
+    assert view.js("document.getElementById('source-view').open")
+    marked = view.page.inner_text("#source-text mark")
+    quotes = real.nodes[leeds]["evidence"] + real.nodes[partnership]["evidence"]
+    assert " ".join(marked.split()) in {" ".join(q.split()) for q in quotes}
+    assert len(view.page.inner_text("#source-text")) > 5_000  # the whole text, not the quote
+    assert view.errors == [] and view.outgoing == []
+
+
+def test_script_in_the_data_never_runs_in_the_new_panels(open_view, tmp_path):
+    """Edge panel, path, source view and search counts built from hostile data stay text."""
+    fixtures = _test_viz()
+    IMG, SCRIPT = fixtures.IMG, fixtures.SCRIPT  # noqa: N806 - constants of test_viz
+    net = fixtures.hostile_network()
+    path = write_html(net, tmp_path / "hostile.html", title="Title " + SCRIPT)
+    view = open_view(path)
+    view.page.click("#show-all")
+    for edge in view.js("pmgraph.edgeView.getIds()"):
+        view.js("id => pmgraph.showEdge(id)", edge)
+    nodes = sorted(net)
+    view.js("ids => pmgraph.showPath(ids[0], ids[1])", [nodes[0], nodes[-1]])
+    assert IMG in view.page.inner_text("#details") or SCRIPT in view.page.inner_text("#details")
+    view.page.fill("#search", "quote")
+    view.page.press("#search", "ArrowDown")
+    view.page.press("#search", "Enter")
+    view.js("() => pmgraph.openSource(0, '" + "x" + "')")
+    assert view.js("typeof window.__xss") == "undefined"
+    assert view.js("document.querySelectorAll('img').length") == 0
+    assert view.js("document.scripts.length") == 5  # three JSON blocks, vis-network, the view
     assert view.errors == [] and view.outgoing == []

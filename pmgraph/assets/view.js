@@ -29,7 +29,18 @@
       /* The nation is derived (through the place hierarchy) when it came through a neighbour. */
       nationVia: columns.nation_via && Object.prototype.hasOwnProperty.call(columns.nation_via, i)
         ? columns.nation_via[i] : null,
+      short: Object.prototype.hasOwnProperty.call(columns.short || {}, i)
+        ? columns.short[i] : columns.label[i],
+      key: false, centre: null,
     };
+  });
+  /* The opening overview: centres and national bodies; the rest folds into its centre. */
+  (data.overview || []).forEach(function (i) { nodes[i].key = true; });
+  var members = new Map();
+  Object.keys(data.centre_group || {}).forEach(function (i) {
+    var centre = data.centre_group[i];
+    nodes[i].centre = centre;
+    members.set(centre, (members.get(centre) || 0) + 1);
   });
   var byId = new Map();
   nodes.forEach(function (n) { byId.set(n.id, n); });
@@ -107,6 +118,9 @@
     return Math.log((n.degree + 1) / minValue) / Math.log(maxValue / minValue);
   }
 
+  /* Labels are drawn at one size on screen, placed by priority where they have room
+     (placeLabels); vis-network only draws the text it is given. */
+  var LABEL_PX = 13;
   /* vis-network data: positions come from Python, physics stays off. */
   var visNodes = nodes.map(function (n) {
     var cls = classByGroup.get(n.group);
@@ -114,8 +128,8 @@
     if (n.nation) tip += " \u00b7 " + labelOf(n.nation) + (n.nationVia !== null ? " (derived)" : "");
     var weight = importance(n);
     return {
-      id: n.id, label: shorten(n.label, 40), title: tip, x: n.x, y: n.y, group: n.group,
-      size: 5 + 27 * weight, font: { size: 6 + 16 * weight },
+      id: n.id, label: "", title: tip, x: n.x, y: n.y, group: n.group,
+      size: 5 + 27 * weight, font: { size: LABEL_PX },
     };
   });
   /* Each pair is one vis-network edge, drawn in the direction of its statements; "to" is the
@@ -143,8 +157,30 @@
   var nationFilter = "";
   var themeFilter = "";
 
+  /* What is shown: the overview (key entities and the expanded centres' groups), or
+     everything; "only" narrows it to a neighbourhood or a path. Filters apply on top. */
+  var large = nodes.length > 1000;
+  var view = { overview: (data.overview || []).length > 0 && data.focus === null,
+               expanded: new Set(), only: null, hiddenRelations: new Set() };
+  /* The overview's own positions (small graphs): used while the overview is shown. */
+  var overviewXY = data.overview_xy || {};
+  var overviewKeys = Object.keys(overviewXY);
+  var placedAs = "full";
+  function usePositions(kind) {
+    if (kind === placedAs || !overviewKeys.length) return;
+    placedAs = kind;
+    nodesDS.update(overviewKeys.map(function (i) {
+      var n = nodes[i], p = kind === "overview" ? overviewXY[i] : [n.x, n.y];
+      return { id: n.id, x: p[0], y: p[1] };
+    }));
+  }
+  function inScope(n) {
+    if (view.only) return view.only.has(n.index);
+    if (!view.overview || n.key) return true;
+    return n.centre !== null && view.expanded.has(n.centre);
+  }
   function nodeVisible(n) {
-    if (!n || hiddenGroups.has(n.group)) return false;
+    if (!n || hiddenGroups.has(n.group) || !inScope(n)) return false;
     if (nationFilter === NONE) {
       if (n.nation) return false;
     } else if (nationFilter && n.nation !== nationFilter) {
@@ -154,18 +190,32 @@
     return true;
   }
 
+  if (view.overview) {
+    overviewKeys.forEach(function (i) {
+      visNodes[i].x = overviewXY[i][0];
+      visNodes[i].y = overviewXY[i][1];
+    });
+    placedAs = "overview";
+  }
   var nodesDS = new vis.DataSet(visNodes);
   var edgesDS = new vis.DataSet(visEdges);
   var nodeView = new vis.DataView(nodesDS, {
     filter: function (item) { return nodeVisible(byId.get(item.id)); },
   });
+  function edgeShown(e) {
+    if (!view.hiddenRelations.size) return true;
+    for (var k = 2; k < e.length; k++) {
+      if (!view.hiddenRelations.has(data.predicates[e[k] >> 1])) return true;
+    }
+    return false;
+  }
   var edgeView = new vis.DataView(edgesDS, {
     filter: function (item) {
-      return nodeVisible(byId.get(item.from)) && nodeVisible(byId.get(item.to));
+      return edgeShown(data.edges[item.id]) &&
+        nodeVisible(byId.get(item.from)) && nodeVisible(byId.get(item.to));
     },
   });
 
-  var large = nodes.length > 1000;
   var groups = {};
   data.classes.forEach(function (c) {
     groups[c.group] = {
@@ -183,8 +233,8 @@
     nodes: {
       borderWidth: 1,
       font: { face: "system-ui, sans-serif", color: "#222", strokeWidth: 3, strokeColor: "#fff" },
-      /* Labels below 9 px on screen are left out, above 24 px they stop growing. */
-      scaling: { label: { enabled: true, maxVisible: 24, drawThreshold: 9 } },
+      /* placeLabels sets each label's size to LABEL_PX on screen after every zoom. */
+      scaling: { label: { enabled: true, maxVisible: 40, drawThreshold: 4 } },
     },
     edges: {
       smooth: false,
@@ -199,7 +249,7 @@
       hideEdgesOnDrag: large,
       hideEdgesOnZoom: large,
       navigationButtons: false,
-      keyboard: false,
+      keyboard: { enabled: true, bindToWindow: false, speed: { x: 10, y: 10, zoom: 0.04 } },
     },
   };
 
@@ -235,13 +285,266 @@
   var notice = document.getElementById("notice");
   function say(text) { notice.textContent = text; }
   /* After a filter change the view fits what is left, so a small selection is not a speck. */
-  function applyFilters() {
+  function applyFilters(keepNotice) {
+    usePositions(view.overview && !view.only ? "overview" : "full");
     nodeView.refresh();
     edgeView.refresh();
     updateStats();
-    say("");
-    if (nodeView.length) network.fit({ animation: false });
+    updateScope();
+    if (!keepNotice) say("");
+    if (nodeView.length) fitView();
+    placeLabels();
+    if (state.selected) highlight(state.selected);
+    if (state.onChange) state.onChange();
   }
+
+  /* Label placement: highest priority first (the selection, centres, overview entities,
+     neighbours of the selection, then by neighbour count), each drawn only where it does not
+     touch a label already placed and inside the view; at most MAX_LABELS at once. */
+  var MAX_LABELS = 400;
+  var measure = document.createElement("canvas").getContext("2d");
+  measure.font = LABEL_PX + "px system-ui, sans-serif";
+  var widths = new Map();
+  var labelled = new Map();  /* id -> text drawn */
+  var neighbourSet = null;
+  function labelText(n) {
+    var text = n.short;
+    if (view.overview && !view.only && n.group === "CentreOfExcellence" && members.get(n.index) &&
+        !view.expanded.has(n.index)) {
+      text += " (+" + members.get(n.index) + ")";
+    }
+    return text;
+  }
+  function priority(n) {
+    if (n.id === state.selected) return 0;
+    if (n.group === "CentreOfExcellence") return 1;
+    if (neighbourSet && neighbourSet.has(n.id)) return 2;
+    return n.key ? 3 : 4;
+  }
+  /* Fit what is shown with room around it for the labels of the outermost entities. */
+  function fitView() {
+    var ids = nodeView.getIds();
+    if (!ids.length) return;
+    var positions = network.getPositions(ids);
+    var left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+    ids.forEach(function (id) {
+      var p = positions[id];
+      if (p.x < left) left = p.x;
+      if (p.x > right) right = p.x;
+      if (p.y < top) top = p.y;
+      if (p.y > bottom) bottom = p.y;
+    });
+    /* Room for a label half as wide as a long one at each side, and one line below. */
+    var width = Math.max(container.clientWidth - 230, 100);
+    var height = Math.max(container.clientHeight - 90, 100);
+    var scale = Math.min(width / Math.max(right - left, 1), height / Math.max(bottom - top, 1));
+    network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 + 20 / scale },
+                     scale: Math.min(scale, 2) });
+  }
+  state.fitView = fitView;
+  function placeLabels() {
+    var scale = network.getScale();
+    var width = container.clientWidth, height = container.clientHeight;
+    var ids = nodeView.getIds();
+    var positions = network.getPositions(ids);
+    var centre = network.getViewPosition();
+    var candidates = [];
+    ids.forEach(function (id) {
+      var p = positions[id];
+      var x = (p.x - centre.x) * scale + width / 2, y = (p.y - centre.y) * scale + height / 2;
+      if (x < 0 || y < 0 || x > width || y > height) return;
+      var n = byId.get(id);
+      candidates.push({ n: n, x: x, y: y, rank: priority(n) });
+    });
+    candidates.sort(function (a, b) {
+      return a.rank - b.rank || b.n.degree - a.n.degree || a.n.index - b.n.index;
+    });
+    var cell = 60, grid = new Map(), placed = new Map();
+    /* The selection's and the centres' labels may cover shapes, never other labels. */
+    function clashes(box, labelsOnly) {
+      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
+        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
+          var list = grid.get(gx + "," + gy);
+          if (!list) continue;
+          for (var i = 0; i < list.length; i++) {
+            var o = list[i];
+            if (labelsOnly && o.shape) continue;
+            if (box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]) return true;
+          }
+        }
+      }
+      return false;
+    }
+    function occupy(box) {
+      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
+        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
+          var key = gx + "," + gy;
+          if (!grid.has(key)) grid.set(key, []);
+          grid.get(key).push(box);
+        }
+      }
+    }
+    /* Shapes are obstacles too, so that no label covers an entity. */
+    var sizes = new Map();
+    candidates.slice(0, 3000).forEach(function (c) {
+      var r = nodesDS.get(c.n.id).size * scale;
+      sizes.set(c.n.id, r);
+      var shape = [c.x - r, c.y - r, c.x + r, c.y + r - 0.5];
+      shape.shape = true;
+      occupy(shape);
+    });
+    for (var i = 0; i < candidates.length && placed.size < MAX_LABELS; i++) {
+      var c = candidates[i], text = labelText(c.n);
+      if (!widths.has(text)) widths.set(text, measure.measureText(text).width);
+      var w = widths.get(text) + 10;
+      var radius = sizes.has(c.n.id) ? sizes.get(c.n.id) : nodesDS.get(c.n.id).size * scale;
+      var box = [c.x - w / 2, c.y + radius, c.x + w / 2, c.y + radius + LABEL_PX * 1.4 + 6];
+      if (box[0] < 0 || box[2] > width || box[3] > height || clashes(box, c.rank <= 1)) continue;
+      occupy(box);
+      placed.set(c.n.id, text);
+    }
+    var updates = [], size = LABEL_PX / scale;
+    placed.forEach(function (text, id) { updates.push({ id: id, label: text, font: { size: size } }); });
+    labelled.forEach(function (text, id) { if (!placed.has(id)) updates.push({ id: id, label: "" }); });
+    labelled = placed;
+    nodesDS.update(updates);
+    state.labelsPlaced = (state.labelsPlaced || 0) + 1;
+  }
+  var placing = null;
+  function placeLabelsSoon() {
+    clearTimeout(placing);
+    placing = setTimeout(placeLabels, 120);
+  }
+  network.on("zoom", placeLabelsSoon);
+  network.on("dragEnd", placeLabelsSoon);
+  network.on("animationFinished", placeLabelsSoon);
+  network.on("resize", placeLabelsSoon);
+  state.placeLabels = placeLabels;
+
+  /* Selection: the entity and its neighbours stay; the rest fades (up to 3,000 shown). */
+  var dimmed = [];
+  function undim() {
+    if (!dimmed.length) return;
+    nodesDS.update(dimmed.filter(function (u) { return !u.edge; }).map(function (u) {
+      return { id: u.id, opacity: 1 };
+    }));
+    edgesDS.update(dimmed.filter(function (u) { return u.edge; }).map(function (u) {
+      return { id: u.id, color: { opacity: 1 } };
+    }));
+    dimmed = [];
+  }
+  function highlight(id) {
+    undim();
+    neighbourSet = new Set([id]);
+    statementsOf(id).forEach(function (r) { neighbourSet.add(r.other); });
+    if (nodeView.length > 3000) return;
+    var nodeUpdates = [], edgeUpdates = [];
+    nodeView.getIds().forEach(function (other) {
+      if (!neighbourSet.has(other)) {
+        nodeUpdates.push({ id: other, opacity: 0.18 });
+        dimmed.push({ id: other });
+      }
+    });
+    edgeView.get().forEach(function (e) {
+      if (e.from !== id && e.to !== id) {
+        edgeUpdates.push({ id: e.id, color: { opacity: 0.12 } });
+        dimmed.push({ id: e.id, edge: true });
+      }
+    });
+    nodesDS.update(nodeUpdates);
+    edgesDS.update(edgeUpdates);
+  }
+  function clearSelection() {
+    undim();
+    neighbourSet = null;
+    state.selected = null;
+    network.unselectAll();
+    placeLabels();
+  }
+
+  /* Scope: the overview, everything, or only a neighbourhood or path; "back" undoes. */
+  var history = [];
+  var scopeText = document.getElementById("scope");
+  function snapshot() {
+    return { overview: view.overview, expanded: new Set(view.expanded),
+             only: view.only ? new Set(view.only) : null };
+  }
+  function changeScope(change, message) {
+    history.push(snapshot());
+    change();
+    applyFilters(true);
+    say(message || "");
+  }
+  function updateScope() {
+    var text;
+    if (view.only) text = "Showing a neighbourhood or path (" + view.only.size + " entities).";
+    else if (view.overview) text = "Overview: centres and national bodies; expand a centre to see its partners and assets.";
+    else text = "Showing every entity.";
+    scopeText.textContent = text;
+    document.getElementById("back").disabled = history.length === 0;
+  }
+  function neighboursOf(set) {
+    var out = new Set(set);
+    set.forEach(function (i) {
+      statementsOf(nodes[i].id).forEach(function (r) { out.add(byId.get(r.other).index); });
+    });
+    return out;
+  }
+  function onlyAround(id) {
+    changeScope(function () { view.only = neighboursOf(new Set([byId.get(id).index])); });
+  }
+  function expandStep() {
+    var start = view.only || new Set(nodeView.getIds().map(function (id) { return byId.get(id).index; }));
+    changeScope(function () { view.only = neighboursOf(start); });
+  }
+  /* A centre's group: the centre, what folds into it, and its direct neighbours. */
+  function expandCentre(index) {
+    changeScope(function () {
+      var only = neighboursOf(new Set([index]));
+      nodes.forEach(function (n) { if (n.centre === index) only.add(n.index); });
+      view.only = only;
+    }, "Showing " + nodes[index].label + " with its partners and assets.");
+  }
+  function showEverything() {
+    changeScope(function () {
+      view.overview = false;
+      view.only = null;
+      view.expanded.clear();
+    });
+  }
+  function showOverview() {
+    changeScope(function () {
+      view.overview = true;
+      view.only = null;
+      view.expanded.clear();
+    });
+  }
+  function back() {
+    var last = history.pop();
+    if (!last) return;
+    view.overview = last.overview;
+    view.expanded = last.expanded;
+    view.only = last.only;
+    applyFilters();
+  }
+  document.getElementById("back").addEventListener("click", back);
+  document.getElementById("show-all").addEventListener("click", showEverything);
+  document.getElementById("show-overview").addEventListener("click", showOverview);
+  document.getElementById("zoom-in").addEventListener("click", function () {
+    network.moveTo({ scale: network.getScale() * 1.4 });
+    placeLabelsSoon();
+  });
+  document.getElementById("zoom-out").addEventListener("click", function () {
+    network.moveTo({ scale: network.getScale() / 1.4 });
+    placeLabelsSoon();
+  });
+  document.getElementById("zoom-fit").addEventListener("click", function () {
+    fitView();
+    placeLabels();
+  });
+  state.view = view;
+  state.showEverything = showEverything;
+  state.onlyAround = onlyAround;
 
   /* Legend with class filter. */
   var legend = document.getElementById("legend");
@@ -274,24 +577,63 @@
   }
   var nationSelect = document.getElementById("nation-filter");
   fillSelect(nationSelect, "All nations", data.nations, data.without_nation);
+  /* Choosing a nation or theme asks about every entity, not only the overview's. */
+  function leaveOverview() {
+    if (view.overview && !view.only) {
+      history.push(snapshot());
+      view.overview = false;
+    }
+  }
   nationSelect.addEventListener("change", function () {
     nationFilter = nationSelect.value;
+    if (nationFilter) leaveOverview();
     applyFilters();
   });
   var themeSelect = document.getElementById("theme-filter");
   fillSelect(themeSelect, "All themes", data.themes, 0);
   themeSelect.addEventListener("change", function () {
     themeFilter = themeSelect.value;
+    if (themeFilter) leaveOverview();
     applyFilters();
   });
-  function resetFilters() {
+  function clearFilters() {
     hiddenGroups.clear();
     legend.querySelectorAll("input").forEach(function (box) { box.checked = true; });
     nationSelect.value = nationFilter = "";
     themeSelect.value = themeFilter = "";
+    view.hiddenRelations.clear();
+    relationList.querySelectorAll("input").forEach(function (box) { box.checked = true; });
+  }
+  function resetFilters() {
+    clearFilters();
+    view.overview = false;
+    view.only = null;
     applyFilters();
   }
   document.getElementById("reset-filters").addEventListener("click", resetFilters);
+
+  /* Relationship types: untick to hide those links. */
+  var relationList = document.getElementById("relations");
+  var relationCounts = new Map();
+  data.edges.forEach(function (e) {
+    for (var k = 2; k < e.length; k++) {
+      var rel = data.predicates[e[k] >> 1];
+      relationCounts.set(rel, (relationCounts.get(rel) || 0) + 1);
+    }
+  });
+  Array.from(relationCounts.keys()).sort().forEach(function (rel) {
+    var item = el("li"), label = el("label"), box = el("input");
+    box.type = "checkbox";
+    box.checked = true;
+    box.dataset.relation = rel;
+    box.addEventListener("change", function () {
+      if (box.checked) view.hiddenRelations.delete(rel); else view.hiddenRelations.add(rel);
+      applyFilters();
+    });
+    label.append(box, el("span", rel), el("span", relationCounts.get(rel), "count"));
+    item.append(label);
+    relationList.append(item);
+  });
 
   /* Details panel. */
   var details = document.getElementById("details");
@@ -310,6 +652,7 @@
       description: d[0] >= 0 ? more.texts[d[0]] : null,
       evidence: d[1].map(function (i) { return more.texts[i]; }),
       source: d[2].map(termIri),
+      sourceTerms: d[2],
       disease_areas: d[3].map(termIri),
       identifiers: d[4],
       properties: d[5],
@@ -331,6 +674,7 @@
                         "kind derived"));
     }
     details.append(el("div", n.id, "iri"));
+    details.append(actions(n));
     if (d.description) details.append(section("Description", el("p", d.description)));
     var topics = n.themes.concat(d.disease_areas);
     if (topics.length) {
@@ -343,15 +687,7 @@
       d.evidence.forEach(function (q) { quotes.append(el("blockquote", q)); });
       details.append(section("Evidence", quotes));
     }
-    if (d.source.length) {
-      var sources = el("ul");
-      d.source.forEach(function (s) {
-        var item = el("li");
-        item.append(link(labelOf(s), s));
-        sources.append(item);
-      });
-      details.append(section("Source", sources));
-    }
+    if (d.source.length) details.append(section("Source", sourceList(d.sourceTerms, d.evidence)));
     var ids = Object.keys(d.identifiers);
     var props = Object.keys(d.properties);
     if (ids.length || props.length) {
@@ -367,15 +703,20 @@
       });
       details.append(section("Identifiers and facts", dl));
     }
-    var rels = statementsOf(id);
+    var rels = statementsOf(id).slice().sort(function (a, b) {
+      return a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : labelOf(a.other) < labelOf(b.other) ? -1 : 1;
+    });
     if (rels.length) {
       var relList = el("ul");
       rels.slice(0, 300).forEach(function (r) {
         var item = el("li");
-        var button = el("button", labelOf(r.other), "link");
-        button.type = "button";
-        button.addEventListener("click", function () { selectNode(r.other); });
-        item.append(el("span", r.forward ? r.rel + " \u2192 " : "\u2190 " + r.rel + " "), button);
+        var words = r.forward ? sentence(id, r.rel, r.other) : sentence(r.other, r.rel, id);
+        var target = el("button", labelOf(r.other), "link");
+        target.type = "button";
+        target.setAttribute("aria-label", words);
+        target.addEventListener("click", function () { selectNode(r.other); });
+        if (r.forward) item.append(el("span", phrase(r.rel) + " "), target);
+        else item.append(target, el("span", " " + phrase(r.rel) + " this"));
         relList.append(item);
       });
       if (rels.length > 300) relList.append(el("li", "\u2026 and " + (rels.length - 300) + " more"));
@@ -383,24 +724,277 @@
     }
   }
 
-  function selectNode(id) {
+  /* Relationships in plain words: "X was established by Y". */
+  var PHRASES = {
+    "location": "is located in", "nation": "is in", "contained in": "is in",
+    "capability theme": "has the capability theme", "disease area": "works on",
+    "has asset": "has the asset", "organiser": "is organised by", "publisher": "is published by",
+    "keynote speaker": "has the keynote speaker", "has quantity": "has the figure",
+    "funding amount": "has the funding amount", "established by": "was established by",
+    "preceded by": "was preceded by", "succeeded by": "was succeeded by",
+    "announces": "announces", "aligns with": "aligns with",
+  };
+  function phrase(rel) {
+    if (Object.prototype.hasOwnProperty.call(PHRASES, rel)) return PHRASES[rel];
+    if (/^(has|is|was|are) /.test(rel)) return rel;
+    if (/ (by|of|in|with|to|for)$/.test(rel)) return "is " + rel;
+    return "has " + rel;
+  }
+  function sentence(from, rel, to) {
+    return labelOf(from) + " " + phrase(rel) + " " + labelOf(to);
+  }
+
+  /* Source texts shipped inside the page, shown with a quote marked in its context. */
+  var sourceTexts = null;
+  function sourceText(termIndex) {
+    if (!sourceTexts) sourceTexts = JSON.parse(document.getElementById("pmgraph-sources").textContent);
+    return Object.prototype.hasOwnProperty.call(sourceTexts, termIndex) ? sourceTexts[termIndex] : null;
+  }
+  /* Where quote occurs in text, white space folded as pmgraph.text.fold_whitespace does. */
+  function findQuote(text, quote) {
+    var folded = "", at = [];
+    for (var i = 0; i < text.length; i++) {
+      if (/\s/.test(text.charAt(i))) {
+        if (folded.length && folded.charAt(folded.length - 1) !== " ") {
+          folded += " ";
+          at.push(i);
+        }
+      } else {
+        folded += text.charAt(i);
+        at.push(i);
+      }
+    }
+    var q = quote.replace(/\s+/g, " ").trim();
+    var start = q ? folded.indexOf(q) : -1;
+    if (start < 0) return null;
+    return [at[start], at[start + q.length - 1] + 1];
+  }
+  var sourceView = document.getElementById("source-view");
+  function openSource(termIndex, quote) {
+    var text = sourceText(termIndex);
+    if (text === null) return;
+    var body = document.getElementById("source-text");
+    body.replaceChildren();
+    document.getElementById("source-title").textContent = terms[termIndex].label;
+    var span = quote ? findQuote(text, quote) : null;
+    var mark = null;
+    if (span) {
+      mark = el("mark", text.slice(span[0], span[1]));
+      body.append(document.createTextNode(text.slice(0, span[0])), mark,
+                  document.createTextNode(text.slice(span[1])));
+    } else {
+      body.append(document.createTextNode(text));
+    }
+    document.getElementById("source-note").textContent = span
+      ? "The quote is marked below." : quote ? "The quote was not found in this text." : "";
+    if (!sourceView.open) sourceView.showModal();
+    if (mark) mark.scrollIntoView({ block: "center" });
+    state.sourceOpen = terms[termIndex].id;
+  }
+  document.getElementById("source-close").addEventListener("click", function () {
+    sourceView.close();
+  });
+  state.openSource = openSource;
+  function sourceList(termIndexes, quotes) {
+    var list = el("ul");
+    termIndexes.forEach(function (t) {
+      var item = el("li");
+      item.append(el("span", terms[t].label + " "));
+      if (sourceText(t) !== null) {
+        var quote = null;
+        for (var i = 0; i < quotes.length; i++) {
+          if (findQuote(sourceText(t), quotes[i])) { quote = quotes[i]; break; }
+        }
+        var button = el("button", quote ? "read the quote in the source" : "read the source",
+                        "link source-link");
+        button.type = "button";
+        button.addEventListener("click", function () { openSource(t, quote); });
+        item.append(button);
+      } else {
+        item.append(el("span", "(" + terms[t].id + ")", "iri"));
+      }
+      list.append(item);
+    });
+    return list;
+  }
+
+  /* The buttons under an entity's name: neighbourhood, expand, path. */
+  var pathStart = null;
+  function button(text, action, className) {
+    var b = el("button", text, className || "action");
+    b.type = "button";
+    b.addEventListener("click", action);
+    return b;
+  }
+  function actions(n) {
+    var box = el("div", null, "actions");
+    box.append(button("Only this and its neighbours", function () { onlyAround(n.id); }));
+    box.append(button("Expand one step", expandStep));
+    if (view.overview && !view.only && members.get(n.index) && !view.expanded.has(n.index)) {
+      box.append(button("Show its " + members.get(n.index) + " partners and assets",
+                        function () { expandCentre(n.index); }));
+    }
+    if (pathStart && pathStart !== n.id) {
+      box.append(button("Path from " + byId.get(pathStart).short + " to here",
+                        function () { showPath(pathStart, n.id); }));
+    }
+    box.append(button("Path from here\u2026", function () {
+      pathStart = n.id;
+      say("Now pick the other end of the path, then press \u201cPath from " + n.short +
+          " to here\u201d.");
+    }));
+    return box;
+  }
+
+  /* Shortest path (any direction) between two entities, each step with its evidence. */
+  function showPath(fromId, toId) {
+    var previous = new Map([[fromId, null]]), queue = [fromId];
+    while (queue.length && !previous.has(toId)) {
+      var here = queue.shift();
+      statementsOf(here).forEach(function (r) {
+        if (!previous.has(r.other)) {
+          previous.set(r.other, { node: here, statement: r });
+          queue.push(r.other);
+        }
+      });
+    }
+    details.replaceChildren();
+    details.append(el("h2", "Path: " + labelOf(fromId) + " \u2192 " + labelOf(toId)));
+    if (!previous.has(toId)) {
+      details.append(el("p", "No path links these two entities in this graph."));
+      return;
+    }
+    var steps = [], at = toId;
+    while (previous.get(at)) {
+      steps.unshift({ from: previous.get(at).node, to: at, r: previous.get(at).statement });
+      at = previous.get(at).node;
+    }
+    var list = el("ol", null, "path");
+    steps.forEach(function (step) {
+      var item = el("li");
+      var subject = step.r.forward ? step.from : step.to, object = step.r.forward ? step.to : step.from;
+      item.append(el("p", sentence(subject, step.r.rel, object), "sentence"));
+      item.append(evidenceFor(subject, step.r.rel, object));
+      list.append(item);
+    });
+    details.append(list);
+    changeScope(function () {
+      view.only = new Set(steps.map(function (s) { return byId.get(s.from).index; }));
+      view.only.add(byId.get(toId).index);
+    }, "Showing the path of " + steps.length + " steps.");
+    state.path = [fromId].concat(steps.map(function (s) { return s.to; }));
+  }
+  state.showPath = showPath;
+
+  /* A statement's own quotes when the data carries them (details.edges, keyed
+     "a b position"), else the quotes of its two entities. */
+  function statementEvidence(subject, rel, object) {
+    if (!more) detailsOf(nodes[0]);
+    var a = byId.get(subject).index, b = byId.get(object).index;
+    var lo = Math.min(a, b), hi = Math.max(a, b);
+    var pair = pairIndex().get(lo + " " + hi);
+    if (pair === undefined || !more.edges) return null;
+    var e = data.edges[pair];
+    for (var k = 2; k < e.length; k++) {
+      if (data.predicates[e[k] >> 1] !== rel) continue;
+      var found = more.edges[lo + " " + hi + " " + (k - 2)];
+      if (found) return { quotes: found[0].map(function (i) { return more.texts[i]; }), sources: found[1] };
+    }
+    return null;
+  }
+  var pairs = null;
+  function pairIndex() {
+    if (!pairs) {
+      pairs = new Map();
+      data.edges.forEach(function (e, i) { pairs.set(e[0] + " " + e[1], i); });
+    }
+    return pairs;
+  }
+  function evidenceFor(subject, rel, object) {
+    var box = el("div", null, "evidence");
+    var own = statementEvidence(subject, rel, object);
+    if (own) {
+      own.quotes.forEach(function (q) { box.append(el("blockquote", q)); });
+      box.append(sourceList(own.sources, own.quotes));
+      return box;
+    }
+    box.append(el("p", "This link has no quote of its own yet; the two entities' evidence:", "kind"));
+    [subject, object].forEach(function (id) {
+      var d = detailsOf(byId.get(id));
+      if (!d.evidence.length) return;
+      box.append(el("h4", labelOf(id)));
+      d.evidence.slice(0, 3).forEach(function (q) { box.append(el("blockquote", q)); });
+      box.append(sourceList(d.sourceTerms, d.evidence));
+    });
+    return box;
+  }
+
+  /* An edge: its statements in plain words, each with its evidence. */
+  function showEdge(edgeId) {
+    var e = data.edges[edgeId];
+    if (!e) return;
+    details.replaceChildren();
+    details.append(el("h2", "Link: " + nodes[e[0]].label + " \u2013 " + nodes[e[1]].label));
+    for (var k = 2; k < e.length; k++) {
+      var reverse = e[k] & 1, rel = data.predicates[e[k] >> 1];
+      var subject = nodes[reverse ? e[1] : e[0]].id, object = nodes[reverse ? e[0] : e[1]].id;
+      details.append(el("p", sentence(subject, rel, object), "sentence"));
+      details.append(evidenceFor(subject, rel, object));
+    }
+    state.edgeShown = edgeId;
+  }
+  state.showEdge = showEdge;
+
+  function hiddenByFilters(n) {
+    if (hiddenGroups.has(n.group)) return true;
+    if (nationFilter === NONE ? !!n.nation : nationFilter && n.nation !== nationFilter) return true;
+    return !!themeFilter && n.id !== themeFilter && n.themes.indexOf(themeFilter) < 0;
+  }
+  function selectNode(id, quiet) {
     var n = byId.get(id);
     if (!n) return;
     if (!nodeVisible(n)) {
-      resetFilters();
-      say(n.label + " was hidden by the filters, so they were cleared to show it.");
+      var message;
+      if (hiddenByFilters(n)) {
+        clearFilters();
+        message = n.label + " was hidden by the filters, so they were cleared to show it.";
+      }
+      if (!inScope(n)) {
+        history.push(snapshot());
+        if (view.only) view.only.add(n.index);
+        else if (n.centre !== null && view.overview) view.expanded.add(n.centre);
+        else view.overview = false;
+        message = message || n.label + " was not in this view; it has been added.";
+      }
+      state.selected = id;
+      applyFilters(true);
+      say(message);
     }
-    network.selectNodes([id]);
-    network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: { duration: 300 } });
-    showDetails(id);
     state.selected = id;
+    network.selectNodes([id]);
+    highlight(id);
+    if (!quiet) {
+      network.focus(id, { scale: Math.max(network.getScale(), 0.9), animation: { duration: 300 } });
+    }
+    showDetails(id);
+    placeLabelsSoon();
+    if (state.onChange) state.onChange();
   }
   state.selectNode = selectNode;
   network.on("click", function (params) {
     if (params.nodes.length) {
-      showDetails(params.nodes[0]);
-      state.selected = params.nodes[0];
+      selectNode(params.nodes[0], true);
+    } else if (params.edges.length) {
+      showEdge(params.edges[0]);
+    } else {
+      clearSelection();
     }
+  });
+  network.on("doubleClick", function (params) {
+    if (!params.nodes.length) return;
+    var n = byId.get(params.nodes[0]);
+    if (view.overview && members.get(n.index) && !view.expanded.has(n.index)) expandCentre(n.index);
+    else onlyAround(n.id);
   });
 
   /* Search: the same order as pmgraph.explore.rank_entities (viz --focus). Names
@@ -542,7 +1136,16 @@
   });
 
   updateStats();
-  if (data.focus !== null && nodes[data.focus]) {
-    network.once("afterDrawing", function () { selectNode(nodes[data.focus].id); });
-  }
+  updateScope();
+  network.once("afterDrawing", function () {
+    var canvas = container.querySelector(".vis-network");
+    if (canvas) {
+      canvas.setAttribute("role", "application");
+      canvas.setAttribute("aria-label", "Network drawing: arrow keys pan, + and \u2212 zoom; " +
+                          "the table lists the same entities");
+    }
+    fitView();
+    placeLabels();
+    if (data.focus !== null && nodes[data.focus]) selectNode(nodes[data.focus].id);
+  });
 })();
