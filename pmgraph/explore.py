@@ -22,10 +22,13 @@ hyphens and runs of spaces as one space, so "risk-sharing" matches "risk sharing
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 
 import networkx as nx
 
+from pmgraph.layout import _offset
 from pmgraph.network import _expand, local_name
 
 #: The class an analyst most often means when a name also names a place or another body.
@@ -115,23 +118,7 @@ def derived_nations(net: nx.MultiDiGraph) -> dict[str, tuple[str, str]]:
     Places lead up by ``location``, ``containedIn``, ``nation``, ``hostedBy`` and ``partOf``,
     and from an asset to its holder (``hasAsset``) unless the asset is a programme, fund,
     document, event or amount, which a centre holds without being sited with it."""
-    ancestors = net.graph.get("class_ancestors", {})
-
-    def unplaced(node: str) -> bool:
-        """Programmes, funds, documents, events, amounts: held by a centre, not sited there."""
-        data = net.nodes[node]
-        kinds = {local_name(a) for a in ancestors.get(data.get("class_iri", ""), ())}
-        return bool(data.get("scheme")) or bool(kinds & _NOT_SITED)
-
-    parents: dict[str, list[str]] = {n: [] for n in net}
-    for u, v, name in net.edges(data="name"):
-        subject_side = _PLACING.get(name or "")
-        if subject_side is None or u == v:
-            continue
-        child, parent = (u, v) if subject_side else (v, u)
-        if name == "hasAsset" and unplaced(child):
-            continue
-        parents[child].append(parent)
+    parents = _placing_parents(net)
     stated = {n: d.get("nation") for n, d in net.nodes(data=True) if d.get("nation")}
     found: dict[str, tuple[str, str]] = {}
 
@@ -154,6 +141,28 @@ def derived_nations(net: nx.MultiDiGraph) -> dict[str, tuple[str, str]]:
             nation, via = next(iter(options.items()))
             found[node] = (nation, via)
     return found
+
+
+def _placing_parents(net: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """For every entity, the entities whose place is its place (see :data:`_PLACING`)."""
+    ancestors = net.graph.get("class_ancestors", {})
+
+    def unplaced(node: str) -> bool:
+        """Programmes, funds, documents, events, amounts: held by a centre, not sited there."""
+        data = net.nodes[node]
+        kinds = {local_name(a) for a in ancestors.get(data.get("class_iri", ""), ())}
+        return bool(data.get("scheme")) or bool(kinds & _NOT_SITED)
+
+    parents: dict[str, list[str]] = {n: [] for n in net}
+    for u, v, name in net.edges(data="name"):
+        subject_side = _PLACING.get(name or "")
+        if subject_side is None or u == v:
+            continue
+        child, parent = (u, v) if subject_side else (v, u)
+        if name == "hasAsset" and unplaced(child):
+            continue
+        parents[child].append(parent)
+    return parents
 
 
 def nation_column(net: nx.MultiDiGraph) -> dict[str, tuple[str | None, str | None]]:
@@ -254,3 +263,65 @@ def overview_positions(net: nx.MultiDiGraph, shown: set[str]) -> dict[str, tuple
         for i, node in enumerate(members):
             out[node] = (number * gap, top + i * row)
     return out
+
+
+#: The map's projection: longitude east, latitude north, equirectangular around 54.5 N (the
+#: middle of the UK), 400 view pixels a degree of latitude.
+MAP_MID_LAT = 54.5
+MAP_SCALE = 400.0
+
+
+def project(lat: float, long: float) -> tuple[float, float]:
+    """View coordinates of a point on the map."""
+    return (
+        round(long * math.cos(math.radians(MAP_MID_LAT)) * MAP_SCALE, 1),
+        round(-lat * MAP_SCALE, 1),
+    )
+
+
+def map_positions(net: nx.MultiDiGraph) -> tuple[dict[str, tuple[float, float]], set[str]]:
+    """Positions on the map and the entities that are located.
+
+    An entity is located by its own coordinates, its ``pm:location`` place's, or those of
+    the first place up the place hierarchy (:func:`derived_nations`' relationships: a
+    facility at its host's place). Entities that share a spot are spread around it. The
+    rest (themes, programmes, documents, events without a place) are not put on the map:
+    they stand in rows in a band below it, by class then name."""
+    parents = _placing_parents(net)
+    own = {n: d["coordinates"] for n, d in net.nodes(data=True) if d.get("coordinates")}
+
+    def found(node: str) -> tuple[float, float] | None:
+        seen, queue = {node}, [node]
+        while queue:
+            here = queue.pop(0)
+            if here in own:
+                return own[here]
+            for parent in sorted(parents[here]):
+                if parent not in seen:
+                    seen.add(parent)
+                    queue.append(parent)
+        return None
+
+    spots = {n: found(n) for n in net}
+    crowd = Counter(tuple(c) for c in spots.values() if c)
+    out: dict[str, tuple[float, float]] = {}
+    for node, spot in spots.items():
+        if not spot:
+            continue
+        x, y = project(*spot)
+        data = net.nodes[node]
+        if not (data.get("lat") is not None and data.get("long") is not None):
+            dx, dy = _offset(node, 40.0 * max(1.5, 0.6 * math.sqrt(crowd[tuple(spot)])))
+            x, y = round(x + dx, 1), round(y + dy, 1)
+        out[node] = (x, y)
+    located = set(out)
+    rest = sorted(
+        (n for n in net if n not in located),
+        key=lambda n: (net.nodes[n].get("class_label") or "", net.nodes[n].get("label") or n),
+    )
+    left, _ = project(0, -8.5)
+    _, bottom = project(49.5, 0)
+    columns = 24
+    for i, node in enumerate(rest):
+        out[node] = (left + (i % columns) * 110.0, bottom + 200.0 + (i // columns) * 70.0)
+    return out, located

@@ -48,10 +48,12 @@ from pmgraph.analyse import neighbourhood
 from pmgraph.errors import OutputError, ParameterError
 from pmgraph.explore import (
     centre_groups,
+    map_positions,
     nation_column,
     overview_members,
     overview_positions,
     pick_entity,
+    project,
     short_label,
 )
 from pmgraph.files import atomic_write
@@ -337,6 +339,7 @@ def view_data(
         "classes": classes,
         "nodes": {**columns, "abbreviation": abbreviations, "nation_via": nation_via,
                   "short": short},
+        "map": _map_data(net, index),
         "overview": sorted(index[n] for n in overview),
         "overview_xy": overview_xy,
         "centre_group": {str(index[n]): index[c] for n, c in sorted(grouped.items())},
@@ -359,6 +362,26 @@ def view_data(
         "view": view,
         "details": {"texts": text.values(), "nodes": details, "edges": edge_evidence},
         "sources": sources,
+    }
+
+
+def _map_data(net: nx.MultiDiGraph, index: dict[str, int]) -> dict[str, Any]:
+    """The map tab: positions of every entity (:func:`pmgraph.explore.map_positions`), which
+    are located, and the outline of the UK and Ireland (projected the same way)."""
+    positions, located = map_positions(net)
+    outline = json.loads(_asset("uk-outline.json"))
+    rings = [
+        [c for long, lat in ring for c in project(lat, long)]
+        for polygons in outline["rings"].values()
+        for ring in polygons
+    ]
+    return {
+        "x": [positions[n][0] for n in sorted(net, key=index.__getitem__)],
+        "y": [positions[n][1] for n in sorted(net, key=index.__getitem__)],
+        "located": len(located),
+        "outline": rings,
+        "band_top": project(49.5, 0)[1] + 140.0,
+        "band_left": project(0, -8.5)[0],
     }
 
 

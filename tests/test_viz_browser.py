@@ -8,7 +8,9 @@ Needs Debian's Chromium at /usr/bin/chromium and the Python package playwright: 
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 import json
 import os
 import re
@@ -542,4 +544,105 @@ def test_script_in_the_data_never_runs_in_the_new_panels(open_view, tmp_path):
     assert view.js("typeof window.__xss") == "undefined"
     assert view.js("document.querySelectorAll('img').length") == 0
     assert view.js("document.scripts.length") == 5  # three JSON blocks, vis-network, the view
+    assert view.errors == [] and view.outgoing == []
+
+
+def test_table_lists_imaging_centres_and_exports_what_is_shown(open_view, real, real_file):
+    """Task (c): the Imaging theme as a table (class, centre, nation, themes), sortable, the
+    centres-by-capability matrix, and a CSV of exactly the rows shown."""
+    imaging = next(t for t, label in real.graph["labels"].items() if label == "Imaging")
+    view = open_view(real_file)
+    view.page.select_option("#theme-filter", value=imaging)
+    view.page.click("#tab-table")
+    expected = {n for n, d in real.nodes(data=True) if imaging in d["themes"] or n == imaging}
+    names = view.page.locator("#entity-table tbody th").all_inner_texts()
+    assert sorted(names) == sorted(real.nodes[n]["label"] for n in expected)
+    assert names == sorted(names, key=str.casefold) or names == sorted(names)
+    centres = [n for n in expected if real.nodes[n]["class"] == CENTRE_CLASS]
+    assert len(centres) >= 3
+    # Sort by class, descending on a second click.
+    view.page.get_by_role("button", name=re.compile("^Class")).click()
+    view.page.get_by_role("button", name=re.compile("^Class")).click()
+    assert view.page.locator("#entity-table th[aria-sort=descending]").count() == 1
+    # The matrix: a row per centre, a tick where the centre has the theme.
+    centres_all = [n for n, c in real.nodes(data="class") if c == CENTRE_CLASS]
+    assert view.page.locator("#matrix tbody tr").count() == len(centres_all)
+    ticks = view.js("""() => [...document.querySelectorAll('#matrix td')]
+                       .filter(td => td.textContent === '\\u2713').length""")
+    assert ticks == sum(len(real.nodes[n]["themes"]) for n in centres_all)
+    with view.page.expect_download() as download:
+        view.page.click("#export-csv")
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    assert rows[0] == ["IRI", "Name", "Class", "Centre", "Nation", "Themes", "Links"]
+    assert {r[0] for r in rows[1:]} == expected
+    view.page.click("#tab-network")
+    with view.page.expect_download() as png:
+        view.page.click("#export-png")
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert view.errors == [] and view.outgoing == []
+
+
+def test_permalink_restores_the_same_view_in_a_fresh_page(open_view, real, real_file):
+    """Task (i): selection, scope, filters, tab and zoom travel in the URL's hash."""
+    scotland = "https://w3id.org/pmgraph/id/place/scotland"
+    glasgow = "https://w3id.org/pmgraph/id/centre/glasgow"
+    view = open_view(real_file)
+    view.page.select_option("#nation-filter", value=scotland)
+    view.page.locator('#legend input[data-group="City"]').uncheck()
+    view.js("id => pmgraph.selectNode(id)", glasgow)
+    view.page.wait_for_timeout(700)
+    view.page.click("#zoom-in")
+    view.page.wait_for_timeout(400)
+    url = view.js("location.href")
+    assert "#" in url and "sel=" in url
+    before = (view.drawn(), view.js("pmgraph.network.getScale()"),
+              view.js("pmgraph.network.getViewPosition()"))
+    fresh = open_view(real_file)
+    fresh.page.goto(url)
+    fresh.page.reload()
+    fresh.page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=30_000)
+    assert fresh.js("pmgraph.restored") is True
+    assert fresh.drawn() == before[0]
+    assert fresh.js("pmgraph.network.getSelectedNodes()") == [glasgow]
+    assert fresh.page.input_value("#nation-filter") == scotland
+    assert abs(fresh.js("pmgraph.network.getScale()") - before[1]) < 1e-3
+    position = fresh.js("pmgraph.network.getViewPosition()")
+    assert abs(position["x"] - before[2]["x"]) < 1 and abs(position["y"] - before[2]["y"]) < 1
+    assert fresh.errors == [] and fresh.outgoing == []
+
+
+def test_a_hostile_hash_is_only_looked_up(open_view, real_file):
+    """The hash is data: unknown names are ignored and nothing in it reaches the page."""
+    view = open_view(real_file)
+    payload = "<img src=x onerror=window.__xss=1>"
+    view.page.goto(real_file.as_uri() + "#scope=all&sel=" + payload + "&hide=" + payload
+                   + "&nation=" + payload + "&rels=" + payload + "&tab=" + payload)
+    view.page.reload()
+    view.page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=30_000)
+    assert view.js("typeof window.__xss") == "undefined"
+    assert view.js("document.querySelectorAll('img').length") == 0
+    assert len(view.drawn()) == view.js("pmgraph.nodeCount")
+    assert view.errors == [] and view.outgoing == []
+
+
+def test_map_draws_the_uk_outline_and_keeps_unlocated_entities_off_it(open_view, real, real_file):
+    """Task (g): the map tab: outline drawn, located entities within it, the rest below."""
+    view = open_view(real_file)
+    view.page.click("#tab-map")
+    view.page.click("#show-all")
+    view.page.wait_for_timeout(300)
+    assert view.js("pmgraph.mapDrawn") >= 1
+    rings = view.js("JSON.parse(document.getElementById('pmgraph-data').textContent).map")
+    xs = [x for ring in rings["outline"] for x in ring[0::2]]
+    ys = [y for ring in rings["outline"] for y in ring[1::2]]
+    positions = view.js("pmgraph.network.getPositions()")
+    glasgow = positions["https://w3id.org/pmgraph/id/centre/glasgow"]
+    cardiff = positions["https://w3id.org/pmgraph/id/centre/cardiff"]
+    assert min(xs) < glasgow["x"] < max(xs) and min(ys) < glasgow["y"] < cardiff["y"] < max(ys)
+    theme = next(n for n, d in real.nodes(data=True) if d.get("scheme"))
+    assert positions[theme]["y"] > rings["band_top"] > max(ys)
+    view.page.screenshot(path=str(ARTIFACTS / "map.png"))
+    view.page.click("#tab-network")
+    back = view.js("pmgraph.network.getPositions()")[theme]
+    assert (back["x"], back["y"]) != (positions[theme]["x"], positions[theme]["y"])
     assert view.errors == [] and view.outgoing == []

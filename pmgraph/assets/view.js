@@ -154,6 +154,7 @@
   });
 
   var hiddenGroups = new Set();
+  var tab = data.layout === "geo" && data.map ? "map" : "network";
   var nationFilter = "";
   var themeFilter = "";
 
@@ -166,13 +167,31 @@
   var overviewXY = data.overview_xy || {};
   var overviewKeys = Object.keys(overviewXY);
   var placedAs = "full";
+  /* Positions: "full" (the layout), "overview" (its own columns) or "map". */
+  var mapData = data.map || null;
   function usePositions(kind) {
-    if (kind === placedAs || !overviewKeys.length) return;
+    if (kind === "overview" && !overviewKeys.length) kind = "full";
+    if (kind === placedAs) return;
+    var updates;
+    if (kind === "map" || placedAs === "map") {
+      updates = nodes.map(function (n) {
+        var i = n.index;
+        var p = kind === "map" ? [mapData.x[i], mapData.y[i]]
+          : kind === "overview" && overviewXY[i] ? overviewXY[i] : [n.x, n.y];
+        return { id: n.id, x: p[0], y: p[1] };
+      });
+    } else {
+      updates = overviewKeys.map(function (i) {
+        var n = nodes[i], p = kind === "overview" ? overviewXY[i] : [n.x, n.y];
+        return { id: n.id, x: p[0], y: p[1] };
+      });
+    }
     placedAs = kind;
-    nodesDS.update(overviewKeys.map(function (i) {
-      var n = nodes[i], p = kind === "overview" ? overviewXY[i] : [n.x, n.y];
-      return { id: n.id, x: p[0], y: p[1] };
-    }));
+    nodesDS.update(updates);
+  }
+  function positionKind() {
+    if (tab === "map") return "map";
+    return view.overview && !view.only ? "overview" : "full";
   }
   function inScope(n) {
     if (view.only) return view.only.has(n.index);
@@ -190,7 +209,13 @@
     return true;
   }
 
-  if (view.overview) {
+  if (tab === "map") {
+    nodes.forEach(function (n) {
+      visNodes[n.index].x = data.map.x[n.index];
+      visNodes[n.index].y = data.map.y[n.index];
+    });
+    placedAs = "map";
+  } else if (view.overview) {
     overviewKeys.forEach(function (i) {
       visNodes[i].x = overviewXY[i][0];
       visNodes[i].y = overviewXY[i][1];
@@ -286,7 +311,7 @@
   function say(text) { notice.textContent = text; }
   /* After a filter change the view fits what is left, so a small selection is not a speck. */
   function applyFilters(keepNotice) {
-    usePositions(view.overview && !view.only ? "overview" : "full");
+    usePositions(positionKind());
     nodeView.refresh();
     edgeView.refresh();
     updateStats();
@@ -334,6 +359,16 @@
       if (p.y < top) top = p.y;
       if (p.y > bottom) bottom = p.y;
     });
+    if (tab === "map" && mapReady()) {
+      mapData.outline.forEach(function (ring) {
+        for (var k = 0; k < ring.length; k += 2) {
+          if (ring[k] < left) left = ring[k];
+          if (ring[k] > right) right = ring[k];
+          if (ring[k + 1] < top) top = ring[k + 1];
+          if (ring[k + 1] > bottom) bottom = ring[k + 1];
+        }
+      });
+    }
     /* Room for a label half as wide as a long one at each side, and one line below. */
     var width = Math.max(container.clientWidth - 230, 100);
     var height = Math.max(container.clientHeight - 90, 100);
@@ -413,7 +448,10 @@
   var placing = null;
   function placeLabelsSoon() {
     clearTimeout(placing);
-    placing = setTimeout(placeLabels, 120);
+    placing = setTimeout(function () {
+      placeLabels();
+      if (state.onChange) state.onChange();
+    }, 120);
   }
   network.on("zoom", placeLabelsSoon);
   network.on("dragEnd", placeLabelsSoon);
@@ -1135,6 +1173,286 @@
     }
   });
 
+  /* The map: the UK and Ireland outline (world-atlas, Natural Earth) under located
+     entities; the others stand in a band below it. */
+  function mapReady() { return !!(mapData && mapData.outline && mapData.outline.length); }
+  function setMap(on) {
+    document.body.dataset.map = on ? "true" : "false";
+    applyFilters(true);
+  }
+  network.on("beforeDrawing", function (ctx) {
+    if (tab !== "map" || !mapReady()) return;
+    ctx.save();
+    ctx.fillStyle = "#e8eef3";
+    ctx.strokeStyle = "#7d8b99";
+    ctx.lineWidth = 1.5 / network.getScale();
+    mapData.outline.forEach(function (ring) {
+      ctx.beginPath();
+      ctx.moveTo(ring[0], ring[1]);
+      for (var k = 2; k < ring.length; k += 2) ctx.lineTo(ring[k], ring[k + 1]);
+      ctx.closePath();
+      ctx.fill();
+      ctx.stroke();
+    });
+    ctx.strokeStyle = "#b0b8c0";
+    ctx.beginPath();
+    ctx.moveTo(mapData.band_left - 60, mapData.band_top);
+    ctx.lineTo(mapData.band_left + 24 * 110, mapData.band_top);
+    ctx.stroke();
+    ctx.fillStyle = "#444";
+    ctx.font = (14 / network.getScale()) + "px system-ui, sans-serif";
+    ctx.fillText("Not located on the map (" + (nodes.length - mapData.located) + "):",
+                 mapData.band_left - 60,
+                 mapData.band_top - 16);
+    ctx.restore();
+    state.mapDrawn = (state.mapDrawn || 0) + 1;
+  });
+
+  /* Tabs: the network, the map, the table (the text alternative to the drawing). */
+  var tableView = document.getElementById("table-view");
+  function showTab(name) {
+    if (name === "map" && !mapReady()) name = "network";
+    var wasMap = tab === "map";
+    tab = name;
+    document.body.dataset.tab = name;
+    ["network", "map", "table"].forEach(function (t) {
+      document.getElementById("tab-" + t).setAttribute("aria-pressed", String(t === name));
+    });
+    tableView.hidden = name !== "table";
+    container.hidden = name === "table";
+    if (name === "map" || wasMap) setMap(name === "map");
+    if (name === "table") fillTable();
+    else placeLabelsSoon();
+    if (state.onChange) state.onChange();
+  }
+  ["network", "map", "table"].forEach(function (t) {
+    document.getElementById("tab-" + t).addEventListener("click", function () { showTab(t); });
+  });
+  state.showTab = showTab;
+
+  function centreOf(n) {
+    if (n.group === "CentreOfExcellence") return n.short;
+    return n.centre !== null ? nodes[n.centre].short : "";
+  }
+  function classLabel(n) {
+    var cls = classByGroup.get(n.group);
+    return cls ? cls.label : n.group;
+  }
+  var COLUMNS = [
+    { title: "Name", value: function (n) { return n.label; } },
+    { title: "Class", value: classLabel },
+    { title: "Centre", value: centreOf },
+    { title: "Nation", value: function (n) {
+      return n.nation ? labelOf(n.nation) + (n.nationVia !== null ? " (derived)" : "") : "";
+    } },
+    { title: "Themes", value: function (n) { return n.themes.map(labelOf).join("; "); } },
+    { title: "Links", value: function (n) { return n.degree; } },
+  ];
+  var sortBy = { column: 0, descending: false };
+  var TABLE_ROWS = 1000;
+  function shownNodes() {
+    var list = nodeView.getIds().map(function (id) { return byId.get(id); });
+    var column = COLUMNS[sortBy.column];
+    list.sort(function (a, b) {
+      var x = column.value(a), y = column.value(b);
+      var order = typeof x === "number" ? x - y : String(x).localeCompare(String(y));
+      return (sortBy.descending ? -order : order) || a.index - b.index;
+    });
+    return list;
+  }
+  function fillTable() {
+    var table = document.getElementById("entity-table");
+    var head = table.tHead.rows[0], body = table.tBodies[0];
+    head.replaceChildren();
+    COLUMNS.forEach(function (column, i) {
+      var th = el("th");
+      th.scope = "col";
+      if (sortBy.column === i) th.setAttribute("aria-sort", sortBy.descending ? "descending" : "ascending");
+      var b = el("button", column.title + (sortBy.column === i ? (sortBy.descending ? " \u25bc" : " \u25b2") : ""));
+      b.type = "button";
+      b.addEventListener("click", function () {
+        sortBy = { column: i, descending: sortBy.column === i ? !sortBy.descending : false };
+        fillTable();
+      });
+      th.append(b);
+      head.append(th);
+    });
+    var list = shownNodes();
+    var rows = document.createDocumentFragment();
+    list.slice(0, TABLE_ROWS).forEach(function (n) {
+      var tr = el("tr");
+      COLUMNS.forEach(function (column, i) {
+        var cell = el(i === 0 ? "th" : "td");
+        if (i === 0) {
+          cell.scope = "row";
+          var b = el("button", n.label, "link");
+          b.type = "button";
+          b.addEventListener("click", function () { selectNode(n.id, true); });
+          cell.append(b);
+        } else {
+          cell.textContent = String(column.value(n));
+        }
+        tr.append(cell);
+      });
+      rows.append(tr);
+    });
+    body.replaceChildren(rows);
+    document.getElementById("table-note").textContent = list.length > TABLE_ROWS
+      ? "The first " + TABLE_ROWS + " of " + list.length + " rows; CSV export has them all."
+      : list.length + " entities, as filtered; sort by a column's heading.";
+    fillMatrix();
+  }
+  function fillMatrix() {
+    var matrix = document.getElementById("matrix");
+    var centres = nodes.filter(function (n) { return n.group === "CentreOfExcellence"; });
+    var themes = data.themes.map(function (t) { return terms[t[0]]; });
+    var head = matrix.tHead.rows[0];
+    head.replaceChildren(el("th", "Centre"));
+    themes.forEach(function (t) {
+      var th = el("th", t.label, "theme");
+      th.scope = "col";
+      head.append(th);
+    });
+    var body = document.createDocumentFragment();
+    centres.slice(0, 200).forEach(function (c) {
+      var tr = el("tr"), name = el("th", c.short);
+      name.scope = "row";
+      name.title = c.label;
+      tr.append(name);
+      themes.forEach(function (t) {
+        var has = c.themes.indexOf(t.id) >= 0;
+        var td = el("td", has ? "\u2713" : "");
+        td.setAttribute("aria-label", (has ? "has " : "has not ") + t.label);
+        tr.append(td);
+      });
+      body.append(tr);
+    });
+    matrix.tBodies[0].replaceChildren(body);
+  }
+
+  /* Exports: CSV of what is shown, PNG of the drawing, the link, print. */
+  function download(name, href) {
+    var a = el("a");
+    a.href = href;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }
+  function csvCell(value) {
+    var text = String(value);
+    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;  /* no formulas in a spreadsheet */
+    return /[",\n\r]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+  function csvText() {
+    var lines = [["IRI"].concat(COLUMNS.map(function (c) { return c.title; })).map(csvCell).join(",")];
+    shownNodes().forEach(function (n) {
+      lines.push([n.id].concat(COLUMNS.map(function (c) { return c.value(n); })).map(csvCell).join(","));
+    });
+    return lines.join("\r\n") + "\r\n";
+  }
+  state.csvText = csvText;
+  document.getElementById("export-csv").addEventListener("click", function () {
+    var url = URL.createObjectURL(new Blob([csvText()], { type: "text/csv" }));
+    download("pmgraph-entities.csv", url);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  });
+  document.getElementById("export-png").addEventListener("click", function () {
+    var canvas = container.querySelector("canvas");
+    if (!canvas || !canvas.width || container.hidden) {
+      say("Switch to the network or the map to export a picture.");
+      return;
+    }
+    var copy = document.createElement("canvas");
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    var ctx = copy.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, copy.width, copy.height);
+    ctx.drawImage(canvas, 0, 0);
+    download("pmgraph-view.png", copy.toDataURL("image/png"));
+  });
+  document.getElementById("print").addEventListener("click", function () { window.print(); });
+  document.getElementById("copy-link").addEventListener("click", function () {
+    writeHash();
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(location.href).then(function () {
+        say("The link to this view is copied.");
+      }, function () { say("Copy this page's address: it holds the view."); });
+    } else {
+      say("Copy this page's address: it holds the view.");
+    }
+  });
+
+  /* The URL's hash holds the view (selection, scope, filters, zoom, tab), so that a link
+     reopens it. Values are looked up, never put into the page as markup. */
+  function shortId(iri) { return iri.indexOf(base) === 0 ? ":" + iri.slice(base.length) : iri; }
+  var restoring = true;
+  function writeHash() {
+    if (restoring) return;
+    var p = new URLSearchParams();
+    if (state.selected) p.set("sel", shortId(state.selected));
+    p.set("scope", view.only ? "only" : view.overview ? "overview" : "all");
+    if (view.only) p.set("only", Array.from(view.only).sort(function (a, b) { return a - b; }).join("."));
+    if (nationFilter) p.set("nation", nationFilter === NONE ? "none" : shortId(nationFilter));
+    if (themeFilter) p.set("theme", shortId(themeFilter));
+    if (hiddenGroups.size) p.set("hide", Array.from(hiddenGroups).sort().join("."));
+    if (view.hiddenRelations.size) p.set("rels", Array.from(view.hiddenRelations).sort().join("|"));
+    if (tab !== "network") p.set("tab", tab);
+    var at = network.getViewPosition();
+    p.set("zoom", [network.getScale().toFixed(4), at.x.toFixed(1), at.y.toFixed(1)].join(","));
+    var hash = "#" + p.toString();
+    if (location.hash !== hash) {
+      try { history.replaceState(null, "", hash); } catch (e) { location.replace(hash); }
+    }
+  }
+  var hashTimer = null;
+  state.onChange = function () {
+    clearTimeout(hashTimer);
+    hashTimer = setTimeout(writeHash, 150);
+  };
+  network.on("zoom", state.onChange);
+  network.on("dragEnd", state.onChange);
+  network.on("animationFinished", state.onChange);
+  function readHash() {
+    var p = new URLSearchParams(location.hash.slice(1));
+    if (!p.has("scope") && !p.has("sel")) return false;
+    var groups = (p.get("hide") || "").split(".").filter(function (g) { return classByGroup.has(g); });
+    hiddenGroups = new Set(groups);
+    legend.querySelectorAll("input").forEach(function (box) { box.checked = !hiddenGroups.has(box.dataset.group); });
+    var rels = (p.get("rels") || "").split("|").filter(function (r) { return relationCounts.has(r); });
+    view.hiddenRelations = new Set(rels);
+    relationList.querySelectorAll("input").forEach(function (box) {
+      box.checked = !view.hiddenRelations.has(box.dataset.relation);
+    });
+    var nation = p.get("nation");
+    nationFilter = nation === "none" ? NONE : nation ? fullIri(nation) : "";
+    if (!Array.from(nationSelect.options).some(function (o) { return o.value === nationFilter; })) nationFilter = "";
+    nationSelect.value = nationFilter;
+    var theme = p.get("theme") ? fullIri(p.get("theme")) : "";
+    if (!Array.from(themeSelect.options).some(function (o) { return o.value === theme; })) theme = "";
+    themeSelect.value = themeFilter = theme;
+    var scope = p.get("scope");
+    view.overview = scope === "overview";
+    view.only = null;
+    if (scope === "only") {
+      view.only = new Set((p.get("only") || "").split(".").map(Number).filter(function (i) {
+        return Number.isInteger(i) && i >= 0 && i < nodes.length;
+      }));
+    }
+    applyFilters(true);
+    var sel = p.get("sel") ? fullIri(p.get("sel")) : null;
+    if (sel && byId.has(sel)) selectNode(sel, true);
+    var t = p.get("tab");
+    if (t === "map" || t === "table") showTab(t);
+    var zoom = (p.get("zoom") || "").split(",").map(Number);
+    if (zoom.length === 3 && zoom.every(isFinite) && zoom[0] > 0) {
+      network.moveTo({ scale: zoom[0], position: { x: zoom[1], y: zoom[2] } });
+      placeLabels();
+    }
+    return true;
+  }
+
   updateStats();
   updateScope();
   network.once("afterDrawing", function () {
@@ -1146,6 +1464,15 @@
     }
     fitView();
     placeLabels();
-    if (data.focus !== null && nodes[data.focus]) selectNode(nodes[data.focus].id);
+    var restored = false;
+    if (tab === "map") showTab("map");
+    try {
+      restored = readHash();
+    } finally {
+      restoring = false;
+    }
+    if (!restored && data.focus !== null && nodes[data.focus]) selectNode(nodes[data.focus].id);
+    state.restored = restored;
+    state.ready = true;
   });
 })();
