@@ -317,3 +317,45 @@ def test_search_order_and_derived_nations(real):
     assert rank_entities(real, "risk-sharing") == ["https://w3id.org/pmgraph/id/centre/leeds"]
     nation, via = derived_nations(real)["https://w3id.org/pmgraph/id/org/nhs-greater-glasgow-and-clyde"]
     assert nation.endswith("/place/scotland") and via.endswith("/centre/glasgow")
+
+
+def _linear(channel: int) -> float:
+    c = channel / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _rgb(colour: str) -> list[float]:
+    return [_linear(int(colour[i : i + 2], 16)) for i in (1, 3, 5)]
+
+
+def _contrast_with_white(colour: str) -> float:
+    r, g, b = _rgb(colour)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    r, g, b = _rgb(colour)
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def test_legend_colours_are_legible_and_distinguishable(real):
+    """At least 3:1 against the white page (WCAG 1.4.11), and classes drawn with the same
+    shape at least 15 apart (CIE76 Delta E), as the legend of the real view shows them."""
+    classes = view_data(real)["view"]["classes"]
+    assert [c["label"] for c in classes if _contrast_with_white(c["colour"]) < 3.0] == []
+    close = []
+    for i, a in enumerate(classes):
+        for b in classes[i + 1 :]:
+            if a["shape"] == b["shape"]:
+                distance = sum((p - q) ** 2 for p, q in zip(_lab(a["colour"]), _lab(b["colour"]),
+                                                            strict=True)) ** 0.5
+                if distance < 15:
+                    close.append((a["label"], b["label"], round(distance, 1)))
+    assert close == []

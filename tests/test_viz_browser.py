@@ -646,3 +646,70 @@ def test_map_draws_the_uk_outline_and_keeps_unlocated_entities_off_it(open_view,
     back = view.js("pmgraph.network.getPositions()")[theme]
     assert (back["x"], back["y"]) != (positions[theme]["x"], positions[theme]["y"])
     assert view.errors == [] and view.outgoing == []
+
+
+AXE = ROOT / ".test-env" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _axe(page: Any) -> list[dict[str, Any]]:
+    """axe-core's critical and serious findings on the page as it is now."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+             .filter(v => v.impact === 'critical' || v.impact === 'serious')
+             .map(v => ({id: v.id, impact: v.impact,
+                         nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return found
+
+
+def test_axe_finds_nothing_critical_or_serious(browser, real_file):
+    """Task (j): axe-core (injected by this test only; the page has a strict CSP, so the
+    context bypasses it for axe) over the overview, a selection with search results, the
+    table and the map."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is not installed at {AXE}; {SETUP_HINT}", pytrace=False)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
+                   else r.abort())
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
+        findings = {"overview": _axe(page)}
+        page.fill("#search", "Leeds")
+        page.press("#search", "ArrowDown")
+        page.press("#search", "Enter")
+        findings["selection"] = _axe(page)
+        page.click("#tab-table")
+        findings["table"] = _axe(page)
+        page.click("#tab-map")
+        findings["map"] = _axe(page)
+    finally:
+        context.close()
+    assert findings == {"overview": [], "selection": [], "table": [], "map": []}
+
+
+def test_keyboard_reaches_details_in_few_tabs_and_zooms(open_view, real_file):
+    """Task (j): from a search result to its details in a few Tab presses; the named canvas
+    takes the keyboard for zoom and pan."""
+    view = open_view(real_file)
+    view.page.fill("#search", "Leeds")
+    view.page.press("#search", "Enter")
+    view.page.focus("#search")
+    presses, inside = 0, False
+    while not inside and presses < 30:
+        view.page.keyboard.press("Tab")
+        presses += 1
+        inside = view.js("document.getElementById('details').contains(document.activeElement)")
+    assert inside and presses <= 3, presses
+    canvas = view.page.locator("#graph .vis-network")
+    assert canvas.get_attribute("aria-label").startswith("Network drawing")
+    canvas.focus()
+    scale = view.js("pmgraph.network.getScale()")
+    view.page.keyboard.press("=")  # vis-network zooms in on + and = (keyboard option)
+    view.page.keyboard.down("PageUp")
+    view.page.wait_for_timeout(300)
+    view.page.keyboard.up("PageUp")
+    assert view.js("pmgraph.network.getScale()") > scale
+    assert view.errors == []
