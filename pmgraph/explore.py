@@ -146,12 +146,15 @@ def derived_nations(net: nx.MultiDiGraph) -> dict[str, tuple[str, str]]:
 def _placing_parents(net: nx.MultiDiGraph) -> dict[str, list[str]]:
     """For every entity, the entities whose place is its place (see :data:`_PLACING`)."""
     ancestors = net.graph.get("class_ancestors", {})
+    not_sited = {
+        cls for cls, chain in ancestors.items()
+        if {local_name(a) for a in chain} & _NOT_SITED
+    }
 
     def unplaced(node: str) -> bool:
         """Programmes, funds, documents, events, amounts: held by a centre, not sited there."""
         data = net.nodes[node]
-        kinds = {local_name(a) for a in ancestors.get(data.get("class_iri", ""), ())}
-        return bool(data.get("scheme")) or bool(kinds & _NOT_SITED)
+        return bool(data.get("scheme")) or data.get("class_iri", "") in not_sited
 
     parents: dict[str, list[str]] = {n: [] for n in net}
     for u, v, name in net.edges(data="name"):
@@ -302,7 +305,12 @@ def map_positions(net: nx.MultiDiGraph) -> tuple[dict[str, tuple[float, float]],
                     queue.append(parent)
         return None
 
-    spots = {n: found(n) for n in net}
+    spots: dict[str, tuple[float, float] | None] = {}
+    for node in net:
+        if node in own or not parents[node]:
+            spots[node] = own.get(node)
+        else:
+            spots[node] = found(node)
     crowd = Counter(tuple(c) for c in spots.values() if c)
     out: dict[str, tuple[float, float]] = {}
     for node, spot in spots.items():

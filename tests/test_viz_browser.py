@@ -713,3 +713,46 @@ def test_keyboard_reaches_details_in_few_tabs_and_zooms(open_view, real_file):
     view.page.keyboard.up("PageUp")
     assert view.js("pmgraph.network.getScale()") > scale
     assert view.errors == []
+
+
+DOCS = ROOT / "docs"
+
+
+def test_readme_screenshots_from_the_real_build(browser, real_file):
+    """The README's pictures, taken from the real view at 1440x900: the overview, the Leeds
+    centre focused with a link's evidence, the map and the table."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(DOCS / "screenshot-overview.png"))
+        leeds = "https://w3id.org/pmgraph/id/centre/leeds"
+        page.fill("#search", "Leeds")
+        page.press("#search", "Enter")
+        page.get_by_role("button", name="Only this and its neighbours").click()
+        page.wait_for_timeout(400)
+        edge = page.evaluate(
+            """id => pmgraph.edgeView.get().find(e => (e.from === id || e.to === id) &&
+                                             e.title.includes('established by')).id""",
+            leeds,
+        )
+        page.evaluate("id => pmgraph.showEdge(id)", edge)
+        page.evaluate("id => pmgraph.network.selectEdges([id])", edge)
+        page.wait_for_timeout(300)
+        assert "was established by" in page.inner_text("#details")
+        page.screenshot(path=str(DOCS / "screenshot-focus.png"))
+        page.fill("#search", "")
+        page.evaluate("pmgraph.clearSelection()")
+        page.click("#show-all")
+        page.click("#tab-map")
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(DOCS / "screenshot-map.png"))
+        page.click("#tab-table")
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(DOCS / "screenshot-table.png"))
+    finally:
+        context.close()
+    for name in ("overview", "focus", "map", "table"):
+        assert (DOCS / f"screenshot-{name}.png").read_bytes()[:4] == b"\x89PNG"

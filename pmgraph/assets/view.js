@@ -289,6 +289,8 @@
   timings.network = performance.now();
   window.pmgraph = state;
   network.once("afterDrawing", function () {
+    var preparing = document.getElementById("preparing");
+    if (preparing) preparing.remove();
     state.firstDrawMs = performance.now();
     document.body.dataset.drawn = "true";
   });
@@ -499,6 +501,8 @@
     network.unselectAll();
     placeLabels();
   }
+
+  state.clearSelection = clearSelection;
 
   /* Scope: the overview, everything, or only a neighbourhood or path; "back" undoes. */
   var history = [];
