@@ -378,12 +378,16 @@ def _add_view_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="network.html", type=Path, metavar="FILE",
                    help="output HTML file (default: network.html; -: standard output)")
     p.add_argument("--focus", metavar="NAME-OR-IRI",
-                   help="show only this entity and its neighbours (label, slug, IRI)")
+                   help="show only this entity and its neighbours: an IRI, or a name, "
+                        "abbreviation or words, of which the best match in the view's search "
+                        "order is taken (centres first) and named on stderr")
     p.add_argument("--depth", type=int, default=1, metavar="N",
                    help="with --focus: how many links out (default: 1)")
     p.add_argument("--classes", nargs="+", metavar="CLASS",
                    help="keep only entities of these classes, e.g. CentreOfExcellence University")
-    p.add_argument("--layout", choices=("force", "geo"), default="force")
+    p.add_argument("--layout", choices=("force", "geo"), default="force",
+                   help="force: linked entities near each other (default); geo: open on the "
+                        "map of the UK, entities at their places")
     p.add_argument("--title", default="pmgraph", help="page title")
 
     p = _sub(commands, "analyse", "network analyses: centrality, communities, "
