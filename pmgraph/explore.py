@@ -245,6 +245,11 @@ def short_label(net: nx.MultiDiGraph, node: str) -> str:
         for _, place, name in sorted(net.out_edges(node, data="name")):
             if name == "location" and net.nodes[place].get("class") == "City":
                 return f"{net.nodes[place].get('label')} centre"
+        # A view of part of the graph may leave the city out: its name is kept anyway.
+        names = net.graph.get("labels", {})
+        for place in data.get("location", ()):
+            if place not in net and names.get(place):
+                return f"{names[place]} centre"
     return label[: _SHORT_LIMIT - 1] + "\u2026"
 
 
