@@ -756,3 +756,21 @@ def test_readme_screenshots_from_the_real_build(browser, real_file):
         context.close()
     for name in ("overview", "focus", "map", "table"):
         assert (DOCS / f"screenshot-{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_print_fits_one_a4_landscape_page_with_legend_and_details(open_view, real_file):
+    """Task (i): printing the selected centre gives one A4 landscape page that keeps the
+    legend and the details and leaves out the filters and the toolbar."""
+    view = open_view(real_file)
+    view.page.fill("#search", "Glasgow")
+    view.page.press("#search", "Enter")
+    view.page.wait_for_timeout(400)
+    view.page.emulate_media(media="print")
+    assert view.page.locator("#legend").is_visible()
+    assert view.page.locator("#details h2").is_visible()
+    assert not view.page.locator("#nation-filter").is_visible()
+    assert not view.page.locator("#tabs").is_visible()
+    pdf = view.page.pdf(prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one page
+    box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)
+    assert box and float(box.group(1)) > float(box.group(2))  # landscape
