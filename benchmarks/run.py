@@ -60,6 +60,8 @@ VIEW_CHECKS = {
     "filters": """(() => {
         const select = document.getElementById("nation-filter");
         if (!select || select.options.length < 2) return false;
+        const all = document.getElementById("show-all");  // the view opens on an overview
+        if (all) all.click();
         const before = window.pmgraph.nodeView.length;
         select.value = select.options[1].value;
         select.dispatchEvent(new Event("change"));

@@ -489,12 +489,16 @@ def _add_view_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="network.html", type=Path, metavar="FILE",
                    help="output HTML file (default: network.html; -: standard output)")
     p.add_argument("--focus", metavar="NAME-OR-IRI",
-                   help="show only this entity and its neighbours (label, slug, IRI)")
+                   help="show only this entity and its neighbours: an IRI, or a name, "
+                        "abbreviation or words, of which the best match in the view's search "
+                        "order is taken (centres first) and named on stderr")
     p.add_argument("--depth", type=int, default=1, metavar="N",
                    help="with --focus: how many links out (default: 1)")
     p.add_argument("--classes", nargs="+", metavar="CLASS",
                    help="keep only entities of these classes, e.g. CentreOfExcellence University")
-    p.add_argument("--layout", choices=("force", "geo"), default="force")
+    p.add_argument("--layout", choices=("force", "geo"), default="force",
+                   help="force: linked entities near each other (default); geo: open on the "
+                        "map of the UK, entities at their places")
     p.add_argument("--title", default="pmgraph", help="page title")
 
     p = _sub(commands, "analyse", "network analyses: centrality, communities, "
@@ -527,6 +531,19 @@ def _network(args: argparse.Namespace) -> nx.MultiDiGraph:
     return to_networkx(_load(args), classes=args.classes)
 
 
+def _focus_note(net: nx.MultiDiGraph) -> str:
+    """Which entity ``--focus`` picked, and how to pick another."""
+    picked = net.graph["focus"]
+    data = net.nodes[picked]
+    others = net.graph.get("focus_others", [])
+    note = (f"--focus {net.graph.get('focus_query', picked)!r}: picked {data.get('label')} "
+            f"({data.get('class_label')}, {picked})")
+    if others:
+        note += f"; {len(others)} other match{'es' if len(others) > 1 else ''}, first "
+        note += f"{others[0]}; give an IRI to focus on another"
+    return note
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     from pmgraph.paths import display_path
     from pmgraph.viz import build_view_network, write_html
@@ -545,6 +562,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
     summary = (f"{plural(net.number_of_nodes(), 'entity')}, "
                f"{plural(net.number_of_edges(), 'link')}.")
+    if args.focus:
+        _err(_focus_note(net))
     if str(out) == STDOUT:
         from pmgraph.viz import render_html
 

@@ -46,6 +46,16 @@ from rdflib import Graph
 
 from pmgraph.analyse import neighbourhood
 from pmgraph.errors import OutputError, ParameterError
+from pmgraph.explore import (
+    centre_groups,
+    map_positions,
+    nation_column,
+    overview_members,
+    overview_positions,
+    pick_entity,
+    project,
+    short_label,
+)
 from pmgraph.files import atomic_write
 from pmgraph.layout import LAYOUTS, Positions, compute_layout
 from pmgraph.namespaces import ID_BASE
@@ -69,54 +79,58 @@ _FAMILY_SHAPES = {
     "Quantity": ("dot", "\u25cf"),
     "Concept": ("diamond", "\u25c6"),
 }
+#: Every colour has at least 3:1 contrast with the white background (WCAG 1.4.11), and two
+#: classes drawn with the same shape differ by at least 15 (CIE76 Delta E).
 _COLOURS = {
-    "CentreOfExcellence": "#d62728",
-    "Organisation": "#4e79a7",
-    "University": "#1f77b4",
-    "NHSBody": "#17becf",
-    "GovernmentBody": "#393b79",
-    "Partnership": "#6b6ecf",
-    "CentreNetwork": "#9c9ede",
+    "CentreOfExcellence": "#c62828",
+    "Organisation": "#5c6b8a",
+    "University": "#1f5fa8",
+    "NHSBody": "#00838f",
+    "GovernmentBody": "#283593",
+    "Partnership": "#6a3d9a",
+    "CentreNetwork": "#9c27b0",
     "Charity": "#8c6d31",
-    "Company": "#5a8f29",
-    "Institute": "#5254a3",
-    "Facility": "#59a14f",
-    "ImagingFacility": "#2ca02c",
-    "Laboratory": "#98df8a",
-    "DataInfrastructure": "#3e9c8f",
-    "Biobank": "#b5cf6b",
-    "ComputingFacility": "#637939",
-    "ClinicalFacility": "#74c476",
-    "Hospital": "#31a354",
-    "Service": "#a1d99b",
-    "Programme": "#f28e2b",
-    "FundingProgramme": "#ff7f0e",
-    "Document": "#b07aa1",
-    "Report": "#9467bd",
-    "Policy": "#c5b0d5",
-    "Strategy": "#8c564b",
-    "GovernmentStatement": "#c49c94",
-    "SourceDocument": "#7f7f7f",
-    "Source": "#7f7f7f",
-    "ReferenceDataset": "#a5a5a5",
-    "Event": "#edc948",
-    "Session": "#bcbd22",
-    "Person": "#e377c2",
-    "Role": "#f7b6d2",
-    "Place": "#9d7660",
-    "Country": "#6b4c3b",
-    "Nation": "#8c564b",
-    "Region": "#a0785a",
-    "City": "#b9876b",
-    "District": "#d7b5a6",
-    "Venue": "#e0c2a2",
-    "Quantity": "#bab0ac",
-    "MonetaryAmount": "#d4a6c8",
-    "CapabilityThemes": "#e15759",
-    "DiseaseAreas": "#ff9da7",
-    "QuantityKinds": "#cccccc",
+    "Company": "#558b2f",
+    "Institute": "#ad1457",
+    "Facility": "#2e7d32",
+    "ImagingFacility": "#00796b",
+    "Laboratory": "#827717",
+    "DataInfrastructure": "#0d47a1",
+    "Biobank": "#c2185b",
+    "ComputingFacility": "#455a64",
+    "ClinicalFacility": "#5e35b1",
+    "Hospital": "#6d4c41",
+    "Service": "#d84315",
+    "Programme": "#d35400",
+    "FundingProgramme": "#7a5c00",
+    "Document": "#6a1b9a",
+    "Report": "#283593",
+    "Policy": "#1565c0",
+    "Strategy": "#6d4c41",
+    "GovernmentStatement": "#ad1457",
+    "SourceDocument": "#424242",
+    "Source": "#808080",
+    "ReferenceDataset": "#00796b",
+    "Event": "#a15c00",
+    "Session": "#6b7a00",
+    "Person": "#ad1457",
+    "Role": "#6a1b9a",
+    "Place": "#8a7300",
+    "Country": "#000000",
+    "Nation": "#795548",
+    "Region": "#00695c",
+    "City": "#bf360c",
+    "District": "#37474f",
+    "Venue": "#7b1fa2",
+    "Quantity": "#757575",
+    "MonetaryAmount": "#b35900",
+    "CapabilityThemes": "#b71c1c",
+    "DiseaseAreas": "#ad1457",
+    "QuantityKinds": "#616161",
 }
-_SPARE_COLOURS = ("#76b7b2", "#ff9896", "#c7c7c7", "#dbdb8d", "#9edae5", "#aec7e8")
+_SPARE_COLOURS = ("#00796b", "#b0306a", "#5d6d00", "#8a5a00", "#3f51b5", "#6d6d6d")
+#: Up to this many entities the overview has a layout of its own (see :func:`view_data`).
+OVERVIEW_LAYOUT_LIMIT = 1000
 _TEXT_LIMIT = 4000  # longest description or quote put into the page, in characters
 
 
@@ -130,10 +144,17 @@ def build_view_network(
     concepts: bool = True,
 ) -> nx.MultiDiGraph:
     """The network to draw: ``graph``'s entities of ``classes``, or the ``depth``-step
-    neighbourhood of ``focus`` (an IRI, prefixed name or label) within them."""
+    neighbourhood of ``focus`` within them.
+
+    ``focus`` is an IRI, prefixed name, label, abbreviation or any text: the best match by
+    :func:`pmgraph.explore.rank_entities` (the view's search order) is taken; the other
+    matches are kept in ``graph["focus_others"]`` so that the caller can name them."""
     net = to_networkx(graph, classes=classes, predicates=predicates, concepts=concepts)
     if focus is not None:
-        net = neighbourhood(net, focus, depth)
+        picked, others = pick_entity(net, focus)
+        net = neighbourhood(net, picked, depth)
+        net.graph["focus_query"] = focus
+        net.graph["focus_others"] = others
     return net
 
 
@@ -196,7 +217,9 @@ def view_data(
     entries at its index) so that repeated keys and IRIs are not written once per node:
 
     - ``nodes``: ``id`` (:func:`short_iri`), ``label``, ``class`` (index into ``classes``),
-      ``x``, ``y``, ``degree`` (distinct neighbours), ``nation`` (index into ``terms`` or -1),
+      ``x``, ``y``, ``degree`` (distinct neighbours), ``nation`` (index into ``terms`` or -1:
+      stated, or derived through the place hierarchy by :func:`pmgraph.explore.nation_column`,
+      then ``nation_via`` ``{index: index of the neighbour it came through}``),
       ``themes`` (lists of ``terms`` indices), ``abbreviation`` (``{index: text}``);
     - ``edges``: one ``[from, to, statement, ...]`` per linked pair (node indices, from < to
       or equal), each statement ``predicate * 2 + reverse`` (index into ``predicates``;
@@ -207,9 +230,10 @@ def view_data(
 
     ``details`` is read only when an entity is shown: ``texts`` (each distinct description
     and quote once), per node ``[description, evidence, sources, disease areas,
-    identifiers, properties]`` (``texts``/``terms`` indices, -1 for no description), and per
-    edge, for each of its statements in order, ``[quotes, sources]`` (the statement's own
-    evidence, ``texts``/``terms`` indices).
+    identifiers, properties]`` (``texts``/``terms`` indices, -1 for no description), and
+    ``edges``: ``{"from to k": [quotes, sources]}``, the own evidence of the ``k``-th
+    statement of the pair ``from to`` (its ``evidence`` and ``evidence_source`` in the
+    network, ``texts``/``terms`` indices), only for statements that have quotes.
     """
     if positions is None:
         positions = compute_layout(net, layout)
@@ -250,6 +274,17 @@ def view_data(
         k: [] for k in ("id", "label", "class", "x", "y", "degree", "nation", "themes")
     }
     abbreviations: dict[str, str] = {}
+    placed = nation_column(net)
+    nation_via: dict[str, int] = {}
+    short: dict[str, str] = {}
+    overview = overview_members(net)
+    grouped = centre_groups(net, overview)
+    # The overview has positions of its own (up to OVERVIEW_LAYOUT_LIMIT entities): columns
+    # of centres, national bodies and nations, where every label has room.
+    overview_xy: dict[str, list[float]] = {}
+    if overview and layout == "force" and net.number_of_nodes() <= OVERVIEW_LAYOUT_LIMIT:
+        for node, (x, y) in overview_positions(net, overview).items():
+            overview_xy[str(index[node])] = [x, y]
     details = []
     for i, node in enumerate(order):
         d = net.nodes[node]
@@ -260,10 +295,15 @@ def view_data(
         columns["x"].append(round(x, 1))
         columns["y"].append(round(y, 1))
         columns["degree"].append(len(set(net.predecessors(node)) | set(net.successors(node))))
-        columns["nation"].append(term(d["nation"]) if d.get("nation") else -1)
+        nation, via = placed[node]
+        columns["nation"].append(term(nation) if nation else -1)
+        if via is not None:
+            nation_via[str(i)] = index[via]
         columns["themes"].append([term(t) for t in d.get("themes", ())])
         if d.get("abbreviation"):
             abbreviations[str(i)] = d["abbreviation"]
+        if short_label(net, node) != (d.get("label") or node):
+            short[str(i)] = short_label(net, node)
         description = _clip(d.get("description"))
         details.append(
             [
@@ -279,20 +319,21 @@ def view_data(
             ]
         )
     pairs: dict[tuple[int, int], list[int]] = {}
-    edge_evidence: dict[tuple[int, int], list[list[list[int]]]] = {}
+    edge_evidence: dict[str, list[list[Any]]] = {}
     for u, v, d in sorted(
         net.edges(data=True), key=lambda e: (e[0], e[1], e[2].get("predicate", ""))
     ):
         a, b = sorted((index[u], index[v]))
         statement = predicate(d.get("label") or d.get("predicate", "")) * 2 + (index[u] != a)
-        pairs.setdefault((a, b), [a, b]).append(statement)
-        edge_evidence.setdefault((a, b), []).append(
-            [
-                [text(_clip(q)) for q in d.get("evidence", ())],
+        pair = pairs.setdefault((a, b), [a, b])
+        pair.append(statement)
+        if d.get("evidence"):
+            key = f"{a} {b} {len(pair) - 3}"
+            edge_evidence[key] = [
+                [text(_clip(q)) for q in d["evidence"]],
                 [term(s) for s in d.get("evidence_source", ())],
             ]
-        )
-    nation_counts = Counter(d.get("nation") for _, d in net.nodes(data=True))
+    nation_counts = Counter(nation for nation, _ in placed.values())
     theme_counts = Counter(t for _, d in net.nodes(data=True) for t in d.get("themes", ()))
     view = {
         "title": title,
@@ -301,7 +342,12 @@ def view_data(
         "focus": index.get(focus_id) if focus_id else None,
         "relationships": net.number_of_edges(),
         "classes": classes,
-        "nodes": {**columns, "abbreviation": abbreviations},
+        "nodes": {**columns, "abbreviation": abbreviations, "nation_via": nation_via,
+                  "short": short},
+        "map": _map_data(net, index),
+        "overview": sorted(index[n] for n in overview),
+        "overview_xy": overview_xy,
+        "centre_group": {str(index[n]): index[c] for n, c in sorted(grouped.items())},
         "edges": list(pairs.values()),
         "predicates": predicate.values(),
         "nations": [
@@ -315,15 +361,52 @@ def view_data(
             [term(t), c] for t, c in sorted(theme_counts.items(), key=lambda e: label(e[0]))
         ],
     }
+    sources = _source_texts(net, term.values())
     view["terms"] = [[short_iri(iri), label(iri)] for iri in term.values()]
     return {
         "view": view,
-        "details": {
-            "texts": text.values(),
-            "nodes": details,
-            "edges": [edge_evidence[pair] for pair in pairs],
-        },
+        "details": {"texts": text.values(), "nodes": details, "edges": edge_evidence},
+        "sources": sources,
     }
+
+
+def _map_data(net: nx.MultiDiGraph, index: dict[str, int]) -> dict[str, Any]:
+    """The map tab: positions of every entity (:func:`pmgraph.explore.map_positions`), which
+    are located, and the outline of the UK and Ireland (projected the same way)."""
+    positions, located = map_positions(net)
+    outline = json.loads(_asset("uk-outline.json"))
+    rings = [
+        [c for long, lat in ring for c in project(lat, long)]
+        for polygons in outline["rings"].values()
+        for ring in polygons
+    ]
+    return {
+        "x": [positions[n][0] for n in sorted(net, key=index.__getitem__)],
+        "y": [positions[n][1] for n in sorted(net, key=index.__getitem__)],
+        "located": len(located),
+        "outline": rings,
+        "band_top": project(49.5, 0)[1] + 140.0,
+        "band_left": project(0, -8.5)[0],
+    }
+
+
+def _source_texts(net: nx.MultiDiGraph, iris: Iterable[str]) -> dict[str, str]:
+    """``{term index: text}`` of the sources shipped with the project (``sources/``, named
+    by the source's ``dcterms:identifier``), repaired, so that the page shows a quote in
+    its context without going online."""
+    from pmgraph.paths import sources_dir
+    from pmgraph.text import repair
+
+    folder = sources_dir()
+    out: dict[str, str] = {}
+    for i, iri in enumerate(iris):
+        data = net.nodes[iri] if iri in net else {}
+        for name in dict(data.get("properties", {})).get("identifier", ()):
+            path = folder / name
+            if "/" not in name and path.is_file():
+                out[str(i)] = repair(path.read_text(encoding="utf-8"))
+                break
+    return out
 
 
 def script_json(value: Any) -> str:
@@ -430,6 +513,7 @@ def render_html(
         "view_css": _asset("view.css"),
         "data": script_json(data["view"]),
         "details": script_json(data["details"]),
+        "sources": script_json(data["sources"]),
         "vis_js": vis_js,
         "view_js": view_js,
         "node_count": str(network.number_of_nodes()),

@@ -13,6 +13,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from pmgraph.errors import OutputError, ParameterError
+from pmgraph.explore import derived_nations
 from pmgraph.layout import compute_layout
 from pmgraph.namespaces import GEO, ID_BASE, PM
 from pmgraph.paths import ontology_file
@@ -32,6 +33,9 @@ SEPARATORS = "line\u2028separator\u2029 & <b>bold</b>"
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 DATA_BLOCK = re.compile(
     r'<script type="application/json" id="pmgraph-data">(.*?)</script>', re.DOTALL
+)
+SOURCES_BLOCK = re.compile(
+    r'<script type="application/json" id="pmgraph-sources">(.*?)</script>', re.DOTALL
 )
 DETAILS_BLOCK = re.compile(
     r'<script type="application/json" id="pmgraph-details">(.*?)</script>', re.DOTALL
@@ -165,10 +169,11 @@ def test_page_holds_every_entity_and_relationship(real, real_page):
     }
     degree = {n: len(set(real.predecessors(n)) | set(real.successors(n))) for n in real}
     assert {n["id"]: n["degree"] for n in data["nodes"]} == degree
+    derived = derived_nations(real)
     for node in data["nodes"]:
         entity = real.nodes[node["id"]]
         assert node["label"] == entity["label"]
-        assert node["nation"] == entity.get("nation")
+        assert node["nation"] == (entity.get("nation") or derived.get(node["id"], (None,))[0])
         assert node["themes"] == list(entity.get("themes", ()))
         assert node["evidence"] == list(entity.get("evidence", ()))
         assert node["source"] == list(entity.get("source", ()))
@@ -190,9 +195,9 @@ def test_payloads_are_escaped_in_the_raw_html():
     page = render_html(net, title="Title " + SCRIPT)
     assert IMG not in page and "<img" not in page
     assert "<script>window" not in page
-    # Only a closing tag can end a script early: exactly the page's own four.
-    assert page.lower().count("</script") == 4
-    for pattern in (DATA_BLOCK, DETAILS_BLOCK):
+    # Only a closing tag can end a script early: exactly the page's own five.
+    assert page.lower().count("</script") == 5
+    for pattern in (DATA_BLOCK, DETAILS_BLOCK, SOURCES_BLOCK):
         assert not set("<>&") & set(pattern.search(page).group(1))
     assert "\u2028" not in page and "\u2029" not in page
     assert "<title>Title &lt;/script&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;</title>" in page
@@ -289,3 +294,68 @@ def test_view_inlines_the_vis_network_of_the_installed_pyvis(real):
     for path in (js, css):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert re.search(rf"{re.escape(path.name)} +{digest}", notice), path.name
+
+
+def test_focus_by_city_name_picks_the_centre_and_says_so(cli, tmp_path):
+    """``viz --focus leeds`` takes the Leeds centre (the search order) and names it."""
+    run = cli("viz", "--focus", "leeds", "--out", tmp_path / "leeds.html")
+    assert run.code == 0
+    first = run.err.splitlines()[0]
+    assert first.startswith("pmgraph: --focus 'leeds': picked Leeds Centre for Personalised")
+    assert "https://w3id.org/pmgraph/id/centre/leeds" in first
+    data = json.loads(DATA_BLOCK.search((tmp_path / "leeds.html").read_text()).group(1))
+    assert data["nodes"]["label"][data["focus"]].startswith("Leeds Centre for Personalised")
+
+
+def test_search_order_and_derived_nations(real):
+    from pmgraph.explore import rank_entities
+
+    assert rank_entities(real, "Leeds")[:2] == [
+        "https://w3id.org/pmgraph/id/centre/leeds", "https://w3id.org/pmgraph/id/place/leeds",
+    ]
+    assert rank_entities(real, "£210m")[0].endswith("/iscf-data-to-early-diagnosis-investment")
+    assert rank_entities(real, "risk-sharing") == ["https://w3id.org/pmgraph/id/centre/leeds"]
+    nation, via = derived_nations(real)["https://w3id.org/pmgraph/id/org/nhs-greater-glasgow-and-clyde"]
+    assert nation.endswith("/place/scotland") and via.endswith("/centre/glasgow")
+
+
+def _linear(channel: int) -> float:
+    c = channel / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _rgb(colour: str) -> list[float]:
+    return [_linear(int(colour[i : i + 2], 16)) for i in (1, 3, 5)]
+
+
+def _contrast_with_white(colour: str) -> float:
+    r, g, b = _rgb(colour)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def _lab(colour: str) -> tuple[float, float, float]:
+    r, g, b = _rgb(colour)
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def test_legend_colours_are_legible_and_distinguishable(real):
+    """At least 3:1 against the white page (WCAG 1.4.11), and classes drawn with the same
+    shape at least 15 apart (CIE76 Delta E), as the legend of the real view shows them."""
+    classes = view_data(real)["view"]["classes"]
+    assert [c["label"] for c in classes if _contrast_with_white(c["colour"]) < 3.0] == []
+    close = []
+    for i, a in enumerate(classes):
+        for b in classes[i + 1 :]:
+            if a["shape"] == b["shape"]:
+                distance = sum((p - q) ** 2 for p, q in zip(_lab(a["colour"]), _lab(b["colour"]),
+                                                            strict=True)) ** 0.5
+                if distance < 15:
+                    close.append((a["label"], b["label"], round(distance, 1)))
+    assert close == []
