@@ -388,18 +388,19 @@ def test_page_and_command_line_rank_alike(open_view, real, real_file, query):
 def test_scotland_shows_what_is_located_there(open_view, real, real_file):
     """Task (b): the nation filter uses the place hierarchy, marked as derived."""
     scotland = "https://w3id.org/pmgraph/id/place/scotland"
-    nhs = "https://w3id.org/pmgraph/id/org/nhs-greater-glasgow-and-clyde"
+    # The archive has no place of its own: the Glasgow centre holds it, in Glasgow.
+    star = "https://w3id.org/pmgraph/id/facility/scottish-transcriptomics-archive-resource"
     view = open_view(real_file)
     view.page.select_option("#nation-filter", value=scotland)
     shown = view.drawn()
-    assert nhs in shown
+    assert star in shown
     assert "https://w3id.org/pmgraph/id/centre/glasgow" in shown
     assert not any(n.endswith(("/place/england", "/centre/leeds")) for n in shown)
     assert shown == {n for n, (p, _) in nation_column(real).items() if p == scotland}
     # Following a link to a hidden entity says so.
     view.js("id => pmgraph.selectNode(id)", "https://w3id.org/pmgraph/id/centre/leeds")
     assert "hidden by the filters" in view.page.inner_text("#notice")
-    view.js("id => pmgraph.selectNode(id)", nhs)
+    view.js("id => pmgraph.selectNode(id)", star)
     assert "Nation derived" in view.page.inner_text("#details")
     assert view.errors == [] and view.outgoing == []
 
