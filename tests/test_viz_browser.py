@@ -525,6 +525,11 @@ def test_edge_evidence_in_plain_words_and_source_in_context(open_view, real, rea
     )]
     assert shown == [" ".join(quote.split())]  # its own quote, none of the entities' others
     assert real.nodes[source]["label"] in text
+    view.page.wait_for_timeout(300)  # labels are placed after the click
+    ends = view.js(
+        "ids => ids.map(id => pmgraph.network.body.nodes[id].options.label)", [leeds, partnership]
+    )
+    assert (ends[1] or "").startswith("Leeds Academic Health") and ends[0]  # both ends named
     view.page.locator("#details .source-link").first.click()
     assert view.js("document.getElementById('source-view').open")
     marked = view.page.inner_text("#source-text mark")

@@ -345,6 +345,9 @@
   }
   function priority(n) {
     if (n.id === state.selected) return 0;
+    var shown = state.edgeShown !== null && state.edgeShown !== undefined
+      ? data.edges[state.edgeShown] : null;
+    if (shown && (shown[0] === n.index || shown[1] === n.index)) return 0;  // the link's ends
     if (n.group === "CentreOfExcellence") return 1;
     if (neighbourSet && neighbourSet.has(n.id)) return 2;
     return n.key ? 3 : 4;
@@ -499,6 +502,7 @@
     undim();
     neighbourSet = null;
     state.selected = null;
+    state.edgeShown = null;
     network.unselectAll();
     placeLabels();
   }
@@ -965,6 +969,7 @@
       details.append(evidenceFor({ edge: edgeId, k: k - 2 }));
     }
     state.edgeShown = edgeId;
+    placeLabelsSoon();
   }
   state.showEdge = showEdge;
 
@@ -994,6 +999,7 @@
       say(message);
     }
     state.selected = id;
+    state.edgeShown = null;
     network.selectNodes([id]);
     highlight(id);
     if (!quiet) {
