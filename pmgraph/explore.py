@@ -91,7 +91,9 @@ def pick_entity(net: nx.MultiDiGraph, query: str) -> tuple[str, list[str]]:
     if not ranked:
         from pmgraph.network import resolve_node
 
-        resolve_node(net, query)  # raises, naming the closest entities
+        # Names the search does not match as text (a straight apostrophe for a curly one)
+        # resolve_node still finds; otherwise it raises, naming the closest entities.
+        return resolve_node(net, query), []
     return ranked[0], ranked[1:]
 
 
