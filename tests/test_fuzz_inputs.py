@@ -35,6 +35,9 @@ GRAPH = ROOT / "data" / "belfast.ttl"
 #: Cases per command; the sample runs as subprocesses.
 COUNTS = {"validate": 110, "export": 110, "query-rq": 130, "query-data": 80}
 SUBPROCESS_SAMPLE = 12
+#: Characters an error line may take besides its file name: it quotes what is wrong, not a
+#: whole 60 KB token.
+MAX_ERROR_LINE = 1_000
 
 BOM = b"\xef\xbb\xbf"
 TOKENS = (
@@ -297,6 +300,8 @@ def check_run(case: Case, folder: Path, before: set[str], code: int, out: str, e
         assert err.endswith("\n") and err.count("\n") == len(lines), f"broken line{where}"
         assert not any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in errors[0]), \
             f"control character in the error line{where}"
+        assert len(errors[0]) <= MAX_ERROR_LINE + len(str(folder)), \
+            f"error line of {len(errors[0]):,} characters{where}"
         assert out == "", f"output on failure{where}"
     else:
         assert not errors, f"error line with exit code {code}{where}"
