@@ -376,10 +376,10 @@ def report_graph(report: ValidationReport) -> Graph:
         if finding.path and ":" in finding.path and not finding.path.startswith(("^", "(")):
             graph.add((node, SH.resultPath, URIRef(finding.path)))
         graph.add((node, SH.resultMessage, Literal(finding.message)))
-        if finding.constraint.startswith("check:"):
+        if finding.constraint.endswith("ConstraintComponent"):
+            graph.add((node, SH.sourceConstraintComponent, URIRef(f"{SH._NS}{finding.constraint}")))
+        elif finding.constraint:  # a check (check:NAME) or the evidence checks (evidence)
             graph.add((node, SH.sourceConstraint, Literal(finding.constraint)))
-        else:
-            graph.add((node, SH.sourceConstraintComponent, SH[finding.constraint]))
         if finding.shape:
             graph.add((node, SH.sourceShape, URIRef(finding.shape)))
         if finding.value is not None:
