@@ -35,8 +35,8 @@ GRAPH = ROOT / "data" / "belfast.ttl"
 #: Cases per command; the sample runs as subprocesses.
 COUNTS = {"validate": 110, "export": 110, "query-rq": 130, "query-data": 80}
 SUBPROCESS_SAMPLE = 12
-#: Characters an error line may take besides its file name: it quotes what is wrong, not a
-#: whole 60 KB token.
+#: Characters a line on stderr may take besides its file name: it quotes what is wrong, not
+#: a whole 60 KB token.
 MAX_ERROR_LINE = 1_000
 
 BOM = b"\xef\xbb\xbf"
@@ -217,16 +217,18 @@ class Case:
     recipe: tuple[str, ...]
     data: bytes
     out: str = ""  # export: the --out file name
+    fmt: str = ""  # validate and query: --format
 
     def argv(self, folder: Path) -> list[str]:
         given = str(folder / self.input_name)
         if self.command == "validate":
-            return ["validate", "--data", given]
+            return ["validate", "--data", given, "--format", self.fmt]
         if self.command == "export":
             return ["export", "--data", given, "--out", str(folder / self.out)]
         if self.command == "query-rq":
-            return ["query", given, "--data", str(GRAPH), "--timeout", "20"]
-        return ["query", "centres", "--data", given, "--format", "csv", "--timeout", "20"]
+            return ["query", given, "--data", str(GRAPH), "--format", self.fmt,
+                    "--timeout", "20"]
+        return ["query", "centres", "--data", given, "--format", self.fmt, "--timeout", "20"]
 
     @property
     def input_name(self) -> str:
@@ -246,10 +248,15 @@ def _make_cases() -> list[Case]:
                 mutation = rng.choice(kinds)
                 data = mutation(rng, data, "sparql" if sparql else "turtle")
                 recipe.append(mutation.__name__)
-            out = ""
+            out = fmt = ""
             if command == "export":
                 out = "out." + rng.choice(("ttl", "ttl", "nt", "jsonld", "graphml", "gexf", "csv"))
-            cases.append(Case(f"{command}-{number:03d}", command, tuple(recipe), data, out))
+            elif command == "validate":
+                fmt = rng.choice(("text", "text", "json", "turtle"))
+            else:
+                fmt = rng.choice(("table", "table", "csv", "json", "markdown"))
+            cases.append(
+                Case(f"{command}-{number:03d}", command, tuple(recipe), data, out, fmt))
     return cases
 
 
@@ -292,6 +299,11 @@ def check_run(case: Case, folder: Path, before: set[str], code: int, out: str, e
             f"exit 4 without a one-line time-out message{where}"
     assert "Traceback" not in err and "Traceback" not in out, f"traceback{where}"
     assert all(line.startswith("pmgraph: ") for line in lines), f"stray stderr line{where}"
+    longest = max((len(line) for line in lines), default=0)
+    assert longest <= MAX_ERROR_LINE + len(str(folder)), \
+        f"stderr line of {longest:,} characters{where}"
+    if case.fmt in ("text", "table"):  # read on a terminal: no escape sequence acts on it
+        assert "\x1b" not in out and "\x07" not in out, f"raw escape on stdout{where}"
     errors = [line for line in lines if line.startswith("pmgraph: error: ")]
     if code in (2, 3, 4):
         # One error line, last; any line before it is a warning about the input (a
@@ -300,8 +312,6 @@ def check_run(case: Case, folder: Path, before: set[str], code: int, out: str, e
         assert err.endswith("\n") and err.count("\n") == len(lines), f"broken line{where}"
         assert not any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in errors[0]), \
             f"control character in the error line{where}"
-        assert len(errors[0]) <= MAX_ERROR_LINE + len(str(folder)), \
-            f"error line of {len(errors[0]):,} characters{where}"
         assert out == "", f"output on failure{where}"
     else:
         assert not errors, f"error line with exit code {code}{where}"
@@ -355,3 +365,20 @@ def test_malformed_input_as_a_process(case, tmp_path):
     err = done.stderr.decode("utf-8", "backslashreplace")
     assert done.returncode >= 0, f"killed by signal {-done.returncode}: case {case.id}"
     check_run(case, tmp_path, before, done.returncode, out, err)
+
+
+def test_turtle_report_of_evidence_findings(cli):
+    """Findings of the evidence checks (a quote whose source names no file) are in the
+    Turtle report as ``sh:sourceConstraint "evidence"``, the shapes' ones with their
+    component: the report was a traceback for ``belfast.ttl`` alone."""
+    from rdflib import Graph, Literal
+    from rdflib.namespace import SH
+
+    run = cli("validate", "--data", GRAPH, "--format", "turtle")
+    assert run.code == 1 and "Traceback" not in run.err, run.err
+    report = Graph().parse(data=run.out, format="turtle")
+    results = set(report.subjects(SH.resultSeverity, None))
+    evidence = set(report.subjects(SH.sourceConstraint, Literal("evidence")))
+    components = set(report.objects(None, SH.sourceConstraintComponent))
+    assert evidence and evidence < results
+    assert SH.ClassConstraintComponent in components
