@@ -144,7 +144,7 @@ def long_token(rng: random.Random, data: bytes, kind: str) -> bytes:
 
 
 def deep_nesting(rng: random.Random, data: bytes, kind: str) -> bytes:
-    depth = rng.randint(2_000, 4_000)
+    depth = rng.randint(2_000, 3_000)
     closed = rng.random() < 0.7
     if kind == "turtle":
         opener, closer = rng.choice((
