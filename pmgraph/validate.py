@@ -575,8 +575,8 @@ def report_graph(report: ValidationReport) -> Graph:
                 graph.add((node, SH.sourceShape, URIRef(finding.shape)))
             if finding.value is not None:
                 graph.add((node, SH.value, plain_literal(Literal(finding.value))))
-        if finding.constraint.startswith("check:"):
+        if finding.constraint.endswith("ConstraintComponent"):
+            graph.add((node, SH.sourceConstraintComponent, URIRef(f"{SH._NS}{finding.constraint}")))
+        elif finding.constraint:  # a check (check:NAME) or the evidence checks (evidence)
             graph.add((node, SH.sourceConstraint, Literal(finding.constraint)))
-        else:
-            graph.add((node, SH.sourceConstraintComponent, SH[finding.constraint]))
     return graph
