@@ -38,6 +38,7 @@ class PM(DefinedNamespace):
     Facility: URIRef
     FundingProgramme: URIRef
     GovernmentBody: URIRef
+    GovernmentStatement: URIRef
     Hospital: URIRef
     ImagingFacility: URIRef
     Institute: URIRef
@@ -61,7 +62,6 @@ class PM(DefinedNamespace):
     Session: URIRef
     Source: URIRef
     SourceDocument: URIRef
-    Statement: URIRef
     Strategy: URIRef
     University: URIRef
     Venue: URIRef

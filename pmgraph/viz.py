@@ -95,7 +95,7 @@ _COLOURS = {
     "Report": "#9467bd",
     "Policy": "#c5b0d5",
     "Strategy": "#8c564b",
-    "Statement": "#c49c94",
+    "GovernmentStatement": "#c49c94",
     "SourceDocument": "#7f7f7f",
     "Source": "#7f7f7f",
     "ReferenceDataset": "#a5a5a5",
