@@ -20,10 +20,12 @@ class PM(DefinedNamespace):
     _NS = Namespace("https://w3id.org/pmgraph/ontology#")
     _fail = True
 
+    Active: URIRef
     Biobank: URIRef
     CapabilityThemes: URIRef
     CentreNetwork: URIRef
     CentreOfExcellence: URIRef
+    ChangeEvent: URIRef
     Charity: URIRef
     City: URIRef
     ClinicalFacility: URIRef
@@ -42,7 +44,9 @@ class PM(DefinedNamespace):
     Hospital: URIRef
     ImagingFacility: URIRef
     Institute: URIRef
+    Investment: URIRef
     Laboratory: URIRef
+    Membership: URIRef
     MonetaryAmount: URIRef
     NHSBody: URIRef
     Nation: URIRef
@@ -50,10 +54,12 @@ class PM(DefinedNamespace):
     Partnership: URIRef
     Person: URIRef
     Place: URIRef
+    Planned: URIRef
     Policy: URIRef
     Programme: URIRef
     Quantity: URIRef
     QuantityKinds: URIRef
+    Ranking: URIRef
     ReferenceDataset: URIRef
     Region: URIRef
     Report: URIRef
@@ -62,6 +68,7 @@ class PM(DefinedNamespace):
     Session: URIRef
     Source: URIRef
     SourceDocument: URIRef
+    Status: URIRef
     Strategy: URIRef
     University: URIRef
     Venue: URIRef
@@ -69,8 +76,11 @@ class PM(DefinedNamespace):
     alignsWith: URIRef
     announces: URIRef
     assetOf: URIRef
+    channel: URIRef
+    cohort: URIRef
     containedIn: URIRef
     currency: URIRef
+    developedBy: URIRef
     diseaseArea: URIRef
     establishedBy: URIRef
     evidence: URIRef
@@ -80,10 +90,14 @@ class PM(DefinedNamespace):
     funds: URIRef
     gridId: URIRef
     hasAsset: URIRef
+    hasFacility: URIRef
+    hasPartnerOrganisation: URIRef
+    hasProgramme: URIRef
     hasQuantity: URIRef
     heldBy: URIRef
     hostedBy: URIRef
     hosts: URIRef
+    investor: URIRef
     isoCode: URIRef
     keynoteSpeaker: URIRef
     location: URIRef
@@ -98,6 +112,8 @@ class PM(DefinedNamespace):
     qualifier: URIRef
     quantityKind: URIRef
     rankedBy: URIRef
+    rankingSubject: URIRef
+    recipient: URIRef
     referenceDate: URIRef
     ringgoldId: URIRef
     roleIn: URIRef
@@ -105,11 +121,13 @@ class PM(DefinedNamespace):
     source: URIRef
     speaker: URIRef
     startDate: URIRef
+    status: URIRef
     subEventOf: URIRef
     succeededBy: URIRef
     supportedBy: URIRef
     theme: URIRef
     unit: URIRef
+    unitOfMeasure: URIRef
     value: URIRef
 
 
