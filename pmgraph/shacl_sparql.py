@@ -62,6 +62,8 @@ _FOCUS_COMPONENTS = {
     SH.hasValue: "HasValueConstraintComponent",
     SH.uniqueLang: "UniqueLangConstraintComponent",
 }
+# sh:closed is compiled on targeted node shapes only (see _Compiler.checks).
+_CLOSED = {SH.closed, SH.ignoredProperties}
 # Parameters that are not constraints of their own.
 _IGNORED = {
     RDF.type, SH.path, SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf,
@@ -219,7 +221,7 @@ class _Compiler:
 
     def constraints(self, shape: Node) -> Iterator[tuple[URIRef, Node]]:
         for prop, obj in self.g.predicate_objects(shape):
-            if prop in _IGNORED or str(prop).startswith(_ANNOTATION_PREFIXES):
+            if prop in _IGNORED or prop in _CLOSED or str(prop).startswith(_ANNOTATION_PREFIXES):
                 continue
             if prop in _VALUE_COMPONENTS or prop in _FOCUS_COMPONENTS:
                 yield prop, obj
@@ -232,6 +234,8 @@ class _Compiler:
         """An expression that is true when the node in ``v`` conforms to ``shape``."""
         if self.g.value(shape, SH.deactivated) == Literal(True):
             return "true"
+        if self.g.value(shape, SH.closed) == Literal(True):
+            raise UnsupportedShape(f"sh:closed on {shape} inside sh:node / sh:or")
         parts = []
         path_node = self.g.value(shape, SH.path)
         if path_node is not None:
@@ -322,6 +326,8 @@ class _Compiler:
                 yield Check(shape, _VALUE_COMPONENTS[prop], severity, message, None,
                             f"SELECT ?focus ?focus AS ?value WHERE {{ {focus} FILTER(!{test}) }}"
                             .replace("?focus AS ?value", "(?focus AS ?value)"))
+            if g.value(shape, SH.closed) == Literal(True):
+                yield self.closed_check(shape, focus, severity, message)
             for prop_shape in g.objects(shape, SH.property):
                 yield from self.checks(prop_shape, focus_select)
             return
@@ -361,6 +367,22 @@ class _Compiler:
             yield Check(shape, component, severity, message, path_node, query)
         for nested in g.objects(shape, SH.property):
             raise UnsupportedShape(f"nested property shape {nested} under {shape}")
+
+
+    def closed_check(self, shape: Node, focus: str, severity: URIRef,
+                     message: str | None) -> Check:
+        """sh:closed: every predicate of a focus node is a direct sh:path of the shape's
+        property shapes or one of its sh:ignoredProperties; each row names one other."""
+        allowed = [p for prop_shape in self.g.objects(shape, SH.property)
+                   for p in self.g.objects(prop_shape, SH.path) if isinstance(p, URIRef)]
+        ignored = self.g.value(shape, SH.ignoredProperties)
+        if ignored is not None:
+            allowed += list(Collection(self.g, ignored))
+        test = (f"FILTER(?path NOT IN ({', '.join(_n3(p) for p in allowed)}))"
+                if allowed else "")
+        query = (f"SELECT DISTINCT ?focus ?path ?value WHERE {{ {focus} "
+                 f"?focus ?path ?value {test} }}")
+        return Check(shape, "ClosedConstraintComponent", severity, message, None, query)
 
 
 def shape_classes(shapes: Graph) -> frozenset[URIRef]:
@@ -445,9 +467,12 @@ def run_checks(
                     value = convert(row["value"])
                 except KeyError:
                     value = None
+            path = check.path
+            if check.component == "ClosedConstraintComponent":
+                path = convert(row["path"])
             results.extend(
                 Result(
-                    focus=convert(row["focus"]), path=check.path, value=value,
+                    focus=convert(row["focus"]), path=path, value=value,
                     component=component, severity=check.severity, shape=check.shape,
                     message=check.message,
                 )
