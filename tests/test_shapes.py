@@ -163,11 +163,6 @@ WARNING_CASES = [
      [("    pm:hasFacility fac:queen-elizabeth-university-hospital ;\n"
        "    pm:hasProgramme prog:qeuh-living-laboratory ;\n    pm:theme theme:imaging ;\n", "")],
      "centre/glasgow", "OrConstraintComponent", "CentreContentShape"),
-    ("glasgow-centre.ttl", "policy-listed-as-asset",
-     [("    pm:hasProgramme prog:qeuh-living-laboratory ;\n",
-       "    pm:hasProgramme prog:qeuh-living-laboratory ;\n"
-       "    pm:hasAsset src:iuk-precision-medicine-2019 ;\n")],
-     "centre/glasgow", "NotConstraintComponent", "AssetIsNotADocument"),
     ("glasgow-centre.ttl", "facility-linked-to-nothing",
      [("    pm:hasFacility fac:queen-elizabeth-university-hospital ;\n", ""),
       ("    pm:developedBy orgn:university-of-glasgow-nhs-ggc-partnership ;\n", "")],
@@ -235,11 +230,6 @@ WARNING_CASES = [
      [("    pm:publisher orgn:welsh-government ;\n", "")],
      "document/wg-written-statement-precision-medicine", "MinCountConstraintComponent",
      "PolicyPublisher"),
-    ("funding-and-policy.ttl", "document-with-two-publishers",
-     [("    pm:publisher orgn:welsh-government ;\n",
-       "    pm:publisher orgn:welsh-government, orgn:uk-government ;\n")],
-     "document/wg-written-statement-precision-medicine", "MaxCountConstraintComponent",
-     "OnePublisher"),
     ("glasgow-centre.ttl", "resource-with-a-redundant-class",
      [("a pm:Hospital ;", "a pm:Hospital, pm:ClinicalFacility ;")],
      "facility/queen-elizabeth-university-hospital", "MaxCountConstraintComponent", "OneType"),
