@@ -799,6 +799,14 @@ def test_quantities(graph):
         for r in records(graph, "quantities")
     }
     assert got == {
+        # the £210m twice: as the challenge's amount and as the amount of the investment
+        (
+            "investment/iscf-data-to-early-diagnosis",
+            "quantity-kind/investment",
+            None,
+            Decimal(210000000),
+            "GBP",
+        ),
         (
             "org/nhs-greater-glasgow-and-clyde",
             "quantity-kind/hospital-sites",
