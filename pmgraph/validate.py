@@ -285,7 +285,8 @@ def _check_findings(graph: Graph | None, run=None, label=None) -> list[Finding]:
 
 
 def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
-    """Most severe first, then by focus label (or IRI), property and message."""
+    """Most severe first, then by focus label (or IRI), property, message and value: the
+    same order whichever engine or store found them."""
     return tuple(
         sorted(
             findings,
@@ -295,6 +296,8 @@ def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
                 f.focus,
                 f.path or "",
                 f.message,
+                f.value or "",
+                f.constraint,
             ),
         )
     )
