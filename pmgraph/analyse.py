@@ -10,9 +10,9 @@ Every function returns records (frozen dataclasses) in a :class:`Records` list w
   ``samples`` (512) seeded source nodes scaled by nodes / samples (the ``k`` approximation
   networkx also offers), which takes about 0.6 s at 13,000 nodes where exact takes 8 s.
 - :func:`communities`: Louvain on the undirected simple view, fixed seed, so repeatable.
-- :func:`unique_holdings`: assets (``pm:hasAsset`` / ``pm:assetOf`` targets) only one centre
-  of excellence lists, and capability themes only one centre covers (a centre covers a theme
-  when it, or one of its assets, has it).
+- :func:`unique_holdings`: assets (targets of ``pm:hasAsset`` and its sub-properties, or
+  subjects of ``pm:assetOf``) only one centre of excellence lists, and capability themes only
+  one centre covers (a centre covers a theme when it, or one of its assets, has it).
 - :func:`shortest_chain`: the shortest chain between two named entities, any direction.
 - :func:`neighbourhood`: an entity's neighbours to depth N, as a sub-network.
 """
@@ -47,7 +47,9 @@ EXACT_BETWEENNESS_LIMIT = 5000
 BETWEENNESS_SAMPLES = 512
 
 _CENTRE = str(PM.CentreOfExcellence)
-_HAS_ASSET = str(PM.hasAsset)
+# pm:hasAsset and its sub-properties, one a kind of asset (ontology/pm.ttl)
+_HAS_ASSET = frozenset(str(p) for p in (PM.hasAsset, PM.hasFacility, PM.hasProgramme,
+                                        PM.hasPartnerOrganisation))
 _ASSET_OF = str(PM.assetOf)
 
 
@@ -222,14 +224,15 @@ def unique_holdings(net: nx.MultiDiGraph) -> Records[UniqueHolding]:
     """Assets listed by a single centre, and themes covered by a single centre.
 
     Centres are the entities of class ``pm:CentreOfExcellence``; assets come from
-    ``pm:hasAsset`` (and its inverse ``pm:assetOf``) relationships in ``net``; themes from the
-    ``themes`` attribute of a centre and its assets, so they count even when themes are not
-    nodes.
+    ``pm:hasAsset`` and its sub-properties ``pm:hasFacility``, ``pm:hasProgramme`` and
+    ``pm:hasPartnerOrganisation`` (and the inverse ``pm:assetOf``) relationships in ``net``;
+    themes from the ``themes`` attribute of a centre and its assets, so they count even when
+    themes are not nodes.
     """
     centres = {n for n, cls in net.nodes(data="class_iri") if cls == _CENTRE}
     assets: dict[str, set[str]] = defaultdict(set)
     for u, v, predicate in net.edges(data="predicate"):
-        if predicate == _HAS_ASSET and u in centres:
+        if predicate in _HAS_ASSET and u in centres:
             assets[v].add(u)
         elif predicate == _ASSET_OF and v in centres:
             assets[u].add(v)

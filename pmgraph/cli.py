@@ -46,10 +46,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _err(message: str) -> None:
+#: Characters a message line on stderr may take: a parser's message can quote a whole token
+#: (an IRI or literal of megabytes); a longer line keeps its start and its end.
+_LINE_LIMIT = 1_000
+
+
+def _terminal_line(text: str) -> str:
+    """``text`` escaped for one terminal line and cut in the middle when over
+    :data:`_LINE_LIMIT`: the file, line and column at the start and the advice at the end
+    stay."""
     from pmgraph.safe import one_line
 
-    print(f"pmgraph: {one_line(message)}", file=sys.stderr)
+    line = one_line(text)
+    if len(line) <= _LINE_LIMIT:
+        return line
+    head, tail = line[: _LINE_LIMIT * 6 // 10], line[-(_LINE_LIMIT * 3 // 10):]
+    return f"{head} … ({len(line) - len(head) - len(tail):,} characters left out) … {tail}"
+
+
+def _err(message: str) -> None:
+    print(f"pmgraph: {_terminal_line(message)}", file=sys.stderr)
 
 
 def _out(text: str) -> None:
@@ -76,9 +92,7 @@ class _OneLineFormatter(logging.Formatter):
     """Log lines with control characters in their data shown escaped."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from pmgraph.safe import one_line
-
-        return "\n".join(one_line(line) for line in super().format(record).split("\n"))
+        return "\n".join(_terminal_line(line) for line in super().format(record).split("\n"))
 
 
 def _lenient_streams() -> list[tuple[object, str]]:

@@ -106,7 +106,12 @@ _PLACING = {
     "hostedBy": True,
     "partOf": True,
     "hasAsset": False,
+    "hasFacility": False,
+    "hasPartnerOrganisation": False,
+    "hasProgramme": False,
 }
+#: The asset links (pm:hasAsset and its sub-properties): they site only what is sited.
+_ASSET_LINKS = frozenset({"hasAsset", "hasFacility", "hasPartnerOrganisation", "hasProgramme"})
 
 
 #: Kinds of entity that an asset link does not site anywhere.
@@ -118,8 +123,9 @@ def derived_nations(net: nx.MultiDiGraph) -> dict[str, tuple[str, str]]:
     exactly one nation; ``via`` is the neighbour the nation was found through.
 
     Places lead up by ``location``, ``containedIn``, ``nation``, ``hostedBy`` and ``partOf``,
-    and from an asset to its holder (``hasAsset``) unless the asset is a programme, fund,
-    document, event or amount, which a centre holds without being sited with it."""
+    and from an asset to its holder (``hasAsset`` and its sub-properties) unless the asset
+    is a programme, fund, document, event or amount, which a centre holds without being
+    sited with it."""
     parents = _placing_parents(net)
     stated = {n: d.get("nation") for n, d in net.nodes(data=True) if d.get("nation")}
     found: dict[str, tuple[str, str]] = {}
@@ -164,7 +170,7 @@ def _placing_parents(net: nx.MultiDiGraph) -> dict[str, list[str]]:
         if subject_side is None or u == v:
             continue
         child, parent = (u, v) if subject_side else (v, u)
-        if name == "hasAsset" and unplaced(child):
+        if name in _ASSET_LINKS and unplaced(child):
             continue
         parents[child].append(parent)
     return parents

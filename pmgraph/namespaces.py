@@ -20,10 +20,12 @@ class PM(DefinedNamespace):
     _NS = Namespace("https://w3id.org/pmgraph/ontology#")
     _fail = True
 
+    Active: URIRef
     Biobank: URIRef
     CapabilityThemes: URIRef
     CentreNetwork: URIRef
     CentreOfExcellence: URIRef
+    ChangeEvent: URIRef
     Charity: URIRef
     City: URIRef
     ClinicalFacility: URIRef
@@ -38,10 +40,13 @@ class PM(DefinedNamespace):
     Facility: URIRef
     FundingProgramme: URIRef
     GovernmentBody: URIRef
+    GovernmentStatement: URIRef
     Hospital: URIRef
     ImagingFacility: URIRef
     Institute: URIRef
+    Investment: URIRef
     Laboratory: URIRef
+    Membership: URIRef
     MonetaryAmount: URIRef
     NHSBody: URIRef
     Nation: URIRef
@@ -49,10 +54,12 @@ class PM(DefinedNamespace):
     Partnership: URIRef
     Person: URIRef
     Place: URIRef
+    Planned: URIRef
     Policy: URIRef
     Programme: URIRef
     Quantity: URIRef
     QuantityKinds: URIRef
+    Ranking: URIRef
     ReferenceDataset: URIRef
     Region: URIRef
     Report: URIRef
@@ -61,15 +68,7 @@ class PM(DefinedNamespace):
     Session: URIRef
     Source: URIRef
     SourceDocument: URIRef
-    GovernmentStatement: URIRef
-    Active: URIRef
-    Planned: URIRef
     Status: URIRef
-    evidenceQuote: URIRef
-    liaisedWith: URIRef
-    quote: URIRef
-    status: URIRef
-    usesDataFrom: URIRef
     Strategy: URIRef
     University: URIRef
     Venue: URIRef
@@ -77,23 +76,32 @@ class PM(DefinedNamespace):
     alignsWith: URIRef
     announces: URIRef
     assetOf: URIRef
+    channel: URIRef
+    cohort: URIRef
     containedIn: URIRef
     currency: URIRef
+    developedBy: URIRef
     diseaseArea: URIRef
     establishedBy: URIRef
     evidence: URIRef
+    evidenceQuote: URIRef
     foundingDate: URIRef
     fundedBy: URIRef
     fundingAmount: URIRef
     funds: URIRef
     gridId: URIRef
     hasAsset: URIRef
+    hasFacility: URIRef
+    hasPartnerOrganisation: URIRef
+    hasProgramme: URIRef
     hasQuantity: URIRef
     heldBy: URIRef
     hostedBy: URIRef
     hosts: URIRef
+    investor: URIRef
     isoCode: URIRef
     keynoteSpeaker: URIRef
+    liaisedWith: URIRef
     location: URIRef
     memberOf: URIRef
     nation: URIRef
@@ -105,7 +113,10 @@ class PM(DefinedNamespace):
     publisher: URIRef
     qualifier: URIRef
     quantityKind: URIRef
+    quote: URIRef
     rankedBy: URIRef
+    rankingSubject: URIRef
+    recipient: URIRef
     referenceDate: URIRef
     ringgoldId: URIRef
     roleIn: URIRef
@@ -113,11 +124,14 @@ class PM(DefinedNamespace):
     source: URIRef
     speaker: URIRef
     startDate: URIRef
+    status: URIRef
     subEventOf: URIRef
     succeededBy: URIRef
     supportedBy: URIRef
     theme: URIRef
     unit: URIRef
+    unitOfMeasure: URIRef
+    usesDataFrom: URIRef
     value: URIRef
 
 

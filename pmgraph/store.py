@@ -89,7 +89,9 @@ class StoreInfo:
         """The ``pmgraph load`` command that builds this store again from the same files."""
         from pmgraph.paths import data_files, ontology_file
 
-        recorded = [Path(source.path) for source in self.files]
+        # Files that are gone cannot be loaded again: the command names the ones still there.
+        recorded = [Path(source.path) for source in self.files
+                    if not is_stdin(source.path) and os.path.exists(source.path)]
         default = {str(p.resolve()) for p in [ontology_file(), *data_files()]}
         given = [p for p in recorded if str(p) != str(ontology_file().resolve())]
         if {str(p) for p in recorded} == default:
@@ -244,6 +246,11 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
         del store
 
 
+def _listed(paths: Sequence[str], most: int = 3) -> str:
+    shown = [display_path(Path(path)) for path in paths[:most]]
+    return ", ".join(shown) + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
 def _write_manifest(folder: Path, files: Sequence[Path], triples: int, seconds: float) -> None:
     from pmgraph import __version__
 
@@ -343,11 +350,17 @@ def open_store(path: Path | str, *, read_only: bool = True) -> Graph:
     info = read_manifest(folder)
     changed = info.changed_files()
     if changed:
+        gone = [path for path in changed if not os.path.exists(path)]
+        differ = [path for path in changed if path not in gone]
+        parts = [
+            f"{len(paths)} {'file' if len(paths) == 1 else 'files'} {what} since it was built "
+            f"({_listed(paths)})"
+            for paths, what in ((differ, "changed"), (gone, "gone"))
+            if paths
+        ]
         log.warning(
-            "%s: %d of its files changed or went since it was built (%s); rebuild it with "
-            "'%s'",
-            display_path(folder), len(changed), display_path(Path(changed[0])),
-            info.rebuild_command(),
+            "%s: %s; rebuild it with '%s'",
+            display_path(folder), " and ".join(parts), info.rebuild_command(),
         )
     store = OxigraphStore(store=_open_oxigraph(folder, read_only))
     graph = Graph(store=store, identifier=URIRef(info.graph), bind_namespaces="none")

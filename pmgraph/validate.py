@@ -285,7 +285,8 @@ def _check_findings(graph: Graph | None, run=None, label=None) -> list[Finding]:
 
 
 def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
-    """Most severe first, then by focus label (or IRI), property and message."""
+    """Most severe first, then by focus label (or IRI), property, message and value: the
+    same order whichever engine or store found them."""
     return tuple(
         sorted(
             findings,
@@ -295,6 +296,8 @@ def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
                 f.focus,
                 f.path or "",
                 f.message,
+                f.value or "",
+                f.constraint,
             ),
         )
     )
@@ -575,8 +578,8 @@ def report_graph(report: ValidationReport) -> Graph:
                 graph.add((node, SH.sourceShape, URIRef(finding.shape)))
             if finding.value is not None:
                 graph.add((node, SH.value, plain_literal(Literal(finding.value))))
-        if finding.constraint.startswith("check:"):
+        if finding.constraint.endswith("ConstraintComponent"):
+            graph.add((node, SH.sourceConstraintComponent, URIRef(f"{SH._NS}{finding.constraint}")))
+        elif finding.constraint:  # a check (check:NAME) or the evidence checks (evidence)
             graph.add((node, SH.sourceConstraint, Literal(finding.constraint)))
-        else:
-            graph.add((node, SH.sourceConstraintComponent, SH[finding.constraint]))
     return graph

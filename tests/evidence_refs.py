@@ -62,6 +62,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "facility/cardiff-clinical-pet-scanners": ("Pre-clinical and clinical scanners",),
     # the Manchester profile calls Greater Manchester "GM" and "the city region"
     "place/greater-manchester": ("city region",),
+    # the University of Glasgow's "long-term strategic partnership with NHS Greater Glasgow and
+    # Clyde", then "The partnership has developed ... QEUH"
+    "org/university-of-glasgow-nhs-ggc-partnership": ("long-term strategic partnership",
+                                                      "The partnership"),
+    # "the Industrial Strategy Challenge Fund invested £210 million to the sector via ..."
+    "investment/iscf-data-to-early-diagnosis": ("invested £210 million",),
     # the workshop will outline "the ambitious vision to create ... ‘Living Laboratory’"
     "programme/qeuh-living-laboratory": ("Living Laboratory",),
     # planned things: the source states them as a vision or aim

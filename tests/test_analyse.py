@@ -188,8 +188,10 @@ def test_real_unique_assets_agree_with_sparql(project_graph, real):
     rows = project_graph.query(
         """
         PREFIX pm: <https://w3id.org/pmgraph/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT ?asset WHERE {
-            { ?centre pm:hasAsset ?asset } UNION { ?asset pm:assetOf ?centre }
+            { ?centre ?has ?asset . ?has rdfs:subPropertyOf* pm:hasAsset }
+            UNION { ?asset pm:assetOf ?centre }
             ?centre a pm:CentreOfExcellence .
         } GROUP BY ?asset HAVING (COUNT(DISTINCT ?centre) = 1)"""
     )

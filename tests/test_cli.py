@@ -183,7 +183,7 @@ def test_query_file(cli, tmp_path):
 CONSTRUCT_QUERY = """# title: Assets as assetOf links
 # param: centre (iri) The centre, e.g. ctr:leeds
 PREFIX pm: <https://w3id.org/pmgraph/ontology#>
-CONSTRUCT { ?asset pm:assetOf ?centre } WHERE { ?centre pm:hasAsset ?asset }
+CONSTRUCT { ?asset pm:assetOf ?centre } WHERE { ?centre pm:hasProgramme ?asset }
 """
 
 
@@ -194,8 +194,8 @@ def test_construct_and_ask_queries(cli, tmp_path, project_graph):
     assert run.code == 0
     rows = list(csv.DictReader(io.StringIO(run.out)))
     leeds = "https://w3id.org/pmgraph/id/centre/leeds"
-    has_asset = "https://w3id.org/pmgraph/ontology#hasAsset"
-    expected = {str(o) for o in project_graph.objects(URIRef(leeds), URIRef(has_asset))}
+    has_programme = "https://w3id.org/pmgraph/ontology#hasProgramme"
+    expected = {str(o) for o in project_graph.objects(URIRef(leeds), URIRef(has_programme))}
     assert expected and {r["subject"] for r in rows} == expected
     assert {r["object"] for r in rows} == {leeds}
     ask = tmp_path / "ask.rq"
@@ -257,7 +257,7 @@ def test_stats_counts_the_graph(cli, project_graph):
     run = cli("stats")
     assert run.code == 0
     assert f"triples     {len(project_graph)}" in run.out
-    assert "pm:CentreOfExcellence" in run.out and "pm:hasAsset" in run.out
+    assert "pm:CentreOfExcellence" in run.out and "pm:hasFacility" in run.out
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "nt", "jsonld", "csv", "graphml", "gexf"])

@@ -160,8 +160,8 @@ def test_description_counts_match_the_graph(project_graph):
         description.value(p, VOID.property): description.value(p, VOID.triples).toPython()
         for p in description.objects(dataset, VOID.propertyPartition)
     }
-    has_asset = URIRef("https://w3id.org/pmgraph/ontology#hasAsset")
-    assert properties[has_asset] == len(list(project_graph.triples((None, has_asset, None))))
+    has_facility = URIRef("https://w3id.org/pmgraph/ontology#hasFacility")
+    assert properties[has_facility] == len(list(project_graph.triples((None, has_facility, None))))
     sources = set(description.objects(dataset, URIRef("http://purl.org/dc/terms/source")))
     assert URIRef("https://w3id.org/pmgraph/id/source/iuk-precision-medicine-2019") in sources
     assert description.value(dataset, URIRef("http://purl.org/dc/terms/license")) is not None

@@ -508,7 +508,10 @@ def test_partnerships(graph):
         ("relation", "partner"),
         organisation=iri("org/university-of-glasgow"),
     )
-    assert glasgow == {("partner of", "org/nhs-greater-glasgow-and-clyde")}
+    assert glasgow == {
+        ("partner of", "org/nhs-greater-glasgow-and-clyde"),
+        ("member of", "org/university-of-glasgow-nhs-ggc-partnership"),
+    }
     leeds = rows(graph, "partnerships", ("relation", "partner"), organisation=iri("centre/leeds"))
     assert leeds == {
         ("established by", "org/leeds-academic-health-partnership"),
@@ -796,6 +799,14 @@ def test_quantities(graph):
         for r in records(graph, "quantities")
     }
     assert got == {
+        # the £210m twice: as the challenge's amount and as the amount of the investment
+        (
+            "investment/iscf-data-to-early-diagnosis",
+            "quantity-kind/investment",
+            None,
+            Decimal(210000000),
+            "GBP",
+        ),
         (
             "org/nhs-greater-glasgow-and-clyde",
             "quantity-kind/hospital-sites",
@@ -871,6 +882,7 @@ def test_find_entity(graph):
         ("event/connecting-industries-2020-glasgow",),
         ("org/university-of-glasgow",),
         ("org/nhs-greater-glasgow-and-clyde",),
+        ("org/university-of-glasgow-nhs-ggc-partnership",),
         ("quantity/nhs-greater-glasgow-and-clyde-hospital-sites",),
         ("quantity/nhs-greater-glasgow-and-clyde-patients-served",),
         ("quantity/university-of-glasgow-thes-2019-ranking",),

@@ -61,8 +61,13 @@ def centres(graph: Graph) -> list[URIRef]:
     return sorted(set(graph.subjects(RDF.type, pm("CentreOfExcellence"))))
 
 
+#: pm:hasAsset and its sub-properties (ontology/pm.ttl)
+HAS_ASSET = ("hasAsset", "hasFacility", "hasProgramme", "hasPartnerOrganisation")
+
+
 def assets(graph: Graph, centre) -> set:
-    return set(graph.objects(centre, pm("hasAsset"))) | set(graph.subjects(pm("assetOf"), centre))
+    listed = {a for p in HAS_ASSET for a in graph.objects(centre, pm(p))}
+    return listed | set(graph.subjects(pm("assetOf"), centre))
 
 
 def covered_themes(graph: Graph, centre) -> set:

@@ -70,7 +70,7 @@ def test_remote_construct_and_ask(project_graph, sparql_endpoint, tmp_path):
     construct = tmp_path / "c.rq"
     construct.write_text(
         "# param: centre (iri)\nPREFIX pm: <https://w3id.org/pmgraph/ontology#>\n"
-        "CONSTRUCT { ?asset pm:assetOf ?centre } WHERE { ?centre pm:hasAsset ?asset }\n")
+        "CONSTRUCT { ?asset pm:assetOf ?centre } WHERE { ?centre pm:hasFacility ?asset }\n")
     params = {"centre": "ctr:cardiff"}
     local = run_query(construct, project_graph, params=params)
     remote = run_query(construct, params=params, endpoint=sparql_endpoint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from rdflib import Graph, URIRef
 
 from pmgraph import load as load_module
 from pmgraph import store as store_module
+from pmgraph.cli import main as cli_main
 from pmgraph.errors import DataLoadError
 from pmgraph.load import load_graph, open_store
 from pmgraph.network import to_networkx
@@ -139,9 +141,29 @@ def test_changed_source_file_is_reported_on_open(tmp_path, write_ttl, caplog):
     data.write_text(data.read_text() + OTHER, encoding="utf-8")
     with caplog.at_level("WARNING", logger="pmgraph.store"):
         open_store(store)
-    assert "changed or went since it was built" in caplog.text and "data.ttl" in caplog.text
+    assert "1 file changed since it was built" in caplog.text and "data.ttl" in caplog.text
     # The advice rebuilds from the store's own files, not the project's data/.
     assert "data.ttl --store" in caplog.text
+
+
+def test_a_gone_file_is_named_and_left_out_of_the_advice(tmp_path, write_ttl, caplog):
+    """Following the advice works: it rebuilds from the files still there, and the warning
+    counts and names every file that changed or went."""
+    kept = write_ttl(SMALL, "kept.ttl")
+    gone = write_ttl(OTHER, "gone.ttl")
+    edited = write_ttl(SMALL, "edited.ttl")
+    store = tmp_path / "st"
+    assert cli_main(["load", str(kept), str(gone), str(edited), "--store", str(store)]) == 0
+    gone.unlink()
+    write_ttl(SMALL + OTHER, "edited.ttl")
+    with caplog.at_level("WARNING", logger="pmgraph.store"):
+        open_store(store)
+    warning = caplog.text
+    assert "1 file changed since it was built (" in warning and "edited.ttl" in warning
+    assert "1 file gone since it was built (" in warning
+    advice = warning.split("rebuild it with '")[1].split("'")[0]
+    assert "gone.ttl" not in advice and "kept.ttl" in advice and "edited.ttl" in advice
+    assert cli_main(shlex.split(advice)[1:]) == 0  # the advice runs
 
 
 def test_stores_open_read_only_and_several_readers_share_one(real_store):

@@ -313,7 +313,10 @@ def test_search_order_and_derived_nations(real):
     assert rank_entities(real, "Leeds")[:2] == [
         "https://w3id.org/pmgraph/id/centre/leeds", "https://w3id.org/pmgraph/id/place/leeds",
     ]
-    assert rank_entities(real, "£210m")[0].endswith("/iscf-data-to-early-diagnosis-investment")
+    assert rank_entities(real, "£210m")[:2] == [
+        "https://w3id.org/pmgraph/id/investment/iscf-data-to-early-diagnosis",
+        "https://w3id.org/pmgraph/id/quantity/iscf-data-to-early-diagnosis-investment",
+    ]
     assert rank_entities(real, "risk-sharing") == ["https://w3id.org/pmgraph/id/centre/leeds"]
     # STAR has no place of its own; the Glasgow centre holds it (hasAsset), in Glasgow.
     star = "https://w3id.org/pmgraph/id/facility/scottish-transcriptomics-archive-resource"

@@ -352,12 +352,15 @@ def test_search_finds_abbreviations_amounts_and_phrases_in_quotes(open_view, rea
     """Task (d) and the review's search misses: LCPMH, "£210m", "risk sharing"."""
     view = open_view(real_file)
     leeds = "https://w3id.org/pmgraph/id/centre/leeds"
+    # "£210m": the ISCF's investment (better linked), then the amount itself.
+    investment = "https://w3id.org/pmgraph/id/investment/iscf-data-to-early-diagnosis"
     amount = "https://w3id.org/pmgraph/id/quantity/iscf-data-to-early-diagnosis-investment"
-    for query, first in (("LCPMH", leeds), ("\u00a3210m", amount), ("risk sharing", leeds)):
+    for query, first in (("LCPMH", leeds), ("\u00a3210m", investment), ("risk sharing", leeds)):
         view.page.fill("#search", query)
         options = view.page.locator("#search-results [role=option]")
         assert options.count() >= 1, query
         assert view.js("q => pmgraph.rankEntities(q)[0]", query) == first, query
+    assert view.js("q => pmgraph.rankEntities(q)[1]", "\u00a3210m") == amount
     # Counts by class; the arrow keys move through the results and Enter takes the one marked.
     view.page.fill("#search", "Glasgow")
     ranked = rank_entities(real, "Glasgow")
@@ -485,7 +488,7 @@ def test_funding_chain_path_with_evidence_on_each_step(open_view, real, real_fil
     view = open_view(real_file)
     view.js("id => pmgraph.selectNode(id)", iscf)
     view.page.get_by_role("button", name="Path from here\u2026").click()
-    view.page.fill("#search", "\u00a3210m")
+    view.page.fill("#search", "\u00a3210 million invested via")  # the amount, not the investment
     view.page.press("#search", "Enter")
     view.page.get_by_role("button", name=re.compile("^Path from ISCF to here")).click()
     path = view.js("pmgraph.path")
