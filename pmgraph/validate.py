@@ -170,9 +170,12 @@ def _shapes_graph(shapes: Graph | Path | str | None) -> Graph:
 
 
 def _label(graph: Graph, node: object) -> str | None:
+    """``node``'s ``rdfs:label`` (else ``skos:prefLabel``); of several, the first in text
+    order, so that every engine and store names a focus node alike."""
     for prop in (RDFS.label, SKOS.prefLabel):
-        for value in graph.objects(node, prop):
-            return str(value)
+        values = [str(value) for value in graph.objects(node, prop)]
+        if values:
+            return min(values)
     return None
 
 
