@@ -469,12 +469,7 @@ def _exchange(client: _Client, request: _Request) -> _Answer:
                 body = _read_body(answer, attempt)
             except urllib.error.HTTPError as exc:
                 attempt.status = exc.code
-                try:
-                    body = exc.read(65536)
-                except (OSError, http.client.HTTPException):
-                    body = b""
-                finally:
-                    exc.close()
+                body = _error_body(exc)
                 if deadline.expired:
                     raise request.timed_out(attempt) from None
                 if exc.code not in RETRY_STATUSES or number > MAX_RETRIES:
@@ -672,6 +667,16 @@ def _timeout(value: float | None) -> float | None:
     return float(value)
 
 
+def _error_body(exc: urllib.error.HTTPError) -> bytes:
+    """The first 64 KiB of an HTTP error's body (the server's message), or nothing."""
+    try:
+        return exc.read(65536)
+    except (OSError, http.client.HTTPException):
+        return b""
+    finally:
+        exc.close()
+
+
 def run_remote(
     text: str,
     endpoint: str,
@@ -828,12 +833,7 @@ def send(
                     return Response(answer.status, answer.headers, data)
             except urllib.error.HTTPError as exc:
                 attempt.status = exc.code
-                try:
-                    data = exc.read(65536)
-                except (OSError, http.client.HTTPException):
-                    data = b""
-                finally:
-                    exc.close()
+                data = _error_body(exc)
                 rewindable = body is None or isinstance(body, bytes) or start is not None
                 if exc.code in RETRY_STATUSES and number <= MAX_RETRIES and rewindable:
                     wait = _retry_wait(exc.headers, number - 1)

@@ -32,6 +32,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from pmgraph.errors import EndpointError, PMGraphError
+from pmgraph.publish import write_ntriples
 
 log = logging.getLogger(__name__)
 
@@ -110,25 +111,10 @@ def check_port(address: str, port: int) -> None:
                              "give another --port or --bind") from None
 
 
-def _dump_to_file(graph: Graph, path: Path) -> int:
-    """Write ``graph``'s triples to ``path`` as N-Triples; return how many were written."""
-    import pyoxigraph as ox
-
-    from pmgraph.engine import oxigraph_target
-
-    target = oxigraph_target(graph)
-    if target is not None:
-        store, name = target
-        store.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=name)
-        return sum(1 for _ in store.quads_for_pattern(None, None, None, name))
-    graph.serialize(destination=str(path), format="nt", encoding="utf-8")
-    return len(graph)
-
-
 def prepare_store(graph: Graph, folder: Path) -> tuple[Path, int]:
     """Bulk-load ``graph`` into a new Oxigraph store under ``folder``; (store path, triples)."""
     dump = folder / "graph.nt"
-    triples = _dump_to_file(graph, dump)
+    triples = write_ntriples(graph, dump)
     location = folder / "store"
     loaded = subprocess.run(
         [oxigraph_binary(), "load", "--location", str(location), "--file", str(dump),
