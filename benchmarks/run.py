@@ -8,7 +8,7 @@
 
 Every measurement runs in a fresh Python process (``benchmarks/tasks.py``); the figure kept
 is the median of ``--repeat`` runs, for wall time and for peak resident memory (the child's
-``ru_maxrss``). The data are synthetic graphs made by ``pmgraph.synth`` from the real one.
+``ru_maxrss``). The data are synthetic graphs made by ``pmgraph.graph.synth`` from the real one.
 The script prints the ratios as it goes and writes ``docs/benchmarks.md``. It reports; it
 does not assert: a missed target is a row in the table, and the exit code is 0.
 """
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TASKS = Path(__file__).resolve().parent / "tasks.py"
 sys.path.insert(0, str(ROOT))
 
-from pmgraph.synth import parse_size  # noqa: E402
+from pmgraph.graph.synth import parse_size  # noqa: E402
 
 ONTOLOGY = ROOT / "ontology" / "pm.ttl"
 SHAPES = ROOT / "ontology" / "shapes.ttl"
@@ -47,7 +47,7 @@ MB = 1024  # ru_maxrss is in KiB on Linux
 ONE_MILLION = 1_000_000
 
 #: Browser checks run on the pmgraph view after its first draw: each returns true when the
-#: control does what a user expects (see pmgraph/assets/view.js).
+#: control does what a user expects (see pmgraph/view/assets/view.js).
 VIEW_CHECKS = {
     "search": """(() => {
         const box = document.getElementById("search");
@@ -660,7 +660,7 @@ def run_queries(s: Settings, label: str, data: Path) -> tuple[dict, dict]:
     """
     loads: dict = {}
     try:
-        from pmgraph.queries import list_queries
+        from pmgraph.query.library import list_queries
 
         queries = list_queries()
         error = None
@@ -850,11 +850,12 @@ def blank_node_section(results: dict) -> list[str]:
     lines = [
         "## Blank nodes: export and build", "",
         "Export writes blank nodes with labels computed from their content and place "
-        "(`pmgraph/bnodes.py`: a bottom-up hash, then a top-down one), so that the same data "
+        "(`pmgraph/publishing/bnodes.py`: a bottom-up hash, then a top-down one), so that the "
+        "same data "
         "gives the same bytes. Data: *N blank nodes* is N lines `ex:sI ex:p [ ex:q \"value "
         "I mod 10\" ; ex:r I mod 7 ]`; the list is one RDF list `( \"item 0\" … )` of 20,000 "
         "items (20,000 blank nodes); *nested* is one chain `[ ex:q [ ex:q … ] ]` 200,000 deep. "
-        "Export rows time `pmgraph.export.serialize` alone (the ontology is loaded too, "
+        "Export rows time `pmgraph.publishing.export.serialize` alone (the ontology is loaded too, "
         "untimed); the 200k row is one run. The build row is the whole "
         "`pmgraph build --data FILE` process (load, "
         "validate, Turtle, N-Triples, JSON-LD, GraphML, HTML view, VoID). µs/bn: Turtle export "

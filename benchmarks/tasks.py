@@ -176,7 +176,7 @@ class Progress:
 def task_load(args: dict) -> tuple[float, dict]:
     file, impl = args["file"], args["impl"]
     if impl == "pmgraph":
-        load = _need("pmgraph.load")
+        load = _need("pmgraph.graph.load")
         seconds, _ = _timed(lambda: load.load_graph(file))
         return seconds, {}
     if impl == "oxigraph":
@@ -191,8 +191,8 @@ def task_load(args: dict) -> tuple[float, dict]:
 def task_query(args: dict) -> tuple[float, dict]:
     file, impl, name, params = args["file"], args["impl"], args["query"], args["params"]
     if impl == "pmgraph":
-        load = _need("pmgraph.load")
-        queries = _need("pmgraph.queries")
+        load = _need("pmgraph.graph.load")
+        queries = _need("pmgraph.query.library")
         graph = load.load_graph(file)
         values = {key: value for key, (_, value) in params.items()}
         seconds, result = _timed(lambda: queries.run_query(name, graph, params=values))
@@ -229,8 +229,8 @@ def _signature(items: list[tuple]) -> dict:
 def task_validate(args: dict) -> tuple[float, dict]:
     file, impl = args["file"], args["impl"]
     if impl == "pmgraph":
-        load = _need("pmgraph.load")
-        validate = _need("pmgraph.validate")
+        load = _need("pmgraph.graph.load")
+        validate = _need("pmgraph.validation.validate")
         graph = load.load_graph(file)
         seconds, report = _timed(lambda: validate.validate(graph))
         shacl = [
@@ -293,8 +293,8 @@ def _pyshacl(args: dict, progress: Progress | None) -> tuple[float, dict]:
 
 
 def task_network(args: dict) -> tuple[float, dict]:
-    load = _need("pmgraph.load")
-    network = _need("pmgraph.network")
+    load = _need("pmgraph.graph.load")
+    network = _need("pmgraph.analysis.network")
     graph = load.load_graph(args["file"])
     seconds, net = _timed(lambda: network.to_networkx(graph))
     return seconds, {"nodes": net.number_of_nodes(), "edges": net.number_of_edges()}
@@ -303,8 +303,8 @@ def task_network(args: dict) -> tuple[float, dict]:
 def _sub_network(file: str, nodes: int):
     """The first ``nodes`` entities reached breadth-first from the best-linked one (all of
     them when ``nodes`` is None)."""
-    load = _need("pmgraph.load")
-    network = _need("pmgraph.network")
+    load = _need("pmgraph.graph.load")
+    network = _need("pmgraph.analysis.network")
     net = network.to_networkx(load.load_graph(file))
     if nodes is None:
         return net
@@ -324,12 +324,12 @@ def _sub_network(file: str, nodes: int):
 
 
 def _layout_function():
-    layout = _need("pmgraph.layout")
+    layout = _need("pmgraph.view.layout")
     for name in ("compute_layout", "layout_positions", "positions", "force_layout", "layout"):
         function = getattr(layout, name, None)
         if callable(function):
             return function
-    raise Skip("pmgraph.layout has no layout function the benchmark knows")
+    raise Skip("pmgraph.view.layout has no layout function the benchmark knows")
 
 
 def task_layout(args: dict) -> tuple[float, dict]:
@@ -343,7 +343,7 @@ def task_html(args: dict) -> tuple[float, dict]:
     sub = _sub_network(args["file"], args.get("nodes"))
     out = Path(args["out"])
     if args["impl"] == "pmgraph":
-        viz = _need("pmgraph.viz")
+        viz = _need("pmgraph.view.viz")
         seconds, _ = _timed(lambda: viz.write_html(sub, out))
     else:
         from pyvis.network import Network
@@ -433,9 +433,9 @@ def stepped_query_batch(args: dict, progress: Progress) -> None:
     """
     file, impl = args["file"], args["impl"]
     if impl == "pmgraph":
-        load = _need("pmgraph.load")
+        load = _need("pmgraph.graph.load")
         graph = progress.step("load", lambda: load.load_graph(file))
-        queries = _need("pmgraph.queries")
+        queries = _need("pmgraph.query.library")
         try:
             queries.run_query(args["warm_up"], graph)
         except Exception:  # noqa: BLE001 - a warm-up only; the real queries report errors
@@ -477,8 +477,8 @@ def stepped_view(args: dict, progress: Progress) -> None:
     ``write_html`` computes its own layout, as it does for a user; the page is deleted once
     measured (it is large at 1M triples).
     """
-    load = _need("pmgraph.load")
-    network = _need("pmgraph.network")
+    load = _need("pmgraph.graph.load")
+    network = _need("pmgraph.analysis.network")
     steps = args["steps"]
     graph = load.load_graph(args["file"])
     net = progress.step("to_networkx", lambda: network.to_networkx(graph),
@@ -488,7 +488,7 @@ def stepped_view(args: dict, progress: Progress) -> None:
         progress.step("layout", lambda: function(net),
                       lambda positions: {"positioned": len(positions or ())})
     if "write_html" in steps:
-        viz = _need("pmgraph.viz")
+        viz = _need("pmgraph.view.viz")
         out = Path(args["out"])
 
         def size(_) -> dict:
@@ -526,9 +526,9 @@ def task_store_build(args: dict) -> tuple[float, dict]:
 
     file, folder = args["file"], _store_dir({**args, "fresh": True})
     if args["impl"] == "pmgraph":
-        load = _need("pmgraph.load")
+        load = _need("pmgraph.graph.load")
         if "store" not in inspect.signature(load.load_graph).parameters:
-            raise Skip("pmgraph.load.load_graph has no store= option yet")
+            raise Skip("pmgraph.graph.load.load_graph has no store= option yet")
         seconds, _ = _timed(lambda: _unfinished(lambda: load.load_graph(file, store=folder)))
     else:
         import pyoxigraph as ox
@@ -550,9 +550,9 @@ def task_store_open(args: dict) -> tuple[float, dict]:
     if not folder.is_dir():
         raise Skip(f"no store at {folder}")
     if args["impl"] == "pmgraph":
-        load = _need("pmgraph.load")
+        load = _need("pmgraph.graph.load")
         if not hasattr(load, "open_store"):
-            raise Skip("pmgraph.load has no open_store yet")
+            raise Skip("pmgraph.graph.load has no open_store yet")
         seconds, _ = _timed(lambda: _unfinished(lambda: load.open_store(folder)))
     else:
         import pyoxigraph as ox
@@ -564,7 +564,7 @@ def task_store_open(args: dict) -> tuple[float, dict]:
 
 
 def task_synth(args: dict) -> tuple[float, dict]:
-    synth = _need("pmgraph.synth")
+    synth = _need("pmgraph.graph.synth")
     seconds, stats = _timed(
         lambda: synth.write_synthetic(args["out"], args["triples"], args["seed"])
     )
@@ -572,9 +572,9 @@ def task_synth(args: dict) -> tuple[float, dict]:
 
 
 def task_export(args: dict) -> tuple[float, dict]:
-    """``pmgraph.export.serialize`` of a loaded file (loading not timed)."""
-    load = _need("pmgraph.load")
-    export = _need("pmgraph.export")
+    """``pmgraph.publishing.export.serialize`` of a loaded file (loading not timed)."""
+    load = _need("pmgraph.graph.load")
+    export = _need("pmgraph.publishing.export")
     graph = load.load_graph(args["file"], include_project_data=False)
     seconds, data = _timed(lambda: export.serialize(graph, args["format"]))
     return seconds, {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -585,7 +585,7 @@ def task_canonical(args: dict) -> tuple[float, dict]:
     from rdflib import BNode, Graph
     from rdflib.compare import to_canonical_graph
 
-    load = _need("pmgraph.load")
+    load = _need("pmgraph.graph.load")
     graph = load.load_graph(args["file"], include_project_data=False)
     anonymous = Graph()
     for s, p, o in graph:

@@ -14,20 +14,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Eager: ``pmgraph.validate`` must be the function, not the submodule of the same name (an
-# eager ``from`` import binds the name after the submodule is set on the package).
 from pmgraph.errors import PMGraphError
-from pmgraph.load import load_graph
-from pmgraph.queries import QueryInfo, QueryResult, list_queries, run_query
-from pmgraph.validate import Finding, Severity, ValidationReport, validate
+from pmgraph.graph.load import load_graph
+from pmgraph.query.library import QueryInfo, QueryResult, list_queries, run_query
+from pmgraph.validation.validate import Finding, Severity, ValidationReport, validate
 
 __version__ = "0.1.0"
 
 # Lazy: these pull in networkx and pyvis, and are not needed to load, validate or query.
 _LAZY = {
-    "to_networkx": "pmgraph.network",
-    "write_html": "pmgraph.viz",
-    "graph_stats": "pmgraph.stats",
+    "to_networkx": "pmgraph.analysis.network",
+    "write_html": "pmgraph.view.viz",
+    "graph_stats": "pmgraph.graph.stats",
 }
 
 __all__ = [
@@ -46,9 +44,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pmgraph.network import to_networkx as to_networkx
-    from pmgraph.stats import graph_stats as graph_stats
-    from pmgraph.viz import write_html as write_html
+    from pmgraph.analysis.network import to_networkx as to_networkx
+    from pmgraph.graph.stats import graph_stats as graph_stats
+    from pmgraph.view.viz import write_html as write_html
 
 
 def __getattr__(name: str) -> Any:

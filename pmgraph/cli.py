@@ -108,7 +108,7 @@ def _lenient_streams() -> list[tuple[object, str]]:
 
 
 def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> Graph:
-    from pmgraph.load import load_graph, open_store
+    from pmgraph.graph.load import load_graph, open_store
 
     paths = [*extra, *(args.data or [])]
     store = getattr(args, "store", None)
@@ -125,9 +125,9 @@ def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> Graph:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from pmgraph.build import build
     from pmgraph.paths import display_path
-    from pmgraph.render import report_text
+    from pmgraph.publishing.build import build
+    from pmgraph.query.render import report_text
 
     if str(args.out) == STDOUT:
         raise UsageError("build writes a folder of files, not one stream; give a folder to "
@@ -139,7 +139,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     stats = result.stats
     assert stats is not None
-    from pmgraph.render import plural
+    from pmgraph.query.render import plural
 
     warnings = len(result.report.warnings)
     lines = [
@@ -155,9 +155,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from pmgraph.cli_share import configured_endpoint, validate_on_endpoint
-    from pmgraph.export import to_turtle
-    from pmgraph.render import report_json, report_text
-    from pmgraph.validate import report_graph, validate
+    from pmgraph.publishing.export import to_turtle
+    from pmgraph.query.render import report_json, report_text
+    from pmgraph.validation.validate import report_graph, validate
 
     configured_endpoint(args, args.paths, check_login=True)
     if args.endpoint:
@@ -189,9 +189,9 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from pmgraph.queries import bind_params, find_query, run_query
-    from pmgraph.remote import check_endpoint
-    from pmgraph.render import query_result
+    from pmgraph.query.library import bind_params, find_query, run_query
+    from pmgraph.query.remote import check_endpoint
+    from pmgraph.query.render import query_result
 
     params = _parse_params(args.param or [])
     info, text = find_query(args.query)
@@ -210,7 +210,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         if args.user is not None or args.password_env is not None:
             raise ParameterError("--user and --password-env apply only with --endpoint URL")
         from pmgraph.paths import display_path
-        from pmgraph.queries import check_text
+        from pmgraph.query.library import check_text
 
         timeout, max_rows, allow_service = _local_query_limits(args)
         check_text(text, where=display_path(info.path), allow_service=allow_service)
@@ -227,9 +227,9 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _run_on_endpoint(args: argparse.Namespace, info, params: dict[str, str]):
     from pmgraph.paths import display_path
-    from pmgraph.queries import bind_params, find_query
-    from pmgraph.remote import credentials_from_options, run_remote
-    from pmgraph.sparql import check_query_limits, query_form
+    from pmgraph.query.library import bind_params, find_query
+    from pmgraph.query.remote import credentials_from_options, run_remote
+    from pmgraph.query.sparql import check_query_limits, query_form
 
     credentials = credentials_from_options(args.endpoint, args.user, args.password_env)
     _, text = find_query(info.path)
@@ -251,7 +251,7 @@ def _local_query_limits(
     args: argparse.Namespace,
 ) -> tuple[float | None, int | None, bool | list[str]]:
     """``--timeout``, ``--max-rows`` and ``--allow-service`` as :func:`run_query` takes them."""
-    from pmgraph.remote import check_endpoint
+    from pmgraph.query.remote import check_endpoint
 
     if args.timeout < 0:
         raise ParameterError(f"--timeout {args.timeout:g}: give seconds, or 0 for no limit")
@@ -272,8 +272,8 @@ def _local_query_limits(
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
-    from pmgraph.queries import list_queries
-    from pmgraph.render import query_list
+    from pmgraph.query.library import list_queries
+    from pmgraph.query.render import query_list
 
     infos = list_queries()
     if args.verbose_list:
@@ -288,17 +288,17 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from pmgraph.render import stats_text
-    from pmgraph.stats import graph_stats
+    from pmgraph.graph.stats import graph_stats
+    from pmgraph.query.render import stats_text
 
     _out(stats_text(graph_stats(_load(args)), args.format))
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from pmgraph.export import export, format_for, serialize
     from pmgraph.files import check_file_output
     from pmgraph.paths import display_path
+    from pmgraph.publishing.export import export, format_for, serialize
 
     # refuse a bad --out before loading anything
     out = None if args.out in (None, STDOUT) else check_file_output(args.out)
@@ -344,7 +344,7 @@ _EXAMPLES = {
     ),
     "analyse": "example:\n  pmgraph analyse\n  pmgraph analyse --top 5",
     "load": (
-        "example:\n  pmgraph load --store pmgraph.store\n"
+        "example:\n  pmgraph load --store pmgraph.graph.store\n"
         "  pmgraph load big.ttl --store big.store\n"
         "  pmgraph query centres --store big.store"
     ),
@@ -382,8 +382,8 @@ def _sub(
 
 def build_parser() -> _Parser:
     """The argument parser of ``pmgraph`` and its commands."""
-    from pmgraph.export import FORMATS, SUFFIX_FORMATS
-    from pmgraph.render import QUERY_FORMATS, REPORT_FORMATS, STATS_FORMATS
+    from pmgraph.publishing.export import FORMATS, SUFFIX_FORMATS
+    from pmgraph.query.render import QUERY_FORMATS, REPORT_FORMATS, STATS_FORMATS
 
     parser = _Parser(
         prog="pmgraph",
@@ -487,10 +487,10 @@ def _add_share_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from pmgraph.load import source_files
+    from pmgraph.graph.load import source_files
+    from pmgraph.graph.store import build_store
     from pmgraph.paths import display_path
-    from pmgraph.render import plural
-    from pmgraph.store import build_store
+    from pmgraph.query.render import plural
 
     info = build_store(args.store, source_files(args.files))
     _out(f"Loaded {plural(info.triples, 'triple')} from {plural(len(info.files), 'file')} into "
@@ -540,7 +540,7 @@ ANALYSES = ("centrality", "communities", "unique", "chain")
 
 
 def _network(args: argparse.Namespace) -> nx.MultiDiGraph:
-    from pmgraph.network import to_networkx
+    from pmgraph.analysis.network import to_networkx
 
     return to_networkx(_load(args), classes=args.classes)
 
@@ -560,7 +560,7 @@ def _focus_note(net: nx.MultiDiGraph) -> str:
 
 def cmd_viz(args: argparse.Namespace) -> int:
     from pmgraph.paths import display_path
-    from pmgraph.viz import build_view_network, write_html
+    from pmgraph.view.viz import build_view_network, write_html
 
     if args.depth < 0:
         raise ParameterError(f"--depth {args.depth}: give 0 or more")
@@ -572,14 +572,14 @@ def cmd_viz(args: argparse.Namespace) -> int:
     net = build_view_network(
         _load(args), classes=args.classes, focus=args.focus, depth=args.depth
     )
-    from pmgraph.render import plural
+    from pmgraph.query.render import plural
 
     summary = (f"{plural(net.number_of_nodes(), 'entity')}, "
                f"{plural(net.number_of_edges(), 'link')}.")
     if args.focus:
         _err(_focus_note(net))
     if str(out) == STDOUT:
-        from pmgraph.viz import render_html
+        from pmgraph.view.viz import render_html
 
         _out(render_html(net, title=args.title, layout=args.layout))
         _err(f"wrote the view to standard output: {summary}")
@@ -590,8 +590,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
-    from pmgraph import analyse
-    from pmgraph.render import compact, table
+    from pmgraph.analysis import analyse
+    from pmgraph.query.render import compact, table
 
     if args.top < 0:
         raise ParameterError(f"--top {args.top}: give 0 (all) or more")
@@ -639,13 +639,13 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         return "" if value is None else str(value)
 
     if args.format == "csv":
-        from pmgraph.render import csv_text
+        from pmgraph.query.render import csv_text
 
         _out(csv_text(columns, [[csv_cell(row[c]) for c in columns] for row in rows]))
         return EXIT_OK
     cells = [[text(row[c]) for c in columns] for row in rows]
     if args.format == "markdown":
-        from pmgraph.render import markdown
+        from pmgraph.query.render import markdown
 
         _out(markdown(columns, cells) if rows else "No results.\n")
     else:
@@ -654,11 +654,11 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from pmgraph.synth import parse_size, write_synthetic
+    from pmgraph.graph.synth import parse_size, write_synthetic
 
     triples = parse_size(args.triples)
     if str(args.out) == STDOUT:
-        from pmgraph.synth import synthesize
+        from pmgraph.graph.synth import synthesize
 
         written, entities = synthesize(sys.stdout, triples, seed=args.seed)
         sys.stdout.flush()
@@ -666,7 +666,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
              "to standard output")
         return EXIT_OK
     stats = write_synthetic(args.out, triples, seed=args.seed)
-    from pmgraph.render import plural
+    from pmgraph.query.render import plural
 
     _out(f"Wrote {stats.path}: {plural(stats.triples, 'triple')}, "
          f"{plural(stats.entities, 'entity')} (seed {args.seed}).\n")

@@ -13,7 +13,7 @@ from pmgraph.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 log = logging.getLogger(__name__)
 
 _SERVE_EXAMPLES = (
-    "example:\n  pmgraph serve\n  pmgraph serve --port 8000 --store pmgraph.store\n"
+    "example:\n  pmgraph serve\n  pmgraph serve --port 8000 --store pmgraph.graph.store\n"
     "  pmgraph query centres --endpoint http://127.0.0.1:7878/query\n"
     "exit status: 130 stopped by Ctrl-C, 143 stopped by SIGTERM, 2 port in use or bad "
     "option, 3 the server failed"
@@ -38,7 +38,7 @@ def _warn(line: str) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from pmgraph.cli import UsageError, _load
-    from pmgraph.serve import serve
+    from pmgraph.publishing.serve import serve
 
     if args.store is not None and args.data:
         raise UsageError("--store and --data exclude each other: the store already holds its "
@@ -55,9 +55,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_push(args: argparse.Namespace) -> int:
     from pmgraph.cli import _load
     from pmgraph.errors import EXIT_FINDINGS, EXIT_OK
-    from pmgraph.publish import push, resolve_target
-    from pmgraph.remote import credentials_from_options, redact
-    from pmgraph.validate import validate
+    from pmgraph.publishing.publish import push, resolve_target
+    from pmgraph.query.remote import credentials_from_options, redact
+    from pmgraph.validation.validate import validate
 
     target = resolve_target(args.endpoint, args.graph, args.store_url, args.update_url)
     credentials = credentials_from_options(args.endpoint, args.user, args.password_env)
@@ -88,8 +88,8 @@ def configured_endpoint(args: argparse.Namespace, paths: list | None = None, *,
     """Fill ``args.endpoint`` (and ``args.graph``) from $PMGRAPH_ENDPOINT or a config file
     when no local data (--data, --store, paths) and no --endpoint is given; check the
     options that go only with an endpoint."""
-    from pmgraph.config import configured
     from pmgraph.errors import ParameterError
+    from pmgraph.query.config import configured
 
     local = bool(args.data or getattr(args, "store", None) or paths)
     if not args.endpoint and not local:
@@ -117,8 +117,8 @@ def configured_endpoint(args: argparse.Namespace, paths: list | None = None, *,
 
 
 def validate_on_endpoint(args: argparse.Namespace):
-    from pmgraph.remote import check_endpoint, credentials_from_options
-    from pmgraph.remote_validate import validate_remote
+    from pmgraph.query.remote import check_endpoint, credentials_from_options
+    from pmgraph.validation.remote_validate import validate_remote
 
     check_endpoint(args.endpoint)
     credentials = credentials_from_options(args.endpoint, args.user, args.password_env)
@@ -147,11 +147,11 @@ def _endpoint_options(parser: argparse.ArgumentParser, *, query: bool) -> None:
 
 def add_share_commands(commands: argparse._SubParsersAction, sub: Callable) -> None:
     """Add ``serve`` and ``push`` to the ``pmgraph`` parser's ``commands``."""
-    from pmgraph.publish import DEFAULT_GRAPH, DEFAULT_PUSH_TIMEOUT
+    from pmgraph.publishing.publish import DEFAULT_GRAPH, DEFAULT_PUSH_TIMEOUT
 
     _endpoint_options(commands.choices["query"], query=True)
     _endpoint_options(commands.choices["validate"], query=False)
-    from pmgraph.serve import DEFAULT_PORT, LOOPBACK
+    from pmgraph.publishing.serve import DEFAULT_PORT, LOOPBACK
 
     p = sub(commands, "serve", "serve the graph over SPARQL 1.1 (Oxigraph server) until "
             "Ctrl-C", cmd_serve)

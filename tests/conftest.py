@@ -14,8 +14,8 @@ import pytest
 from rdflib import Graph
 
 from pmgraph.cli import main
-from pmgraph.load import load_graph
-from pmgraph.queries import QueryInfo
+from pmgraph.graph.load import load_graph
+from pmgraph.query.library import QueryInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 SPARQL_SERVER = ROOT / "scripts" / "sparql-server"
@@ -105,7 +105,7 @@ def sparql_endpoint(
     """A local Oxigraph server on 127.0.0.1 holding the merged graph; stopped afterwards."""
     if shutil.which("oxigraph") is None:
         pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
-    from pmgraph.export import to_ntriples
+    from pmgraph.publishing.export import to_ntriples
 
     location = tmp_path_factory.mktemp("oxigraph")
     dump = location / "pmgraph.nt"

@@ -14,8 +14,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from pmgraph.namespaces import PM
-from pmgraph.text import fold_whitespace, source_text
+from pmgraph.graph.namespaces import PM
+from pmgraph.graph.text import fold_whitespace, source_text
 
 ID = "https://w3id.org/pmgraph/id/"
 SOURCE = Path(__file__).resolve().parent.parent / "sources" / "000_0787654218a80374.txt"

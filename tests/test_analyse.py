@@ -10,11 +10,11 @@ import networkx as nx
 import pytest
 from rdflib import Graph, URIRef
 
-from pmgraph import analyse
+from pmgraph.analysis import analyse
+from pmgraph.analysis.network import to_networkx
 from pmgraph.errors import ParameterError
-from pmgraph.load import load_graph
-from pmgraph.namespaces import ID_BASE, PM
-from pmgraph.network import to_networkx
+from pmgraph.graph.load import load_graph
+from pmgraph.graph.namespaces import ID_BASE, PM
 
 CTR, ORG, FAC = ID_BASE + "centre/", ID_BASE + "org/", ID_BASE + "facility/"
 

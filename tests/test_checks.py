@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from pmgraph.load import load_graph
+from pmgraph.graph.load import load_graph
 from pmgraph.paths import checks_dir
-from pmgraph.queries import read_query, run_query
-from pmgraph.validate import validate
+from pmgraph.query.library import read_query, run_query
+from pmgraph.validation.validate import validate
 
 ID = "https://w3id.org/pmgraph/id/"
 CHECKS = sorted(checks_dir().glob("*-violation.rq"))

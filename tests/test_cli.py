@@ -15,11 +15,11 @@ import pytest
 from rdflib import Graph, URIRef
 
 from pmgraph import __version__
-from pmgraph.build import BUILD_FILES
 from pmgraph.cli import build_parser, main
 from pmgraph.files import MARKER, marker_text
-from pmgraph.load import load_graph
-from pmgraph.queries import list_queries, run_query
+from pmgraph.graph.load import load_graph
+from pmgraph.publishing.build import BUILD_FILES
+from pmgraph.query.library import list_queries, run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = (
@@ -329,7 +329,7 @@ def test_interrupt_exits_130_with_one_line(cli, tmp_path, monkeypatch):
     def interrupted(graph):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sys.modules["pmgraph.build"], "to_graphml", interrupted)
+    monkeypatch.setattr(sys.modules["pmgraph.publishing.build"], "to_graphml", interrupted)
     run = cli("build", "--out", out)
     assert run.code == 130
     assert run.err.strip().splitlines()[-1].startswith("pmgraph: interrupted")

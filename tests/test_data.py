@@ -10,8 +10,8 @@ import pytest
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from pmgraph.namespaces import GEO, ID_BASE, PM
-from pmgraph.text import quote_occurs
+from pmgraph.graph.namespaces import GEO, ID_BASE, PM
+from pmgraph.graph.text import quote_occurs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_FILES = sorted((ROOT / "data").glob("*.ttl"))
@@ -29,7 +29,7 @@ def ontology() -> Graph:
 
 @pytest.fixture(scope="module")
 def data() -> Graph:
-    from pmgraph.evidence import read_plain
+    from pmgraph.graph.evidence import read_plain
 
     return read_plain(*DATA_FILES)
 
@@ -50,7 +50,7 @@ def same_name(name: str) -> str:
 
 @pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)
 def test_data_file_has_no_blank_nodes(path):
-    from pmgraph.evidence import read_plain
+    from pmgraph.graph.evidence import read_plain
 
     graph = read_plain(path)
     blanks = {t for triple in graph for t in triple if isinstance(t, BNode)}

@@ -13,7 +13,7 @@ from evidence_refs import EXEMPT_PREDICATES, refers_to
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
-from pmgraph.evidence import (
+from pmgraph.graph.evidence import (
     FACTUAL_LITERALS,
     ID,
     MIN_QUOTE_CHARS,
@@ -22,8 +22,8 @@ from pmgraph.evidence import (
     anchor,
     evidence_findings,
 )
-from pmgraph.load import load_graph
-from pmgraph.namespaces import PM
+from pmgraph.graph.load import load_graph
+from pmgraph.graph.namespaces import PM
 from pmgraph.paths import data_files, sources_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,7 +200,7 @@ def test_too_short_quote_is_reported(tmp_path):
     assert run.returncode == 1
     lines = findings_of(run)
     assert any(f"shorter than {MIN_QUOTE_CHARS} characters" in line for line in lines), lines
-    # pmgraph.evidence names the statement; the quote shape (minLength) names the quote record
+    # pmgraph.graph.evidence names the statement; the quote shape (minLength) names the quote record
     assert all("pm:establishedBy" in line or "at least 20 characters" in line for line in lines)
     assert len(lines) == 2, lines
 
@@ -250,7 +250,7 @@ def own_quotes(graph, s, p, o) -> set[str]:
 
 
 def test_shortest_chain_query_gives_each_steps_own_quote(graph):
-    from pmgraph.queries import run_query
+    from pmgraph.query.library import run_query
 
     cave, cardiff = URIRef(ID + "person/alison-cave"), URIRef(ID + "centre/cardiff")
     rows = run_query("shortest-chain", graph, params={"from": cave, "to": cardiff}).to_records()
@@ -265,8 +265,8 @@ def test_shortest_chain_query_gives_each_steps_own_quote(graph):
 
 
 def test_analyse_chain_gives_each_steps_statement_and_quotes(graph):
-    from pmgraph.analyse import shortest_chain
-    from pmgraph.network import to_networkx
+    from pmgraph.analysis.analyse import shortest_chain
+    from pmgraph.analysis.network import to_networkx
 
     chain = shortest_chain(to_networkx(graph), "per:alison-cave", "ctr:cardiff")
     assert chain is not None and len(chain.items) == 3

@@ -9,10 +9,10 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from pmgraph.exact import exact_triples, rewritten_literals
-from pmgraph.export import FORMATS, SUFFIXES, export
-from pmgraph.load import load_graph, new_graph, open_store, parse_into, plain_copy
-from pmgraph.queries import run_text
+from pmgraph.graph.exact import exact_triples, rewritten_literals
+from pmgraph.graph.load import load_graph, new_graph, open_store, parse_into, plain_copy
+from pmgraph.publishing.export import FORMATS, SUFFIXES, export
+from pmgraph.query.library import run_text
 
 EX = "http://example.org/"
 NON_CANONICAL = """\

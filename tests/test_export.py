@@ -13,16 +13,16 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
-from pmgraph.build import BUILD_FILES, build
-from pmgraph.describe import DATASET_IRI, describe
+from pmgraph.analysis.network import to_networkx
 from pmgraph.errors import OutputError, ParameterError
-from pmgraph.exact import exact_triples
-from pmgraph.export import CSV_COLUMNS, FORMATS, export, read_export, serialize
 from pmgraph.files import MARKER, atomic_write, marker_text, replace_dir
-from pmgraph.load import load_graph, plain_copy
-from pmgraph.namespaces import VOID
-from pmgraph.network import to_networkx
-from pmgraph.stats import graph_stats
+from pmgraph.graph.exact import exact_triples
+from pmgraph.graph.load import load_graph, plain_copy
+from pmgraph.graph.namespaces import VOID
+from pmgraph.graph.stats import graph_stats
+from pmgraph.publishing.build import BUILD_FILES, build
+from pmgraph.publishing.describe import DATASET_IRI, describe
+from pmgraph.publishing.export import CSV_COLUMNS, FORMATS, export, read_export, serialize
 
 INVALID_DATA = "orgn:nameless a pm:University .\n"
 
@@ -205,7 +205,7 @@ def test_interrupted_build_keeps_the_previous_build(project_graph, tmp_path, mon
     def interrupted(graph):
         raise failure()
 
-    monkeypatch.setattr(sys.modules["pmgraph.build"], "to_graphml", interrupted)
+    monkeypatch.setattr(sys.modules["pmgraph.publishing.build"], "to_graphml", interrupted)
     with pytest.raises((KeyboardInterrupt, OutputError)):
         build(out, graph=project_graph)
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "pmgraph.ttl"]

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from rdflib.compare import isomorphic
 
-import pmgraph.load
-from pmgraph.export import SUFFIXES, export
-from pmgraph.load import new_graph, parse_into, plain_copy
+import pmgraph.graph.load
+from pmgraph.graph.load import new_graph, parse_into, plain_copy
+from pmgraph.publishing.export import SUFFIXES, export
 
 ROOT = Path(__file__).resolve().parents[1]
 TRIPLES = "<http://example.org/a> <http://example.org/p> \"1\" .\n"
@@ -172,7 +172,7 @@ def test_file_name_not_in_utf8_is_named_escaped(tmp_path, cli):
 def stdin(monkeypatch):
     def feed(data: bytes) -> None:
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-        monkeypatch.setattr(pmgraph.load, "_stdin_data", None)
+        monkeypatch.setattr(pmgraph.graph.load, "_stdin_data", None)
 
     return feed
 

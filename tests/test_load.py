@@ -13,8 +13,8 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from pmgraph import paths
 from pmgraph.errors import DataLoadError
-from pmgraph.load import expand_paths, load_graph, plain_copy
-from pmgraph.namespaces import ONTOLOGY_IRI, PM
+from pmgraph.graph.load import expand_paths, load_graph, plain_copy
+from pmgraph.graph.namespaces import ONTOLOGY_IRI, PM
 
 ROOT = Path(__file__).resolve().parents[1]
 LEEDS = URIRef("https://w3id.org/pmgraph/id/centre/leeds")
@@ -44,7 +44,7 @@ def test_paths_fall_back_to_the_checkout(tmp_path, monkeypatch):
 
 
 def test_project_files_are_found_from_another_folder(tmp_path):
-    code = "from pmgraph.load import load_graph; print(len(load_graph()))"
+    code = "from pmgraph.graph.load import load_graph; print(len(load_graph()))"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env

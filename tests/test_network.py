@@ -6,10 +6,10 @@ import networkx as nx
 import pytest
 from rdflib import Graph, URIRef
 
+from pmgraph.analysis.network import filter_network, resolve_node, to_networkx
 from pmgraph.errors import ParameterError
-from pmgraph.load import load_graph, plain_copy
-from pmgraph.namespaces import ID_BASE, PM
-from pmgraph.network import filter_network, resolve_node, to_networkx
+from pmgraph.graph.load import load_graph, plain_copy
+from pmgraph.graph.namespaces import ID_BASE, PM
 
 CTR, ORG, FAC, PLACE = (ID_BASE + k for k in ("centre/", "org/", "facility/", "place/"))
 THEME, QTY, SRC = ID_BASE + "theme/", ID_BASE + "quantity/", ID_BASE + "source/"

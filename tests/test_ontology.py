@@ -12,8 +12,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from pmgraph.evidence import read_plain
-from pmgraph.namespaces import ONTOLOGY_IRI, PM
+from pmgraph.graph.evidence import read_plain
+from pmgraph.graph.namespaces import ONTOLOGY_IRI, PM
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology" / "pm.ttl"

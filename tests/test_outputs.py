@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from pmgraph.build import BUILD_FILES
 from pmgraph.errors import OutputError
-from pmgraph.export import serialize
 from pmgraph.files import MARKER, marker_text, replace_dir
-from pmgraph.load import load_graph
+from pmgraph.graph.load import load_graph
+from pmgraph.publishing.build import BUILD_FILES
+from pmgraph.publishing.export import serialize
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = """\

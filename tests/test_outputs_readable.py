@@ -17,8 +17,8 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from pmgraph.export import format_for, read_export, serialize
-from pmgraph.load import load_graph, plain_copy
+from pmgraph.graph.load import load_graph, plain_copy
+from pmgraph.publishing.export import format_for, read_export, serialize
 from pmgraph.safe import one_line, spreadsheet_safe, xml_safe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,7 +268,7 @@ def test_exports_on_stdout_stay_utf8_whatever_the_terminal():
 
 
 def test_stats_formats(cli, project_graph):
-    from pmgraph.stats import graph_stats
+    from pmgraph.graph.stats import graph_stats
 
     stats = graph_stats(project_graph)
     as_json = json.loads(cli("stats", "--format", "json").out)

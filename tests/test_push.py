@@ -9,10 +9,10 @@ import pytest
 from test_remote import comparable
 
 from pmgraph.errors import EndpointError
-from pmgraph.load import load_graph
-from pmgraph.publish import DEFAULT_GRAPH, push, resolve_target
-from pmgraph.queries import bind_params, find_query, list_queries, run_query
-from pmgraph.remote import run_remote
+from pmgraph.graph.load import load_graph
+from pmgraph.publishing.publish import DEFAULT_GRAPH, push, resolve_target
+from pmgraph.query.library import bind_params, find_query, list_queries, run_query
+from pmgraph.query.remote import run_remote
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.server
@@ -161,7 +161,7 @@ def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_p
     small = load_graph(ROOT / "data" / "places.ttl")
     target = resolve_target(store_server.query_url, graph)
     push(small, target)
-    from pmgraph.synth import write_synthetic
+    from pmgraph.graph.synth import write_synthetic
 
     big_file = tmp_path / "big.nt"
     write_synthetic(big_file, 150_000, seed=3)

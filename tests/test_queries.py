@@ -15,10 +15,10 @@ from rdflib import URIRef
 from rdflib.plugins.sparql import prepareQuery
 
 from pmgraph.errors import ParameterError
-from pmgraph.load import load_graph
+from pmgraph.graph.load import load_graph
+from pmgraph.graph.text import source_text
 from pmgraph.paths import queries_dir, sources_dir
-from pmgraph.queries import list_queries, run_query
-from pmgraph.text import source_text
+from pmgraph.query.library import list_queries, run_query
 
 ID = "https://w3id.org/pmgraph/id/"
 PM = "https://w3id.org/pmgraph/ontology#"

@@ -10,9 +10,9 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from pmgraph.errors import ParameterError, QueryError, QueryNotFoundError
-from pmgraph.load import load_graph
-from pmgraph.queries import PARAM_KINDS, find_query, list_queries, run_query
-from pmgraph.sparql import bind_values, query_form
+from pmgraph.graph.load import load_graph
+from pmgraph.query.library import PARAM_KINDS, find_query, list_queries, run_query
+from pmgraph.query.sparql import bind_values, query_form
 
 PLACE = "https://w3id.org/pmgraph/id/place/"
 CENTRE = "https://w3id.org/pmgraph/id/centre/"

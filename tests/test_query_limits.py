@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from pmgraph.errors import QueryError, QueryTimeoutError
-from pmgraph.load import load_graph
-from pmgraph.queries import list_queries, read_query, run_query
-from pmgraph.sparql import MAX_QUERY_NESTING, check_query_limits, service_calls
+from pmgraph.graph.load import load_graph
+from pmgraph.query.library import list_queries, read_query, run_query
+from pmgraph.query.sparql import MAX_QUERY_NESTING, check_query_limits, service_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,10 +14,10 @@ import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from pmgraph.exact import as_written
-from pmgraph.load import load_graph, plain_literal
-from pmgraph.queries import run_query
-from pmgraph.synth import write_synthetic
+from pmgraph.graph.exact import as_written
+from pmgraph.graph.load import load_graph, plain_literal
+from pmgraph.graph.synth import write_synthetic
+from pmgraph.query.library import run_query
 
 PM = "https://w3id.org/pmgraph/ontology#"
 ID = "https://w3id.org/pmgraph/id/"
@@ -193,7 +193,8 @@ def expected_events(graph: Graph) -> Counter:
 
 
 def expected_link_evidence(graph: Graph, entity: URIRef, other: URIRef) -> Counter:
-    """Each statement between the two with its own quotes (statement records, pmgraph.evidence)."""
+    """Each statement between the two with its own quotes (statement records,
+    pmgraph.graph.evidence)."""
     oa = "http://www.w3.org/ns/oa#"
 
     def some(values: list) -> list:

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Literal
 
 from pmgraph.errors import EndpointError, ParameterError
-from pmgraph.queries import list_queries, run_query
+from pmgraph.query.library import list_queries, run_query
 
 
 def comparable(result):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from pmgraph.errors import QueryTimeoutError
-from pmgraph.remote import redact, run_remote
+from pmgraph.query.remote import redact, run_remote
 
 ROOT = Path(__file__).resolve().parents[1]
 SPARQL_SERVER = ROOT / "scripts" / "sparql-server"
@@ -613,7 +613,7 @@ def test_redact(url, shown):
 def own_oxigraph(tmp_path_factory: pytest.TempPathFactory, project_graph) -> Iterator[str]:
     """An Oxigraph server of its own, stopped after this module: Oxigraph goes on computing a
     query after its client has gone, so the slow query must not burn a shared server."""
-    from pmgraph.export import to_ntriples
+    from pmgraph.publishing.export import to_ntriples
 
     location = tmp_path_factory.mktemp("oxigraph-slow")
     dump = location / "pmgraph.nt"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from rdflib import Literal
 
-from pmgraph.queries import run_query
+from pmgraph.query.library import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.server

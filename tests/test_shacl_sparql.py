@@ -10,9 +10,9 @@ from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH, XSD
 
-from pmgraph.engine import to_oxigraph
-from pmgraph.namespaces import ID_BASE, PM
-from pmgraph.shacl_sparql import (
+from pmgraph.graph.namespaces import ID_BASE, PM
+from pmgraph.query.engine import to_oxigraph
+from pmgraph.validation.shacl_sparql import (
     UnsupportedShape,
     compile_shapes,
     find_rewrites,
@@ -115,7 +115,7 @@ def test_unsupported_constraint_is_refused_not_skipped():
 
 @pytest.fixture(scope="module")
 def project_graph() -> Graph:
-    from pmgraph.evidence import read_plain
+    from pmgraph.graph.evidence import read_plain
 
     graph = Graph().parse(ONTOLOGY)
     return read_plain(*sorted((ROOT / "data").glob("*.ttl")), into=graph)
@@ -187,8 +187,8 @@ def _finding_set(report):
 
 @pytest.mark.parametrize("broken", [False, True], ids=["real data", "injected violations"])
 def test_validate_engines_report_the_same_findings(project_graph, broken):
-    from pmgraph.load import load_graph
-    from pmgraph.validate import validate
+    from pmgraph.graph.load import load_graph
+    from pmgraph.validation.validate import validate
 
     graph = load_graph()
     if broken:
@@ -203,7 +203,7 @@ def test_validate_engines_report_the_same_findings(project_graph, broken):
 
 
 def test_synthetic_data_with_injected_violations_finds_the_same(tmp_path, project_shapes):
-    from pmgraph.synth import write_synthetic
+    from pmgraph.graph.synth import write_synthetic
 
     path = tmp_path / "synth.nt"
     write_synthetic(path, 20_000, seed=7)

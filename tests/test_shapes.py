@@ -19,9 +19,9 @@ from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRe
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, SH
 
-from pmgraph.load import load_graph
-from pmgraph.namespaces import GEO, PM, PMSH, SHAPES_IRI
-from pmgraph.validate import Finding, ValidationReport, validate
+from pmgraph.graph.load import load_graph
+from pmgraph.graph.namespaces import GEO, PM, PMSH, SHAPES_IRI
+from pmgraph.validation.validate import Finding, ValidationReport, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology" / "pm.ttl"

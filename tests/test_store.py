@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from pmgraph import load as load_module
-from pmgraph import store as store_module
+from pmgraph.analysis.network import to_networkx
 from pmgraph.cli import main as cli_main
 from pmgraph.errors import DataLoadError
-from pmgraph.load import load_graph, open_store
-from pmgraph.network import to_networkx
-from pmgraph.queries import list_queries, run_query
-from pmgraph.store import MANIFEST, StoreError, read_manifest
-from pmgraph.synth import write_synthetic
-from pmgraph.validate import validate
+from pmgraph.graph import load as load_module
+from pmgraph.graph import store as store_module
+from pmgraph.graph.load import load_graph, open_store
+from pmgraph.graph.store import MANIFEST, StoreError, read_manifest
+from pmgraph.graph.synth import write_synthetic
+from pmgraph.query.library import list_queries, run_query
+from pmgraph.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 LEEDS = URIRef("https://w3id.org/pmgraph/id/centre/leeds")
@@ -113,7 +113,8 @@ def test_reopening_parses_nothing(real_store, project_graph, monkeypatch):
 
 
 def test_store_reopens_in_another_process(real_store, project_graph):
-    code = "import sys; from pmgraph.load import open_store; print(len(open_store(sys.argv[1])))"
+    code = ("import sys; from pmgraph.graph.load import open_store; "
+            "print(len(open_store(sys.argv[1])))")
     done = subprocess.run(
         [sys.executable, "-c", code, str(real_store)], capture_output=True, text=True, cwd=ROOT
     )
@@ -123,7 +124,7 @@ def test_store_reopens_in_another_process(real_store, project_graph):
 
 def test_manifest_records_files_triples_and_version(real_store, project_graph):
     from pmgraph import __version__
-    from pmgraph.load import source_files
+    from pmgraph.graph.load import source_files
 
     info = read_manifest(real_store)
     assert info.triples == len(project_graph)
@@ -139,7 +140,7 @@ def test_changed_source_file_is_reported_on_open(tmp_path, write_ttl, caplog):
     store = tmp_path / "st"
     load_graph(data, store=store)
     data.write_text(data.read_text() + OTHER, encoding="utf-8")
-    with caplog.at_level("WARNING", logger="pmgraph.store"):
+    with caplog.at_level("WARNING", logger="pmgraph.graph.store"):
         open_store(store)
     assert "1 file changed since it was built" in caplog.text and "data.ttl" in caplog.text
     # The advice rebuilds from the store's own files, not the project's data/.
@@ -156,7 +157,7 @@ def test_a_gone_file_is_named_and_left_out_of_the_advice(tmp_path, write_ttl, ca
     assert cli_main(["load", str(kept), str(gone), str(edited), "--store", str(store)]) == 0
     gone.unlink()
     write_ttl(SMALL + OTHER, "edited.ttl")
-    with caplog.at_level("WARNING", logger="pmgraph.store"):
+    with caplog.at_level("WARNING", logger="pmgraph.graph.store"):
         open_store(store)
     warning = caplog.text
     assert "1 file changed since it was built (" in warning and "edited.ttl" in warning
@@ -322,8 +323,8 @@ def test_cli_load_has_help_with_an_example(cli):
 
 def test_communities_are_the_same_from_a_store(real_store, project_graph):
     """Louvain depends on the order edges come in; the store's order must not change it."""
-    from pmgraph.analyse import communities
-    from pmgraph.network import to_networkx
+    from pmgraph.analysis.analyse import communities
+    from pmgraph.analysis.network import to_networkx
 
     in_memory = communities(to_networkx(project_graph))
     from_store = communities(to_networkx(open_store(real_store)))

@@ -14,8 +14,8 @@ import pyoxigraph as ox
 import pytest
 
 from pmgraph.errors import OutputError, ParameterError
-from pmgraph.namespaces import ID_BASE, PM
-from pmgraph.synth import SynthStats, parse_size, write_synthetic
+from pmgraph.graph.namespaces import ID_BASE, PM
+from pmgraph.graph.synth import SynthStats, parse_size, write_synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_FILES = sorted((ROOT / "data").glob("*.ttl"))
@@ -226,8 +226,8 @@ def test_copies_vary_labels_numbers_and_identifiers_but_keep_quotes(tmp_path, sm
 
 
 def test_the_synthetic_graph_validates_like_the_real_one(tmp_path):
-    validate = pytest.importorskip("pmgraph.validate")
-    load = pytest.importorskip("pmgraph.load")
+    validate = pytest.importorskip("pmgraph.validation.validate")
+    load = pytest.importorskip("pmgraph.graph.load")
     if not (ROOT / "ontology" / "shapes.ttl").exists():
         pytest.skip("ontology/shapes.ttl is not written yet")
     stats = write_synthetic(tmp_path / "synth-10k.ttl", 10_000)

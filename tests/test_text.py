@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pmgraph.text import fold_whitespace, quote_occurs, repair, source_text
+from pmgraph.graph.text import fold_whitespace, quote_occurs, repair, source_text
 
 SOURCE = Path(__file__).resolve().parents[1] / "sources" / "000_0787654218a80374.txt"
 

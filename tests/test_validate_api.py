@@ -11,8 +11,8 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from pmgraph import validate as validate_fn
 from pmgraph.errors import ParameterError
-from pmgraph.load import load_graph, plain_copy
-from pmgraph.validate import Severity, ValidationReport, report_graph, validate
+from pmgraph.graph.load import load_graph, plain_copy
+from pmgraph.validation.validate import Severity, ValidationReport, report_graph, validate
 
 ORG = "https://w3id.org/pmgraph/id/org/"
 PM_NS = "https://w3id.org/pmgraph/ontology#"
@@ -119,7 +119,7 @@ def test_check_queries_turn_rows_into_violations(write_ttl, shapes, tmp_path, mo
         'BIND("hosts itself" AS ?message) }\n'
     )
     (checks / "notes.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n")  # not a check
-    monkeypatch.setattr(sys.modules["pmgraph.validate"], "checks_dir", lambda: checks)
+    monkeypatch.setattr(sys.modules["pmgraph.validation.validate"], "checks_dir", lambda: checks)
     data = DATA + 'orgn:loop a pm:Company ; rdfs:label "Loop"@en ; pm:hostedBy orgn:loop .\n'
     report = validate(load_graph(write_ttl(data)), shapes=shapes)
     (finding,) = report.violations
@@ -180,8 +180,8 @@ def test_each_invalid_example_is_rejected_by_the_project_shapes():
 def test_a_plain_rdflib_graph_of_the_data_validates_like_the_loaded_one(engine):
     """Notebook users may parse data/ themselves: the ontology is added, not reported missing."""
 
-    from pmgraph.evidence import read_plain
-    from pmgraph.load import load_graph
+    from pmgraph.graph.evidence import read_plain
+    from pmgraph.graph.load import load_graph
     from pmgraph.paths import data_files
 
     plain = read_plain(*data_files())
@@ -202,7 +202,7 @@ pmsh:Review a sh:NodeShape ; sh:targetClass pm:Charity ;
 
 
 def test_custom_severity_is_kept_as_its_iri_in_every_format(write_ttl):
-    from pmgraph.render import report_json, report_text
+    from pmgraph.query.render import report_json, report_text
 
     shapes = write_ttl(CUSTOM_SHAPES, "shapes.ttl")
     data = DATA + 'orgn:zed a pm:Charity ; rdfs:label "Zed"@en .\n'

@@ -13,11 +13,11 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from pmgraph.errors import OutputError, ParameterError
-from pmgraph.explore import derived_nations
-from pmgraph.layout import compute_layout
-from pmgraph.namespaces import GEO, ID_BASE, PM
+from pmgraph.graph.namespaces import GEO, ID_BASE, PM
 from pmgraph.paths import ontology_file
-from pmgraph.viz import (
+from pmgraph.view.explore import derived_nations
+from pmgraph.view.layout import compute_layout
+from pmgraph.view.viz import (
     ASSETS,
     build_view_network,
     render_html,
@@ -308,7 +308,7 @@ def test_focus_by_city_name_picks_the_centre_and_says_so(cli, tmp_path):
 
 
 def test_search_order_and_derived_nations(real):
-    from pmgraph.explore import rank_entities
+    from pmgraph.view.explore import rank_entities
 
     assert rank_entities(real, "Leeds")[:2] == [
         "https://w3id.org/pmgraph/id/centre/leeds", "https://w3id.org/pmgraph/id/place/leeds",

@@ -25,8 +25,8 @@ import networkx as nx
 import pytest
 from rdflib import Graph
 
-from pmgraph.explore import nation_column, overview_members, rank_entities
-from pmgraph.viz import build_view_network, write_html
+from pmgraph.view.explore import nation_column, overview_members, rank_entities
+from pmgraph.view.viz import build_view_network, write_html
 
 pytestmark = pytest.mark.browser
 
@@ -255,9 +255,9 @@ def test_script_in_the_data_never_runs(open_view, tmp_path):
 @pytest.fixture(scope="module")
 def five_thousand(tmp_path_factory) -> nx.MultiDiGraph:
     """The 5,000 best-linked entities of a synthetic graph of 60,000 statements."""
-    from pmgraph.load import load_graph
-    from pmgraph.network import to_networkx
-    from pmgraph.synth import write_synthetic
+    from pmgraph.analysis.network import to_networkx
+    from pmgraph.graph.load import load_graph
+    from pmgraph.graph.synth import write_synthetic
 
     folder = tmp_path_factory.mktemp("synthetic")
     write_synthetic(folder / "s.ttl", 60_000, 0)

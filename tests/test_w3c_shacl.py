@@ -24,7 +24,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 
 from pmgraph.errors import ParameterError
-from pmgraph.validate import report_graph, validate
+from pmgraph.validation.validate import report_graph, validate
 
 SUITE = Path(__file__).resolve().parent / "w3c_shacl_core"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -64,14 +64,14 @@ def converter(graph: Graph | None = None) -> Callable[[object], Identifier | Non
     ``xsd:string`` literals come back plain (no datatype), as rdflib writes them; other
     literals keep their lexical form (rdflib would normalise ``"01"^^xsd:integer``). With
     ``graph``, a literal its store holds in another form than written comes back as written,
-    when one form was written for its value (:mod:`pmgraph.exact`).
+    when one form was written for its value (:mod:`pmgraph.graph.exact`).
     """
     import pyoxigraph as ox
 
     cache: dict[object, Identifier] = {}
     table = None
     if graph is not None:
-        from pmgraph.exact import table_of
+        from pmgraph.graph.exact import table_of
 
         table = table_of(graph)
 

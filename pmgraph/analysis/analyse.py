@@ -1,4 +1,4 @@
-"""Analyses of the network from :func:`pmgraph.network.to_networkx`, as data for notebooks.
+"""Analyses of the network from :func:`pmgraph.analysis.network.to_networkx`, as data for notebooks.
 
 Every function returns records (frozen dataclasses) in a :class:`Records` list with
 ``to_records()``, ``to_csv()``, ``to_json()`` and ``to_dataframe()``; nothing is printed.
@@ -33,9 +33,9 @@ from typing import Any, Generic, TypeVar
 import igraph
 import networkx as nx
 
+from pmgraph.analysis.network import resolve_node
 from pmgraph.errors import ParameterError
-from pmgraph.namespaces import PM
-from pmgraph.network import resolve_node
+from pmgraph.graph.namespaces import PM
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ class ChainStep:
     forward: bool  # True when stated from_iri -> to_iri, False when stated the other way
     to_iri: str
     to_label: str
-    statement: str | None = None  # the statement record of the link (pmgraph.evidence)
+    statement: str | None = None  # the statement record of the link (pmgraph.graph.evidence)
     evidence: tuple[str, ...] = ()  # the link's own quotes
 
 
@@ -303,8 +303,8 @@ def shortest_chain(net: nx.MultiDiGraph, source: str, target: str) -> Chain | No
     """The shortest chain of relationships between two entities (any direction), or None.
 
     ``source`` and ``target`` are IRIs, prefixed names or labels (see
-    :func:`pmgraph.network.resolve_node`); unknown names raise ``ParameterError``. Where two
-    entities are linked by several relationships, the step names the first in IRI order.
+    :func:`pmgraph.analysis.network.resolve_node`); unknown names raise ``ParameterError``.
+    Where two entities are linked by several relationships, the step names the first in IRI order.
     """
     start = resolve_node(net, source, option="--from")
     end = resolve_node(net, target, option="--to")

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
-from pmgraph.load import new_graph
-from pmgraph.namespaces import DCAT, ONTOLOGY_IRI, PM, PREFIXES, VOID
-from pmgraph.stats import GraphStats, graph_stats
+from pmgraph.graph.load import new_graph
+from pmgraph.graph.namespaces import DCAT, ONTOLOGY_IRI, PM, PREFIXES, VOID
+from pmgraph.graph.stats import GraphStats, graph_stats
 
 DATASET_IRI = URIRef("https://w3id.org/pmgraph/dataset")
 DEFAULT_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")

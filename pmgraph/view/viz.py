@@ -1,6 +1,6 @@
 """The network as one self-contained, offline HTML page (vis-network, positions from Python).
 
-The page is written from a small template of our own (``pmgraph/assets/view.html``,
+The page is written from a small template of our own (``pmgraph/view/assets/view.html``,
 ``view.js``, ``view.css``) rather than pyvis' page, because pyvis' page cannot be made
 safe, offline and fast at once: every pyvis mode links Bootstrap from a CDN, its default mode
 loads vis-network from a CDN too (offline: a loading bar stuck at 0%), ``select_menu``,
@@ -9,10 +9,10 @@ settle within a minute at 2,000 nodes. Here:
 
 - Self-contained: vis-network (JS and CSS, 9.1.2 with pyvis 0.3.2) is read unchanged from
   the installed pyvis package (:func:`vis_network_files`; no second copy is kept here; its
-  licence: ``pmgraph/assets/LICENSE-vis-network.txt``) and inlined; no CDN, no Bootstrap, no
+  licence: ``pmgraph/view/assets/LICENSE-vis-network.txt``) and inlined; no CDN, no Bootstrap, no
   web font. A Content-Security-Policy allows only the page's own two scripts (by SHA-256 hash)
   and no requests at all (``default-src 'none'``), so even a mistake cannot fetch anything.
-- Fast: positions come from :mod:`pmgraph.layout` (igraph Fruchterman-Reingold, or
+- Fast: positions come from :mod:`pmgraph.view.layout` (igraph Fruchterman-Reingold, or
   coordinates) and physics is off, so the browser draws at once; large networks hide edges
   while dragging or zooming. The data is compact (columns, node indices, IRIs without their
   common start, each distinct text once: 1.7 MB for 5,000 nodes where writing every field
@@ -44,9 +44,12 @@ from typing import Any
 import networkx as nx
 from rdflib import Graph
 
-from pmgraph.analyse import neighbourhood
+from pmgraph.analysis.analyse import neighbourhood
+from pmgraph.analysis.network import local_name, resolve_node, to_networkx
 from pmgraph.errors import OutputError, ParameterError
-from pmgraph.explore import (
+from pmgraph.files import atomic_write
+from pmgraph.graph.namespaces import ID_BASE
+from pmgraph.view.explore import (
     centre_groups,
     map_positions,
     nation_column,
@@ -56,10 +59,7 @@ from pmgraph.explore import (
     project,
     short_label,
 )
-from pmgraph.files import atomic_write
-from pmgraph.layout import LAYOUTS, Positions, compute_layout
-from pmgraph.namespaces import ID_BASE
-from pmgraph.network import local_name, resolve_node, to_networkx
+from pmgraph.view.layout import LAYOUTS, Positions, compute_layout
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def build_view_network(
     neighbourhood of ``focus`` within them.
 
     ``focus`` is an IRI, prefixed name, label, abbreviation or any text: the best match by
-    :func:`pmgraph.explore.rank_entities` (the view's search order) is taken; the other
+    :func:`pmgraph.view.explore.rank_entities` (the view's search order) is taken; the other
     matches are kept in ``graph["focus_others"]`` so that the caller can name them."""
     net = to_networkx(graph, classes=classes, predicates=predicates, concepts=concepts)
     if focus is not None:
@@ -218,7 +218,7 @@ def view_data(
 
     - ``nodes``: ``id`` (:func:`short_iri`), ``label``, ``class`` (index into ``classes``),
       ``x``, ``y``, ``degree`` (distinct neighbours), ``nation`` (index into ``terms`` or -1:
-      stated, or derived through the place hierarchy by :func:`pmgraph.explore.nation_column`,
+      stated, or derived through the place hierarchy by :func:`pmgraph.view.explore.nation_column`,
       then ``nation_via`` ``{index: index of the neighbour it came through}``),
       ``themes`` (lists of ``terms`` indices), ``abbreviation`` (``{index: text}``);
     - ``edges``: one ``[from, to, statement, ...]`` per linked pair (node indices, from < to
@@ -371,7 +371,7 @@ def view_data(
 
 
 def _map_data(net: nx.MultiDiGraph, index: dict[str, int]) -> dict[str, Any]:
-    """The map tab: positions of every entity (:func:`pmgraph.explore.map_positions`), which
+    """The map tab: positions of every entity (:func:`pmgraph.view.explore.map_positions`), which
     are located, and the outline of the UK and Ireland (projected the same way)."""
     positions, located = map_positions(net)
     outline = json.loads(_asset("uk-outline.json"))
@@ -394,8 +394,8 @@ def _source_texts(net: nx.MultiDiGraph, iris: Iterable[str]) -> dict[str, str]:
     """``{term index: text}`` of the sources shipped with the project (``sources/``, named
     by the source's ``dcterms:identifier``), repaired, so that the page shows a quote in
     its context without going online."""
+    from pmgraph.graph.text import repair
     from pmgraph.paths import sources_dir
-    from pmgraph.text import repair
 
     folder = sources_dir()
     out: dict[str, str] = {}
@@ -492,7 +492,7 @@ def render_html(
 ) -> str:
     """The view of ``network`` as one self-contained HTML page (a string).
 
-    ``layout`` is ``"force"`` or ``"geo"`` (see :mod:`pmgraph.layout`); ``positions`` overrides
+    ``layout`` is ``"force"`` or ``"geo"`` (see :mod:`pmgraph.view.layout`); ``positions`` overrides
     it. ``focus`` (IRI, prefixed name or label) is selected and centred when the page opens.
     """
     if layout not in LAYOUTS:

@@ -37,14 +37,14 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from pmgraph.exact import ExactTerms, table_of
+from pmgraph.graph.exact import ExactTerms, table_of
+from pmgraph.graph.text import fold_whitespace, source_text
 from pmgraph.paths import display_path, sources_dir
-from pmgraph.text import fold_whitespace, source_text
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-    from pmgraph.validate import Finding
+    from pmgraph.validation.validate import Finding
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def expand_statements(
 def expand_graph(graph: Graph, files: Sequence[Path] = ()) -> int:
     """:func:`expand_statements` on an rdflib graph over Oxigraph; remembers ``files`` so that
     findings can name the line a statement is on."""
-    from pmgraph.engine import oxigraph_target
+    from pmgraph.query.engine import oxigraph_target
 
     target = oxigraph_target(graph)
     if files:
@@ -322,8 +322,8 @@ def evidence_findings(graph: Graph) -> list[Finding]:
     """Provenance problems in ``graph`` (an rdflib graph over Oxigraph), one finding each:
     a link or factual literal without evidence, a quote that is not in its source or too
     short, evidence for a statement the graph does not hold."""
-    from pmgraph.engine import oxigraph_target
-    from pmgraph.validate import Finding, Severity
+    from pmgraph.query.engine import oxigraph_target
+    from pmgraph.validation.validate import Finding, Severity
 
     target = oxigraph_target(graph)
     if target is None:
@@ -403,7 +403,7 @@ def read_plain(*paths: Path, into: Graph | None = None) -> Graph:
     """The Turtle files at ``paths``, their annotations expanded (:func:`expand_statements`),
     as a graph in rdflib's own memory store (rdflib's Turtle parser cannot read RDF 1.2
     annotations; Oxigraph's can)."""
-    from pmgraph.load import new_graph, parse_into, plain_copy
+    from pmgraph.graph.load import new_graph, parse_into, plain_copy
 
     graph = new_graph()
     for path in paths:

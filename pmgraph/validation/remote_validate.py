@@ -1,7 +1,8 @@
 """``pmgraph validate --endpoint URL``: the shapes compiled to SPARQL, run on a remote store.
 
-The shapes are compiled by :mod:`pmgraph.shacl_sparql` exactly as for local validation (with
-the class hierarchy the store holds) and run by :mod:`pmgraph.validate` through
+The shapes are compiled by :mod:`pmgraph.validation.shacl_sparql` exactly as for local
+validation (with the class hierarchy the store holds) and run by
+:mod:`pmgraph.validation.validate` through
 :class:`RemoteStore`, which answers pyoxigraph's ``query`` by sending the query to the
 endpoint. The check queries run there too. The work happens in the store, so validation
 scales with the store, and the findings are those of the same data validated locally.
@@ -16,9 +17,9 @@ from rdflib import URIRef
 from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Identifier
 
-from pmgraph.engine import to_oxigraph
 from pmgraph.errors import ParameterError
-from pmgraph.remote import DEFAULT_TIMEOUT, Credentials, run_remote
+from pmgraph.query.engine import to_oxigraph
+from pmgraph.query.remote import DEFAULT_TIMEOUT, Credentials, run_remote
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,9 @@ class RemoteStore:
 
 
 def _subclass_closure(store: RemoteStore, classes) -> dict[URIRef, frozenset[URIRef]]:
-    """As :func:`pmgraph.shacl_sparql.subclass_closure`, from the store's ``rdfs:subClassOf``
-    pairs closed here (Virtuoso rejects ``?sub rdfs:subClassOf* ?class`` with ``?class``
-    bound: "transitive start not given")."""
+    """As :func:`pmgraph.validation.shacl_sparql.subclass_closure`, from the store's
+    ``rdfs:subClassOf`` pairs closed here (Virtuoso rejects ``?sub rdfs:subClassOf* ?class``
+    with ``?class`` bound: "transitive start not given")."""
     result = store.select(f"SELECT ?sub ?super WHERE {{ ?sub {RDFS.subClassOf.n3()} ?super }}",
                           name="the class hierarchy")
     children: dict[Identifier, set[Identifier]] = {}
@@ -117,13 +118,13 @@ def validate_remote(
 ):
     """Validate the data at ``endpoint`` (one named ``graph`` of it, or its default graph)
     against the project's shapes and check queries; a :class:`ValidationReport`."""
-    from pmgraph.queries import find_query
-    from pmgraph.shacl_sparql import (
+    from pmgraph.query.library import find_query
+    from pmgraph.validation.shacl_sparql import (
         UnsupportedShape,
         compile_shapes,
         shape_classes,
     )
-    from pmgraph.validate import (
+    from pmgraph.validation.validate import (
         Severity,
         ValidationReport,
         _check_findings,

@@ -5,7 +5,7 @@
 
   var timings = { start: performance.now() };
   /* The data comes in columns with IRIs shortened and repeated strings given once (see
-     pmgraph.viz.view_data); details (descriptions, quotes) are parsed on the first click. */
+     pmgraph.view.viz.view_data); details (descriptions, quotes) are parsed on the first click. */
   var data = JSON.parse(document.getElementById("pmgraph-data").textContent);
   timings.parsed = performance.now();
   var NONE = "\u0000none";
@@ -691,7 +691,7 @@
   }
   var more = null;
   /* The details of node n: description, evidence, sources, disease areas, identifiers and
-     properties (see pmgraph.viz.view_data). */
+     properties (see pmgraph.view.viz.view_data). */
   function detailsOf(n) {
     if (!more) more = JSON.parse(document.getElementById("pmgraph-details").textContent);
     var d = more.nodes[n.index];
@@ -799,7 +799,7 @@
     if (!sourceTexts) sourceTexts = JSON.parse(document.getElementById("pmgraph-sources").textContent);
     return Object.prototype.hasOwnProperty.call(sourceTexts, termIndex) ? sourceTexts[termIndex] : null;
   }
-  /* Where quote occurs in text, white space folded as pmgraph.text.fold_whitespace does. */
+  /* Where quote occurs in text, white space folded as pmgraph.graph.text.fold_whitespace does. */
   function findQuote(text, quote) {
     var folded = "", at = [];
     for (var i = 0; i < text.length; i++) {
@@ -1026,7 +1026,7 @@
     else onlyAround(n.id);
   });
 
-  /* Search: the same order as pmgraph.explore.rank_entities (viz --focus). Names
+  /* Search: the same order as pmgraph.view.explore.rank_entities (viz --focus). Names
      (label, abbreviation, IRI local name) before descriptions and quotes; among names,
      centres of excellence first; then exact, word start, anywhere; then more neighbours,
      then the label. Texts are compared after normalise(). */

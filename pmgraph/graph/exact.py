@@ -222,7 +222,7 @@ def rewritten_literals(graph: Graph) -> int:
 
     0 means the store's terms are the terms as written. A validator that reads the store
     directly (SPARQL on Oxigraph) sees the stored forms; for exact terms read
-    :func:`exact_triples` (or :func:`pmgraph.load.plain_copy`, which does).
+    :func:`exact_triples` (or :func:`pmgraph.graph.load.plain_copy`, which does).
     """
     table = table_of(graph)
     return len(table) if table is not None else 0
@@ -234,7 +234,7 @@ def as_written(graph: Graph, term: Identifier) -> Identifier:
     value."""
     from rdflib import Literal
 
-    from pmgraph.engine import converter, to_oxigraph
+    from pmgraph.query.engine import converter, to_oxigraph
 
     table = table_of(graph)
     if table is None or not isinstance(term, Literal):
@@ -247,7 +247,7 @@ def as_written(graph: Graph, term: Identifier) -> Identifier:
 def exact_triples(graph: Graph) -> Iterator[tuple[Identifier, Identifier, Identifier]]:
     """The triples of ``graph`` with every term as written (rdflib terms, ``xsd:string``
     literals typed as Oxigraph gives them)."""
-    from pmgraph.engine import converter, oxigraph_target
+    from pmgraph.query.engine import converter, oxigraph_target
 
     target = oxigraph_target(graph)
     if target is None:

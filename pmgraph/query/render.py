@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from pmgraph.namespaces import PREFIXES
-from pmgraph.queries import QueryInfo, QueryResult
+from pmgraph.graph.namespaces import PREFIXES
+from pmgraph.graph.stats import GraphStats
+from pmgraph.query.library import QueryInfo, QueryResult
 from pmgraph.safe import one_line, spreadsheet_safe
-from pmgraph.stats import GraphStats
-from pmgraph.validate import Finding, Severity, ValidationReport
+from pmgraph.validation.validate import Finding, Severity, ValidationReport
 
 QUERY_FORMATS = ("table", "csv", "json", "markdown")
 REPORT_FORMATS = ("text", "json", "turtle")

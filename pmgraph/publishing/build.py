@@ -16,12 +16,12 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from pmgraph.describe import describe
-from pmgraph.export import to_graphml, to_jsonld, to_ntriples, to_turtle
 from pmgraph.files import atomic_write, check_folder_output, replace_dir
-from pmgraph.load import load_graph
-from pmgraph.stats import GraphStats, graph_stats
-from pmgraph.validate import ValidationReport, validate
+from pmgraph.graph.load import load_graph
+from pmgraph.graph.stats import GraphStats, graph_stats
+from pmgraph.publishing.describe import describe
+from pmgraph.publishing.export import to_graphml, to_jsonld, to_ntriples, to_turtle
+from pmgraph.validation.validate import ValidationReport, validate
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,8 @@ VIEW_TITLE = "pmgraph: the UK precision-medicine ecosystem"
 
 
 def _write_html(graph: Graph, path: Path) -> None:
-    from pmgraph.network import to_networkx
-    from pmgraph.viz import write_html
+    from pmgraph.analysis.network import to_networkx
+    from pmgraph.view.viz import write_html
 
     write_html(to_networkx(graph), path, title=VIEW_TITLE)
 

@@ -52,7 +52,7 @@ from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from pmgraph.errors import ParameterError
-from pmgraph.namespaces import GEO, PM, PREFIXES
+from pmgraph.graph.namespaces import GEO, PM, PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ _META_TYPES = frozenset(
         OWL.Restriction,
         RDFS.Class,
         RDF.Property,
-        RDF.Statement,  # statement provenance records (pmgraph.evidence), not entities
+        RDF.Statement,  # statement provenance records (pmgraph.graph.evidence), not entities
         "http://www.w3.org/ns/oa#TextQuoteSelector",
         RDFS.Datatype,
         SKOS.ConceptScheme,
@@ -215,7 +215,7 @@ def _statement_evidence(
     out_links: dict[str, dict[str, list[str]]], literals: dict[str, dict[str, list[Text]]]
 ) -> dict[tuple[str, str, str], tuple[str, tuple[str, ...], tuple[str, ...]]]:
     """(subject, predicate, object) -> (statement IRI, its quotes, their sources), from the records
-    the loader makes (:mod:`pmgraph.evidence`)."""
+    the loader makes (:mod:`pmgraph.graph.evidence`)."""
     found = {}
     for statement, parts in out_links.items():
         if not statement.startswith(_STATEMENT_NS):

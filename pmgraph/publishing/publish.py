@@ -7,7 +7,7 @@ Protocol and SPARQL 1.1 Update works (tested: the Oxigraph server, Virtuoso 7):
 2. its triples are written as N-Triples to a temporary file (never held whole in memory) and
    sent with one Graph Store ``PUT`` to a staging graph, ``<GRAPH>-pmgraph-staging``,
    replacing whatever an earlier failed push left there; the VoID/DCAT description
-   (:mod:`pmgraph.describe`) goes the same way to ``<GRAPH>/description``'s staging graph
+   (:mod:`pmgraph.publishing.describe`) goes the same way to ``<GRAPH>/description``'s staging graph
    (kept apart: it describes the data and is not part of what is validated);
 3. each staging graph's size is checked against what was sent (Virtuoso 7 answers a chunked
    upload with 201 Created and stores nothing, so a PUT's status alone proves little);
@@ -34,7 +34,7 @@ from urllib.parse import urlparse, urlunparse
 from rdflib import Graph
 
 from pmgraph.errors import EndpointError, ParameterError
-from pmgraph.remote import (
+from pmgraph.query.remote import (
     DEFAULT_TIMEOUT,
     Credentials,
     Response,
@@ -102,7 +102,7 @@ def resolve_target(
     update_url: str | None = None,
 ) -> Target:
     """The URLs of a push: given, or derived from the query URL of a known server."""
-    from pmgraph.remote import check_endpoint
+    from pmgraph.query.remote import check_endpoint
 
     check_endpoint(endpoint)
     graph = graph or DEFAULT_GRAPH
@@ -135,7 +135,7 @@ def write_ntriples(graph: Graph, path: Path) -> int:
     """``graph`` as N-Triples in ``path``; returns the number of triples written."""
     import pyoxigraph as ox
 
-    from pmgraph.engine import oxigraph_target
+    from pmgraph.query.engine import oxigraph_target
 
     target = oxigraph_target(graph)
     if target is not None:
@@ -191,8 +191,8 @@ def push(
     say: Callable[[str], None] | None = None,
 ) -> PushResult:
     """Publish ``graph`` (already validated) and its description into ``target.graph``."""
-    from pmgraph.build import BUILD_FILES
-    from pmgraph.describe import describe
+    from pmgraph.publishing.build import BUILD_FILES
+    from pmgraph.publishing.describe import describe
 
     say = say or (lambda line: log.info("%s", line))
     started = time.monotonic()

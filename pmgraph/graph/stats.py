@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 
-from pmgraph.namespaces import ID_BASE
+from pmgraph.graph.namespaces import ID_BASE
 
 _COUNTS = """
 SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) WHERE { ?s ?p ?o }

@@ -180,7 +180,7 @@ PREFIXES: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
     "oa": "http://www.w3.org/ns/oa#",
     **{prefix: str(ns) for prefix, ns in ID.items()},
-    # statement provenance records (pmgraph.evidence)
+    # statement provenance records (pmgraph.graph.evidence)
     "stm": "https://w3id.org/pmgraph/statement/",
 }
 

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from pmgraph.errors import DataLoadError, OutputError, ParameterError
 from pmgraph.files import atomic_output
-from pmgraph.namespaces import GEO, ID_BASE, PM, PREFIXES
+from pmgraph.graph.namespaces import GEO, ID_BASE, PM, PREFIXES
 
 log = logging.getLogger(__name__)
 

@@ -41,9 +41,9 @@ from rdflib.term import Identifier
 from SPARQLWrapper import BASIC, JSON, N3, POST, SPARQLWrapper
 
 from pmgraph.errors import EndpointError, ParameterError, QueryError, QueryTimeoutError
-from pmgraph.load import plain_literal
-from pmgraph.queries import QueryResult
-from pmgraph.sparql import check_query_limits, query_form, where_group_start
+from pmgraph.graph.load import plain_literal
+from pmgraph.query.library import QueryResult
+from pmgraph.query.sparql import check_query_limits, query_form, where_group_start
 
 log = logging.getLogger(__name__)
 

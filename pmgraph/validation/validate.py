@@ -1,11 +1,11 @@
 """Validate a graph against the project's SHACL shapes and check queries.
 
 Two engines give the same findings. By default the shapes are compiled to SPARQL
-(:mod:`pmgraph.shacl_sparql`) and run on Oxigraph, which is fast at any size; pyshacl, the
-reference, runs without inference on a plain in-memory copy of the data with the ontology
-mixed in (so ``sh:class`` follows ``rdfs:subClassOf``). The caller's graph is never changed. Each
-``queries/checks/*-violation.rq`` then runs on the caller's graph and every row it returns is
-a violation.
+(:mod:`pmgraph.validation.shacl_sparql`) and run on Oxigraph, which is fast at any size;
+pyshacl, the reference, runs without inference on a plain in-memory copy of the data with the
+ontology mixed in (so ``sh:class`` follows ``rdfs:subClassOf``). The caller's graph is never
+changed. Each ``queries/checks/*-violation.rq`` then runs on the caller's graph and every row it
+returns is a violation.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
-from pmgraph.engine import oxigraph_store
 from pmgraph.errors import DataLoadError, ParameterError
-from pmgraph.load import new_graph, parse_into, plain_copy, plain_literal
-from pmgraph.namespaces import PMSH, bind_prefixes
+from pmgraph.graph.load import new_graph, parse_into, plain_copy, plain_literal
+from pmgraph.graph.namespaces import PMSH, bind_prefixes
 from pmgraph.paths import checks_dir, display_path, ontology_file, shapes_file
-from pmgraph.queries import run_query
+from pmgraph.query.engine import oxigraph_store
+from pmgraph.query.library import run_query
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +311,7 @@ ENGINES = ("auto", "sparql", "pyshacl")
 
 @lru_cache(maxsize=4)
 def _compiled_file(path: Path, mtime: float, subclasses: frozenset | None) -> tuple:
-    from pmgraph.shacl_sparql import compile_shapes
+    from pmgraph.validation.shacl_sparql import compile_shapes
 
     return compile_shapes(_plain_file(path, mtime), dict(subclasses or ()))
 
@@ -325,7 +325,7 @@ def _compiled(
     With ``data`` (a graph in Oxigraph), class tests list the subclasses ``data`` declares;
     ``rewrites`` names the data's literals the store holds in another form.
     """
-    from pmgraph.shacl_sparql import compile_shapes, shape_classes, subclass_closure
+    from pmgraph.validation.shacl_sparql import compile_shapes, shape_classes, subclass_closure
 
     closure = None
     if data is not None:
@@ -339,24 +339,24 @@ def _compiled(
 
 
 def _has_ontology(graph: Graph) -> bool:
-    from pmgraph.namespaces import ONTOLOGY_IRI
+    from pmgraph.graph.namespaces import ONTOLOGY_IRI
 
     return (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in graph
 
 
 def _in_store(graph: Graph, ontology: bool = True) -> tuple[Graph, object]:
     """The graph to validate in Oxigraph, and the data's literals that the store holds in
-    another form (a :class:`pmgraph.shacl_sparql.Rewrites`, None when not known).
+    another form (a :class:`pmgraph.validation.shacl_sparql.Rewrites`, None when not known).
 
     ``graph`` itself when it is Oxigraph-backed and holds the ontology (as
-    :func:`pmgraph.load.load_graph` makes) or ``ontology`` is false; otherwise a copy in
+    :func:`pmgraph.graph.load.load_graph` makes) or ``ontology`` is false; otherwise a copy in
     Oxigraph with the ontology added: the shapes and checks follow ``rdfs:subClassOf`` and
     look terms up in it. For a copy, the literals the store rewrote are found by trying
     the data's own terms.
     """
     from oxrdflib import OxigraphStore
 
-    from pmgraph.shacl_sparql import find_rewrites
+    from pmgraph.validation.shacl_sparql import find_rewrites
 
     if isinstance(graph.store, OxigraphStore) and (not ontology or _has_ontology(graph)):
         return graph, _store_rewrites(graph)
@@ -369,11 +369,12 @@ def _in_store(graph: Graph, ontology: bool = True) -> tuple[Graph, object]:
 
 def _store_rewrites(graph: Graph) -> object:
     """The literals ``graph``'s own store holds in another form than the loaded files gave
-    (:mod:`pmgraph.exact` noted them while loading), as a
-    :class:`pmgraph.shacl_sparql.Rewrites`; None when the store holds every term as written."""
-    from pmgraph.engine import converter
-    from pmgraph.exact import rewritten_literals, table_of
-    from pmgraph.shacl_sparql import Rewrites
+    (:mod:`pmgraph.graph.exact` noted them while loading), as a
+    :class:`pmgraph.validation.shacl_sparql.Rewrites`; None when the store holds every term as
+    written."""
+    from pmgraph.graph.exact import rewritten_literals, table_of
+    from pmgraph.query.engine import converter
+    from pmgraph.validation.shacl_sparql import Rewrites
 
     if not rewritten_literals(graph):
         return None
@@ -402,7 +403,7 @@ def _sparql_findings(
 ) -> list[Finding]:
     """Findings of the compiled ``checks`` on ``graph``'s store, or on ``store`` (anything
     with pyoxigraph's ``query``, e.g. a remote store) with ``label(node)`` for focus labels."""
-    from pmgraph.shacl_sparql import run_checks
+    from pmgraph.validation.shacl_sparql import run_checks
 
     store = store if store is not None else oxigraph_store(graph)
     label = label or (lambda node: _label(graph, node))
@@ -437,7 +438,7 @@ def _pyshacl_shapes(shapes_graph: Graph) -> Graph:
     literal whose value is true (``"1"^^xsd:boolean``). OWL's ``owl:Class rdfs:subClassOf
     rdfs:Class`` is added, so that a shape typed ``owl:Class`` targets its instances (an
     implicit class target), as in the SPARQL engine."""
-    from pmgraph.shacl_sparql import is_true
+    from pmgraph.validation.shacl_sparql import is_true
 
     copy = plain_copy(shapes_graph)
     if (None, RDF.type, OWL.Class) in copy:
@@ -489,7 +490,7 @@ def validate(
     """
     if engine not in ENGINES:
         raise ParameterError(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
-    from pmgraph.shacl_sparql import UnsupportedShape
+    from pmgraph.validation.shacl_sparql import UnsupportedShape
 
     shapes_graph = _shapes_graph(shapes)
     original = graph
@@ -513,7 +514,7 @@ def validate(
             data = plain_copy(graph)
         findings = _pyshacl_findings(data, shapes_graph, ontology)
     if checks:
-        from pmgraph.evidence import evidence_findings
+        from pmgraph.graph.evidence import evidence_findings
 
         findings.extend(_check_findings(graph))
         findings.extend(evidence_findings(graph))

@@ -29,13 +29,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-from pmgraph.bounded import run_stoppable
-from pmgraph.engine import converter, oxigraph_target, substitutions
 from pmgraph.errors import ParameterError, QueryError, QueryNotFoundError, QueryTimeoutError
-from pmgraph.load import plain_literal
-from pmgraph.namespaces import PREFIXES
+from pmgraph.graph.load import plain_literal
+from pmgraph.graph.namespaces import PREFIXES
 from pmgraph.paths import display_path, queries_dir
-from pmgraph.sparql import bind_values, check_query_limits, check_service, query_form
+from pmgraph.query.bounded import run_stoppable
+from pmgraph.query.engine import converter, oxigraph_target, substitutions
+from pmgraph.query.sparql import bind_values, check_query_limits, check_service, query_form
 
 if TYPE_CHECKING:  # pandas is optional
     import pandas
@@ -403,7 +403,7 @@ def run_text(
 ) -> QueryResult:
     """Run the SPARQL ``text`` on ``graph`` with ``bindings`` bound.
 
-    On a graph in Oxigraph (what :func:`pmgraph.load.load_graph` returns) the query runs in
+    On a graph in Oxigraph (what :func:`pmgraph.graph.load.load_graph` returns) the query runs in
     pyoxigraph directly, parameters substituted; on any other graph through rdflib, parameters
     as a VALUES block. ``timeout``, ``max_rows`` and ``allow_service`` as for :func:`run_query`.
     """
@@ -556,11 +556,11 @@ def run_query(
         check_text(text, where=where, allow_service=allow_service, prefixes=prefixes)
     bindings = bind_params(info, params)
     if endpoint is not None:
-        from pmgraph.remote import run_remote
+        from pmgraph.query.remote import run_remote
 
         return run_remote(text, endpoint, bindings, name=info.name)
     if graph is None:
-        from pmgraph.load import load_graph
+        from pmgraph.graph.load import load_graph
 
         graph = load_graph()
     log.info("running %s with %s", info.name, sorted(bindings))

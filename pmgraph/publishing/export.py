@@ -18,12 +18,12 @@ import networkx as nx
 import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
-from pmgraph.bnodes import label_blank_nodes
 from pmgraph.errors import ParameterError
-from pmgraph.exact import exact_triples
 from pmgraph.files import atomic_write
-from pmgraph.load import plain_literal
-from pmgraph.namespaces import PREFIXES
+from pmgraph.graph.exact import exact_triples
+from pmgraph.graph.load import plain_literal
+from pmgraph.graph.namespaces import PREFIXES
+from pmgraph.publishing.bnodes import label_blank_nodes
 from pmgraph.safe import spreadsheet_safe, xml_safe
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def graph_triples(graph: Graph) -> Iterator[tuple]:
 
 def stable_triples(graph: Graph) -> list[tuple]:
     """The triples of ``graph``, sorted, blank nodes named by their content and place
-    (:mod:`pmgraph.bnodes`), so that the same data always gives the same file.
+    (:mod:`pmgraph.publishing.bnodes`), so that the same data always gives the same file.
 
     Time grows with the number of triples, not faster, whatever the blank nodes hold.
     """
@@ -197,7 +197,7 @@ def _scalar(value: object) -> str | int | float | bool | None:
 
 def network_for_export(graph: Graph) -> nx.MultiDiGraph:
     """The entity network of ``graph`` with attributes GraphML / GEXF writers accept."""
-    from pmgraph.network import to_networkx
+    from pmgraph.analysis.network import to_networkx
 
     network = to_networkx(graph)
     clean = nx.MultiDiGraph()

@@ -2,7 +2,7 @@
 
 A store is a folder holding Oxigraph's RocksDB files and ``pmgraph-store.json``, a manifest of
 what it was built from (files with size and modification time, triple count, versions). The
-triples sit in one named graph, as in the in-memory graphs of :func:`pmgraph.load.load_graph`,
+triples sit in one named graph, as in the in-memory graphs of :func:`pmgraph.graph.load.load_graph`,
 so queries, validation and the network view give the same answers on either.
 
 Building writes a sibling temporary folder and swaps it in only when every file has loaded, so
@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, URIRef
 
 from pmgraph.errors import PMGraphError
-from pmgraph.exact import ExactTerms, attach
 from pmgraph.files import swap_in, tracked
-from pmgraph.load import is_stdin, load_files
-from pmgraph.namespaces import bind_prefixes
+from pmgraph.graph.exact import ExactTerms, attach
+from pmgraph.graph.load import is_stdin, load_files
+from pmgraph.graph.namespaces import bind_prefixes
 from pmgraph.paths import display_path
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANIFEST = "pmgraph-store.json"
-#: The literals written in another form than the store holds them (see pmgraph.exact).
+#: The literals written in another form than the store holds them (see pmgraph.graph.exact).
 EXACT_TERMS = "pmgraph-exact.nq"
 #: Bumped when the layout of a store (graph name, manifest keys) changes.
 FORMAT_VERSION = 1
@@ -227,7 +227,7 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
     form than written into :data:`EXACT_TERMS` beside it; the number of triples loaded."""
     import pyoxigraph as ox
 
-    from pmgraph.evidence import expand_statements
+    from pmgraph.graph.evidence import expand_statements
 
     graph = ox.NamedNode(GRAPH_IRI)
     store = ox.Store(str(folder))

@@ -1,5 +1,5 @@
 """Load the ontology and RDF data (Turtle, N-Triples, JSON-LD) into one graph whose SPARQL runs
-in Oxigraph, every term kept as written (see :mod:`pmgraph.exact`)."""
+in Oxigraph, every term kept as written (see :mod:`pmgraph.graph.exact`)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from pmgraph.engine import oxigraph_target
 from pmgraph.errors import DataLoadError
-from pmgraph.evidence import expand_graph
-from pmgraph.exact import (
+from pmgraph.graph.evidence import expand_graph
+from pmgraph.graph.exact import (
     BlankNodeRewrite,
     ExactTerms,
     exact_triples,
@@ -30,8 +29,9 @@ from pmgraph.exact import (
     table_for,
     warn_collisions,
 )
-from pmgraph.namespaces import bind_prefixes
+from pmgraph.graph.namespaces import bind_prefixes
 from pmgraph.paths import data_dir, data_files, display_path, ontology_file
+from pmgraph.query.engine import oxigraph_target
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ def load_files(
     table: ExactTerms, *, bulk_from: int | None = None,
 ) -> None:
     """Load ``files`` into ``graph_name`` of ``store``, keeping their exact terms in ``table``
-    (see :mod:`pmgraph.exact`). Files from ``bulk_from`` bytes are bulk-loaded.
+    (see :mod:`pmgraph.graph.exact`). Files from ``bulk_from`` bytes are bulk-loaded.
 
     Raises :class:`DataLoadError` naming the file, line and column of a syntax error.
     """
@@ -267,7 +267,7 @@ def _load_each(
 def parse_into(graph: Graph, path: Path) -> None:
     """Parse the RDF file at ``path`` (Turtle, N-Triples or JSON-LD by extension; ``-`` for
     standard input) into ``graph``, an Oxigraph-backed graph (:func:`new_graph`), keeping
-    every term as written (see :mod:`pmgraph.exact`).
+    every term as written (see :mod:`pmgraph.graph.exact`).
 
     Raises :class:`DataLoadError` naming the file, line and column of a syntax error.
     """
@@ -315,19 +315,19 @@ def load_graph(
     """The ontology merged with data: the project's ``data/`` or the given files and folders.
 
     A folder stands for its ``.ttl``, ``.nt`` and ``.jsonld`` files (see :func:`expand_paths`);
-    ``-`` for standard input. Every term is kept as written (:mod:`pmgraph.exact`): query
+    ``-`` for standard input. Every term is kept as written (:mod:`pmgraph.graph.exact`): query
     results, exports and :func:`plain_copy` give the literals as the files wrote them.
     ``include_project_data`` defaults to True when no
     paths are given and False otherwise. The result is an rdflib ``Graph`` in an Oxigraph
     store (fast SPARQL); literals without a datatype come back typed ``xsd:string``.
 
     With ``store``, the files are bulk-loaded into an on-disk Oxigraph store in that folder
-    (replacing the store already there; see :mod:`pmgraph.store`) and the graph returned reads
+    (replacing the store already there; see :mod:`pmgraph.graph.store`) and the graph returned reads
     it, read-only. :func:`open_store` reopens it later without parsing anything.
     """
     files = source_files(paths, include_project_data)
     if store is not None:
-        from pmgraph.store import build_store
+        from pmgraph.graph.store import build_store
 
         build_store(store, files)
         return open_store(store)
@@ -343,9 +343,9 @@ def open_store(path: Path | str, *, read_only: bool = True) -> Graph:
     """The graph held in the on-disk store at ``path``, made by ``load_graph(..., store=path)``.
 
     Nothing is parsed. Read-only by default, so that any number of processes can read the
-    store at once; see :func:`pmgraph.store.open_store`.
+    store at once; see :func:`pmgraph.graph.store.open_store`.
     """
-    from pmgraph.store import open_store as open_oxigraph_store
+    from pmgraph.graph.store import open_store as open_oxigraph_store
 
     return open_oxigraph_store(path, read_only=read_only)
 

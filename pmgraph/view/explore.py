@@ -1,7 +1,7 @@
 """Finding entities as analysts name them, and placing them in a nation through the graph.
 
 - :func:`rank_entities`: the order in which the view's search box and ``viz --focus`` list
-  what matches a typed text. The page's script (``pmgraph/assets/view.js``,
+  what matches a typed text. The page's script (``pmgraph/view/assets/view.js``,
   ``rankEntities``) follows the same rule; a browser test compares the two orders.
 - :func:`derived_nations`: the nation each entity is located in through the place hierarchy
   (a centre's city's nation, a facility's host's nation, an asset's owner's nation), for
@@ -28,8 +28,8 @@ from collections import Counter
 
 import networkx as nx
 
-from pmgraph.layout import _offset
-from pmgraph.network import _expand, local_name
+from pmgraph.analysis.network import _expand, local_name
+from pmgraph.view.layout import _offset
 
 #: The class an analyst most often means when a name also names a place or another body.
 FIRST_CLASS = "CentreOfExcellence"
@@ -89,7 +89,7 @@ def pick_entity(net: nx.MultiDiGraph, query: str) -> tuple[str, list[str]]:
     """
     ranked = rank_entities(net, query)
     if not ranked:
-        from pmgraph.network import resolve_node
+        from pmgraph.analysis.network import resolve_node
 
         # Names the search does not match as text (a straight apostrophe for a curly one)
         # resolve_node still finds; otherwise it raises, naming the closest entities.

@@ -32,7 +32,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from pmgraph.errors import EndpointError, PMGraphError
-from pmgraph.publish import write_ntriples
+from pmgraph.publishing.publish import write_ntriples
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, SH, XSD
 from rdflib.term import Node
 
-from pmgraph.engine import converter
+from pmgraph.query.engine import converter
 
 RDFS_SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 RDFS_CLASS = RDFS.Class
@@ -183,7 +183,7 @@ def _may_be_rewritten(term: Node) -> bool:
 def store_forms(terms: Iterable[Node]) -> dict[Node, Node]:
     """The literals among ``terms`` that an Oxigraph store holds in another form, each
     with the form it holds (found by storing each in a scratch store and reading it back)."""
-    from pmgraph.engine import to_oxigraph
+    from pmgraph.query.engine import to_oxigraph
 
     terms = [t for t in dict.fromkeys(terms) if _may_be_rewritten(t)]
     if not terms:
@@ -738,7 +738,7 @@ class _Compiler:
 
 def _class_types(shapes: Graph) -> set[Node]:
     # owl:Class is a subclass of rdfs:Class in OWL's own vocabulary, which shapes rarely
-    # repeat; pyshacl is given that triple too (see pmgraph.validate).
+    # repeat; pyshacl is given that triple too (see pmgraph.validation.validate).
     return {RDFS_CLASS, OWL.Class, *shapes.subjects(RDFS.subClassOf, RDFS_CLASS)}
 
 

@@ -1,0 +1,2 @@
+"""Publishing: exports, the build folder, the VoID/DCAT description, push to a SPARQL
+store, serve."""

@@ -1,0 +1,1 @@
+"""Validation: SHACL with pyshacl or shapes compiled to SPARQL, locally or on a remote store."""
