@@ -456,7 +456,61 @@ def build_parser() -> _Parser:
     _add_view_commands(commands)
     _add_share_commands(commands)
     _add_store_commands(commands)
+    _add_diff_command(commands)
     return parser
+
+
+def _add_diff_command(commands: argparse._SubParsersAction) -> None:
+    p = _sub(commands, "diff", "what changed between two versions of the graph: entities and "
+             "statements added, removed, changed (exit 1 when anything changed)", cmd_diff,
+             data=False)
+    p.epilog = ("example:\n  pmgraph build --out build-old   # ... edit data/ ...\n"
+                "  pmgraph build --out build-new\n  pmgraph diff build-old build-new\n"
+                "  pmgraph diff old-data/ data/ --format json")
+    p.add_argument("old", type=Path, metavar="OLD",
+                   help="a build folder (its pmgraph.nt), a data folder or an RDF file")
+    p.add_argument("new", type=Path, metavar="NEW", help="the same, the newer version")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="table (default): the counts, the entities, the statements; csv: the "
+                   "statements; json: all three")
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from pmgraph.graph.diff import diff_paths
+    from pmgraph.query.render import table
+
+    changes = diff_paths(args.old, args.new)
+    code = EXIT_FINDINGS if changes else EXIT_OK
+    if args.format == "json":
+        import json
+
+        _out(json.dumps({"counts": changes.counts(), "entities": changes.entities.to_records(),
+                         "statements": changes.statements.to_records()},
+                        indent=2, ensure_ascii=False) + "\n")
+        return code
+    if args.format == "csv":
+        from pmgraph.query.render import csv_text
+
+        _out(csv_text(
+            ["change", "subject", "predicate", "object", "old_quotes", "new_quotes"],
+            [[r.change, r.subject, r.predicate, r.object, " | ".join(r.old_quotes),
+              " | ".join(r.new_quotes)] for r in changes.statements],
+        ))
+        return code
+    _out(changes.describe() + "\n")
+    if changes.entities:
+        _out("\n" + table(
+            ["change", "entity", "label", "added", "removed", "changed"],
+            [[r.change, r.entity, r.label, str(r.statements_added), str(r.statements_removed),
+              str(r.statements_changed)] for r in changes.entities],
+        ))
+    if changes.statements:
+        _out("\n" + table(
+            ["change", "subject", "predicate", "object", "old quote", "new quote"],
+            [[r.change, r.subject, r.predicate, r.object, " | ".join(r.old_quotes),
+              " | ".join(r.new_quotes)] for r in changes.statements],
+        ))
+    return code
 
 
 #: The commands that read a graph and so can read it from a store instead.

@@ -24,7 +24,7 @@ from pmgraph.query.library import list_queries, run_query
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = (
     "build", "validate", "query", "queries", "stats", "export", "viz", "analyse", "synth", "load",
-    "serve", "push",
+    "serve", "push", "diff",
 )
 WALES = "https://w3id.org/pmgraph/id/place/wales"
 INVALID_DATA = 'orgn:nameless a pm:University ; pm:abbreviation "NL" .\n'

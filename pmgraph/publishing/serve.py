@@ -261,3 +261,87 @@ def serve(
         if server is not None:
             stop_server(server)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def free_port(address: str = LOOPBACK) -> int:
+    """A port on ``address`` that nothing listens on now (the system picks it)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((address, 0))
+        return sock.getsockname()[1]
+
+
+class LocalServer:
+    """A read-only Oxigraph SPARQL server on 127.0.0.1 serving ``graph``, from Python.
+
+    Use it in a ``with`` block, or call :meth:`start` and :meth:`stop` (in a notebook, in
+    different cells)::
+
+        with LocalServer(graph) as server:
+            rows = run_query("centres", endpoint=server.query_url)
+
+    ``port`` None takes a free port. The graph is copied into a temporary store, which
+    :meth:`stop` removes with the server; a server still running when Python exits is
+    stopped then.
+    """
+
+    def __init__(self, graph: Graph, *, port: int | None = None) -> None:
+        self.graph = graph
+        self.port = port
+        self.triples = 0
+        self._server: Server | None = None
+        self._folder: Path | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None and self._server.process.poll() is None
+
+    @property
+    def query_url(self) -> str:
+        """The SPARQL query endpoint, ``http://127.0.0.1:PORT/query``."""
+        if self._server is None:
+            raise ServeError("the server is not running; call start() first")
+        return self._server.query_url
+
+    def start(self) -> LocalServer:
+        """Load the graph into a temporary store and start the server; returns ``self``
+        once it answers queries."""
+        import atexit
+
+        if self._server is not None:
+            return self
+        port = self.port if self.port is not None else free_port()
+        self._folder = Path(tempfile.mkdtemp(prefix="pmgraph-serve-"))
+        try:
+            location, self.triples = prepare_store(self.graph, self._folder)
+            self._server = start_server(location, port=port,
+                                        log_path=self._folder / "oxigraph.log")
+        except BaseException:
+            self.stop()
+            raise
+        atexit.register(self.stop)
+        log.info("serving %d triples at %s", self.triples, self._server.query_url)
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and remove its temporary store (nothing happens if it is not
+        running)."""
+        import atexit
+
+        if self._server is not None:
+            stop_server(self._server)
+            self._server = None
+            atexit.unregister(self.stop)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self._server.query_url if self._server is not None else "stopped"
+        return f"<LocalServer {where}>"
