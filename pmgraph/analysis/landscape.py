@@ -9,8 +9,8 @@ funding reach the centres. Works on the network from :func:`pmgraph.analysis.net
   gaps, not noise.
 - :func:`policy_network`: the policies, government funders, funding programmes, investments,
   amounts and centres, with the relationships among them and their evidence; every node has
-  a ``stage`` (``policy``, ``funder``, ``funding``, ``amount``, ``centre``) and
-  ``stage_index`` (0 to 4, in that order) for a layered drawing.
+  a ``stage`` (``policy``, ``funder``, ``funding``, ``investment``, ``amount``, ``centre``)
+  and ``stage_index`` (0 to 5, in that order) for a layered drawing.
 - :func:`policy_links`: the relationships of :func:`policy_network` as records, with quotes.
 - :func:`policy_reach`: for each policy, funder and funding entity, the centres it reaches in
   :func:`policy_network` and in how many steps (none, when the source names no recipient).
@@ -35,7 +35,8 @@ _THEMES = str(PM.CapabilityThemes)
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("policy", ("Policy",)),
     ("funder", ("GovernmentBody",)),
-    ("funding", ("FundingProgramme", "Investment")),
+    ("funding", ("FundingProgramme",)),
+    ("investment", ("Investment",)),
     ("amount", ("MonetaryAmount",)),
     ("centre", ("CentreOfExcellence",)),
 )
