@@ -239,7 +239,7 @@ def test_view_draws_nodes_at_the_sizes_given(net, tmp_path):
     top = max(between, key=between.get)
     least = min(between, key=lambda n: (between[n], -net.degree(n), n))
     path = tmp_path / "sized.html"
-    pmgraph.write_html(net, path, size_by=between)
+    pmgraph.write_html(net, path, size_by=between, size_name="betweenness")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                              args=["--headless=new", "--no-sandbox"])
@@ -250,6 +250,8 @@ def test_view_draws_nodes_at_the_sizes_given(net, tmp_path):
             page.click("#show-all")
             size = "id => pmgraph.network.body.data.nodes.get(id).size"
             drawn = {n: page.evaluate(size, n) for n in (top, least)}
+            key = page.inner_text("#how-to-read")
         finally:
             browser.close()
     assert drawn == {top: 32, least: 5}
+    assert "size its betweenness;" in key and "number of links" not in key

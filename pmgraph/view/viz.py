@@ -212,6 +212,7 @@ def view_data(
     positions: Positions | None = None,
     focus: str | None = None,
     size_by: Mapping[str, float] | None = None,
+    size_name: str = "value",
 ) -> dict[str, Any]:
     """The page's data: ``{"view": ..., "details": ...}``, two JSON documents.
 
@@ -232,7 +233,8 @@ def view_data(
 
     ``size_by`` (``{node: value}``, e.g. betweenness) sizes the nodes by these values instead
     of by their number of neighbours: ``nodes.size`` holds each node's share of the largest
-    value, square-rooted so that a node's area follows its value (0 for a missing node).
+    value, square-rooted so that a node's area follows its value (0 for a missing node), and
+    ``size_name`` (e.g. ``"betweenness"``) is what the page's key says sizes the nodes.
 
     ``details`` is read only when an entity is shown: ``texts`` (each distinct description
     and quote once), per node ``[description, evidence, sources, disease areas,
@@ -351,6 +353,7 @@ def view_data(
         "classes": classes,
         "nodes": {**columns, "abbreviation": abbreviations, "nation_via": nation_via,
                   "short": short, **({"size": sizes} if sizes is not None else {})},
+        **({"size_name": size_name} if sizes is not None else {}),
         "map": _map_data(net, index),
         "overview": sorted(index[n] for n in overview),
         "overview_xy": overview_xy,
@@ -504,19 +507,21 @@ def render_html(
     focus: str | None = None,
     positions: Positions | None = None,
     size_by: Mapping[str, float] | None = None,
+    size_name: str = "value",
 ) -> str:
     """The view of ``network`` as one self-contained HTML page (a string).
 
     ``layout`` is ``"force"`` or ``"geo"`` (see :mod:`pmgraph.view.layout`); ``positions`` overrides
     it. ``focus`` (IRI, prefixed name or label) is selected and centred when the page opens.
-    ``size_by`` sizes the nodes by these values (see :func:`view_data`).
+    ``size_by`` sizes the nodes by these values, named ``size_name`` (see :func:`view_data`).
     """
     if layout not in LAYOUTS:
         raise ParameterError(
             f"--layout {layout!r}: unknown layout; choose one of {', '.join(LAYOUTS)}"
         )
     data = view_data(
-        network, title=title, layout=layout, positions=positions, focus=focus, size_by=size_by
+        network, title=title, layout=layout, positions=positions, focus=focus,
+        size_by=size_by, size_name=size_name,
     )
     (vis_js, vis_css), view_js = _vis_network(), _asset("view.js")
     csp = (
@@ -550,16 +555,19 @@ def write_html(
     layout: str = "force",
     focus: str | None = None,
     size_by: Mapping[str, float] | None = None,
+    size_name: str = "value",
 ) -> Path:
     """Write the view of ``network`` to ``path`` (atomically: a temporary file, then rename;
     see :func:`pmgraph.files.atomic_output` for links, devices and permissions).
 
     ``size_by`` (``{node: value}``) sizes the nodes by these values, e.g. betweenness, instead
-    of by their number of neighbours. Creates missing parent folders. Raises
-    :class:`OutputError` when the file cannot be written. Returns the path written.
+    of by their number of neighbours; ``size_name`` names them in the page's key. Creates
+    missing parent folders. Raises :class:`OutputError` when the file cannot be written.
+    Returns the path written.
     """
     target = Path(path)
-    text = render_html(network, title=title, layout=layout, focus=focus, size_by=size_by)
+    text = render_html(network, title=title, layout=layout, focus=focus, size_by=size_by,
+                       size_name=size_name)
     atomic_write(target, text.encode("utf-8"))
     log.info("wrote %s (%d nodes)", target, network.number_of_nodes())
     return target

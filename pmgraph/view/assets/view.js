@@ -116,6 +116,10 @@
     minValue = Math.min(minValue, n.degree + 1);
     maxValue = Math.max(maxValue, n.degree + 1);
   });
+  if (data.size_name) {
+    var key = document.getElementById("how-to-read");
+    key.textContent = key.textContent.replace("size its number of links", "size its " + data.size_name);
+  }
   function importance(n) {
     if (n.size !== null) return n.size;
     if (maxValue === minValue) return 0.5;
