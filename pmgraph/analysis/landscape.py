@@ -24,7 +24,7 @@ from typing import Any
 
 import networkx as nx
 
-from pmgraph.analysis.analyse import _ASSET_OF, _CENTRE, _HAS_ASSET, Records
+from pmgraph.analysis.analyse import Records, centre_assets
 from pmgraph.errors import ParameterError
 from pmgraph.graph.namespaces import PM
 
@@ -46,17 +46,6 @@ def _label(net: nx.MultiDiGraph, iri: str) -> str:
     if iri in net:
         return net.nodes[iri].get("label", iri)
     return net.graph.get("labels", {}).get(iri, iri)
-
-
-def centre_assets(net: nx.MultiDiGraph) -> dict[str, set[str]]:
-    """``{centre: assets}`` for every centre of excellence in ``net`` (see the module notes)."""
-    held: dict[str, set[str]] = {n: set() for n, c in net.nodes(data="class_iri") if c == _CENTRE}
-    for u, v, predicate in net.edges(data="predicate"):
-        if predicate in _HAS_ASSET and u in held:
-            held[u].add(v)
-        elif predicate == _ASSET_OF and v in held:
-            held[v].add(u)
-    return held
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ from typing import Any
 
 import networkx as nx
 
-from pmgraph.analysis.analyse import Records
-from pmgraph.analysis.landscape import centre_assets
+from pmgraph.analysis.analyse import Records, centre_assets
 from pmgraph.view.explore import MAP_MID_LAT, MAP_SCALE, map_positions, nation_column
 from pmgraph.view.viz import ASSETS
 
