@@ -10,6 +10,7 @@ Every function returns records (frozen dataclasses) in a :class:`Records` list w
   ``samples`` (512) seeded source nodes scaled by nodes / samples (the ``k`` approximation
   networkx also offers), which takes about 0.6 s at 13,000 nodes where exact takes 8 s.
 - :func:`communities`: Louvain on the undirected simple view, fixed seed, so repeatable.
+- :func:`centre_assets`: the assets each centre of excellence lists.
 - :func:`unique_holdings`: assets (targets of ``pm:hasAsset`` and its sub-properties, or
   subjects of ``pm:assetOf``) only one centre of excellence lists, and capability themes only
   one centre covers (a centre covers a theme when it, or one of its assets, has it).
