@@ -34,9 +34,10 @@ import hashlib
 import html
 import json
 import logging
+import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,8 @@ def view_data(
     layout: str = "force",
     positions: Positions | None = None,
     focus: str | None = None,
+    size_by: Mapping[str, float] | None = None,
+    size_name: str = "value",
 ) -> dict[str, Any]:
     """The page's data: ``{"view": ..., "details": ...}``, two JSON documents.
 
@@ -227,6 +230,11 @@ def view_data(
     - ``terms``: ``[iri, label]`` for nations, themes, disease areas and sources;
     - ``classes`` (the legend), ``nations`` and ``themes`` (``[term, count]``, the filters),
       ``focus`` (node index or null), ``base`` (what ``:`` in an IRI stands for).
+
+    ``size_by`` (``{node: value}``, e.g. betweenness) sizes the nodes by these values instead
+    of by their number of neighbours: ``nodes.size`` holds each node's share of the largest
+    value, square-rooted so that a node's area follows its value (0 for a missing node), and
+    ``size_name`` (e.g. ``"betweenness"``) is what the page's key says sizes the nodes.
 
     ``details`` is read only when an entity is shown: ``texts`` (each distinct description
     and quote once), per node ``[description, evidence, sources, disease areas,
@@ -333,6 +341,7 @@ def view_data(
                 [text(_clip(q)) for q in d["evidence"]],
                 [term(s) for s in d.get("evidence_source", ())],
             ]
+    sizes = _sizes(order, size_by) if size_by is not None else None
     nation_counts = Counter(nation for nation, _ in placed.values())
     theme_counts = Counter(t for _, d in net.nodes(data=True) for t in d.get("themes", ()))
     view = {
@@ -343,7 +352,8 @@ def view_data(
         "relationships": net.number_of_edges(),
         "classes": classes,
         "nodes": {**columns, "abbreviation": abbreviations, "nation_via": nation_via,
-                  "short": short},
+                  "short": short, **({"size": sizes} if sizes is not None else {})},
+        **({"size_name": size_name} if sizes is not None else {}),
         "map": _map_data(net, index),
         "overview": sorted(index[n] for n in overview),
         "overview_xy": overview_xy,
@@ -368,6 +378,13 @@ def view_data(
         "details": {"texts": text.values(), "nodes": details, "edges": edge_evidence},
         "sources": sources,
     }
+
+
+def _sizes(order: list[str], size_by: Mapping[str, float]) -> list[float]:
+    """Each node's size from 0 to 1: the square root of its share of the largest value."""
+    values = [max(float(size_by.get(node, 0.0)), 0.0) for node in order]
+    top = max(values, default=0.0)
+    return [round(math.sqrt(v / top), 4) if top > 0 else 0.0 for v in values]
 
 
 def _map_data(net: nx.MultiDiGraph, index: dict[str, int]) -> dict[str, Any]:
@@ -489,17 +506,23 @@ def render_html(
     layout: str = "force",
     focus: str | None = None,
     positions: Positions | None = None,
+    size_by: Mapping[str, float] | None = None,
+    size_name: str = "value",
 ) -> str:
     """The view of ``network`` as one self-contained HTML page (a string).
 
     ``layout`` is ``"force"`` or ``"geo"`` (see :mod:`pmgraph.view.layout`); ``positions`` overrides
     it. ``focus`` (IRI, prefixed name or label) is selected and centred when the page opens.
+    ``size_by`` sizes the nodes by these values, named ``size_name`` (see :func:`view_data`).
     """
     if layout not in LAYOUTS:
         raise ParameterError(
             f"--layout {layout!r}: unknown layout; choose one of {', '.join(LAYOUTS)}"
         )
-    data = view_data(network, title=title, layout=layout, positions=positions, focus=focus)
+    data = view_data(
+        network, title=title, layout=layout, positions=positions, focus=focus,
+        size_by=size_by, size_name=size_name,
+    )
     (vis_js, vis_css), view_js = _vis_network(), _asset("view.js")
     csp = (
         "default-src 'none'; "
@@ -531,15 +554,20 @@ def write_html(
     title: str = "pmgraph",
     layout: str = "force",
     focus: str | None = None,
+    size_by: Mapping[str, float] | None = None,
+    size_name: str = "value",
 ) -> Path:
     """Write the view of ``network`` to ``path`` (atomically: a temporary file, then rename;
     see :func:`pmgraph.files.atomic_output` for links, devices and permissions).
 
-    Creates missing parent folders. Raises :class:`OutputError` when the file cannot be
-    written. Returns the path written.
+    ``size_by`` (``{node: value}``) sizes the nodes by these values, e.g. betweenness, instead
+    of by their number of neighbours; ``size_name`` names them in the page's key. Creates
+    missing parent folders. Raises :class:`OutputError` when the file cannot be written.
+    Returns the path written.
     """
     target = Path(path)
-    text = render_html(network, title=title, layout=layout, focus=focus)
+    text = render_html(network, title=title, layout=layout, focus=focus, size_by=size_by,
+                       size_name=size_name)
     atomic_write(target, text.encode("utf-8"))
     log.info("wrote %s (%d nodes)", target, network.number_of_nodes())
     return target

@@ -23,6 +23,7 @@
       index: i, id: fullIri(short), label: columns.label[i],
       group: data.classes[columns["class"][i]].group, x: columns.x[i], y: columns.y[i],
       degree: columns.degree[i], nation: nation >= 0 ? terms[nation].id : null,
+      size: columns.size ? columns.size[i] : null,
       themes: columns.themes[i].map(termIri),
       abbreviation: Object.prototype.hasOwnProperty.call(columns.abbreviation, i)
         ? columns.abbreviation[i] : null,
@@ -108,13 +109,19 @@
 
   /* Size and label size by importance (neighbour count) on a log scale, so that more than
      the one biggest hub is legible; small labels appear as one zooms in. Computed here rather
-     than by vis-network's value scaling, which lays out every label a second time. */
+     than by vis-network's value scaling, which lays out every label a second time. A page
+     written with sizes of its own (write_html(size_by=...)) uses those. */
   var minValue = Infinity, maxValue = -Infinity;
   nodes.forEach(function (n) {
     minValue = Math.min(minValue, n.degree + 1);
     maxValue = Math.max(maxValue, n.degree + 1);
   });
+  if (data.size_name) {
+    var key = document.getElementById("how-to-read");
+    key.textContent = key.textContent.replace("size its number of links", "size its " + data.size_name);
+  }
   function importance(n) {
+    if (n.size !== null) return n.size;
     if (maxValue === minValue) return 0.5;
     return Math.log((n.degree + 1) / minValue) / Math.log(maxValue / minValue);
   }
