@@ -43,6 +43,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # "the six Centres of Excellence" of line 13 are the six centres listed on lines 25-32
     **{f"centre/{c}": ("six Centres of Excellence",) for c in
        ("belfast", "cardiff", "glasgow", "leeds", "manchester", "oxford")},
+    # a centre's membership of the network is its place in "the initial cohort of the
+    # emerging network"
+    **{f"membership/{c}-in-pm-coe-network": ("initial cohort",) for c in
+       ("belfast", "cardiff", "glasgow", "leeds", "manchester", "oxford")},
+    # Cardiff's profile opens "The Cardiff Centre ..., through its Clinical Innovation
+    # Partnership"; its list names the "Cardiff Clinical Innovation Partnership"
+    "org/cardiff-clinical-innovation-partnership": ("Clinical Innovation Partnership",),
     # the Glasgow session is "This workshop, led by the University of Glasgow"
     "event/connecting-industries-2020-glasgow": ("workshop",),
     # the source writes "the UK Government’s Industrial Strategy" and "Industrial Strategy"

@@ -449,7 +449,9 @@ def test_opening_labels_do_not_collide_and_name_every_centre(browser, real, real
                for b in boxes)
     centres = {n for n, c in real.nodes(data="class") if c == CENTRE_CLASS}
     assert centres <= {b[0] for b in boxes}
-    assert len(boxes) >= 15  # most of the 23 overview entities are named
+    # most overview entities are named: at least two thirds of them (19 in the project's view;
+    # all 19 at 1440x900, 14 at 1024x768, where the network's label gives way to a centre's)
+    assert 3 * len(boxes) >= 2 * len(overview_members(real))
     leeds = next(b for b in boxes if b[0].endswith("/centre/leeds"))
     assert leeds[1].startswith("LCPMH")  # the short form the data gives
 

@@ -109,6 +109,7 @@ class PM(DefinedNamespace):
     partOf: URIRef
     partnerOf: URIRef
     precededBy: URIRef
+    presents: URIRef
     publicationDate: URIRef
     publisher: URIRef
     qualifier: URIRef
