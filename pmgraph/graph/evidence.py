@@ -69,7 +69,8 @@ CONTEXT_CHARS = 32
 FACTUAL_LITERALS = frozenset(
     [PM + name for name in (
         "foundingDate", "startDate", "publicationDate", "referenceDate", "value", "currency",
-        "unit", "qualifier", "gridId", "ringgoldId", "isoCode", "status",
+        "unit", "qualifier", "gridId", "ringgoldId", "isoCode", "status", "cohort",
+        "rankingSubject",
     )] + [GEO + "lat", GEO + "long"]
 )
 #: Links that are not statements of a source: provenance itself.
