@@ -98,6 +98,19 @@ def test_validate_reports_violations_most_severe_first(cli, write_ttl):
     assert "The data does not conform" in run.out
 
 
+def test_validate_names_a_property_path_in_prefixed_names(cli, write_ttl):
+    """A finding on a path of several properties reads as a SPARQL path of prefixed names in
+    the text report, and as full IRIs in <...> in JSON."""
+    run = cli("validate", write_ttl('fac:lonely a pm:Facility ; rdfs:label "Lonely"@en .\n'))
+    warning = next(line for line in run.out.splitlines() if "linked to no centre" in line)
+    assert "|^pm:hasFacility|" in warning and "|pm:hostedBy|" in warning, warning
+    assert "https://w3id.org/pmgraph/ontology#" not in warning
+    run = cli("validate", write_ttl('fac:lonely a pm:Facility ; rdfs:label "Lonely"@en .\n'),
+              "--format", "json")
+    paths = [f["path"] for f in json.loads(run.out)["findings"] if f["path"] and "|" in f["path"]]
+    assert paths and "^<https://w3id.org/pmgraph/ontology#hasFacility>|" in paths[0]
+
+
 def test_validate_json_and_turtle(cli, write_ttl):
     path = write_ttl(INVALID_DATA)
     run = cli("validate", path, "--format", "json")

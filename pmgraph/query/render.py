@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Sequence
 
 from rdflib import Literal
@@ -45,6 +46,19 @@ def compact(iri: str | None) -> str:
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"{prefix}:{iri[len(namespace):]}"
     return iri
+
+
+def compact_path(path: str) -> str:
+    """A finding's path with its IRIs as prefixed names: ``pm:hostedBy``, and in a property
+    path ``^pm:hosts|pm:partOf`` (IRIs no prefix covers stay ``<iri>``)."""
+    if not path.startswith(("<", "^", "(")):
+        return compact(path)
+
+    def name(match: re.Match) -> str:
+        short = compact(match.group(1))
+        return short if short != match.group(1) else match.group(0)
+
+    return re.sub(r"<([^<>\s]+)>", name, path)
 
 
 def _cell(value: str | None, limit: int | None = _MAX_CELL) -> str:
@@ -160,7 +174,7 @@ def _finding_line(finding: Finding) -> str:
     focus = (
         f"{finding.focus_label} ({finding.focus})" if finding.focus_label else finding.focus
     )
-    where = f" {compact(finding.path)}" if finding.path else ""
+    where = f" {compact_path(finding.path)}" if finding.path else ""
     value = (
         f" [value: {_cell(finding.value, 60)}]"
         if finding.value is not None and finding.value not in finding.message

@@ -180,23 +180,30 @@ def _label(graph: Graph, node: object) -> str | None:
 
 
 def _path_text(report: Graph, path: object) -> str | None:
-    """A result path as text: the IRI of a predicate path, a SPARQL-like rendering otherwise."""
+    """A result path as text: the IRI of a predicate path, a SPARQL property path otherwise
+    (``^<iri>|<iri>``)."""
     if path is None:
         return None
     if isinstance(path, URIRef):
         return str(path)
+    return _composite_path(report, path)
+
+
+def _composite_path(report: Graph, path: object) -> str | None:
+    if isinstance(path, URIRef):
+        return f"<{path}>"
     if report.value(path, RDF.first) is not None:  # a list first, as SHACL reads it
-        return "/".join(_path_text(report, p) or "?" for p in Collection(report, path))
+        return "/".join(_composite_path(report, p) or "?" for p in Collection(report, path))
     inverse = report.value(path, SH.inversePath)
     if inverse is not None:
-        return f"^{_path_text(report, inverse)}"
+        return f"^{_composite_path(report, inverse)}"
     for key, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
         inner = report.value(path, key)
         if inner is not None:
-            return f"({_path_text(report, inner)}){mark}"
+            return f"({_composite_path(report, inner)}){mark}"
     alternatives = report.value(path, SH.alternativePath)
     if alternatives is not None:
-        return "|".join(_path_text(report, p) or "?" for p in Collection(report, alternatives))
+        return "|".join(_composite_path(report, p) or "?" for p in Collection(report, alternatives))
     return None
 
 
