@@ -179,16 +179,3 @@ def test_store_of_canonical_data_has_no_table(write_ttl, tmp_path):
     load_graph(write_ttl('qty:x pm:value "5"^^xsd:integer .\n'), store=tmp_path / "c.store")
     assert not (tmp_path / "c.store" / "pmgraph-exact.nq").exists()
     assert rewritten_literals(open_store(tmp_path / "c.store")) == 0
-
-
-def test_language_tags_are_kept_in_lower_case_with_a_warning(tmp_path, caplog):
-    path = tmp_path / "lang.ttl"
-    path.write_text('<http://example.org/a> <http://example.org/p> "x"@en-GB .\n')
-    with caplog.at_level(logging.WARNING, logger="pmgraph"):
-        graph = load_graph(path)
-    (obj,) = {o for s, p, o in exact_triples(graph) if s == URIRef(EX + "a")}
-    assert obj.language == "en-gb"
-    assert [r.getMessage() for r in caplog.records] == [
-        f"{path}: language tags are kept in lower case (en-GB becomes en-gb): Oxigraph keeps "
-        "no other case, and tags compare case-insensitively"
-    ]

@@ -255,11 +255,12 @@ def _load_each(
             source = parse_source(path)
             bulk = bulk_from is not None and "path" in source and (
                 path.stat().st_size >= bulk_from)
-            if load_file(store, graph_name, table, fmt=source["format"],
-                         base_iri=source["base_iri"], path=source.get("path"),
-                         data=source.get("input"), bulk=bulk, parallel=parallel,
-                         name=shown(path)):
-                native.append((path, source))
+            reading = load_file(store, graph_name, table, fmt=source["format"],
+                                base_iri=source["base_iri"], path=source.get("path"),
+                                data=source.get("input"), bulk=bulk, parallel=parallel,
+                                name=shown(path))
+            if reading is not None:
+                native.append((path, reading))
         log.debug("parsed %s", shown(path))
     return native
 
