@@ -23,12 +23,13 @@ import mmap
 import re
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph
+from oxrdflib import OxigraphStore
+from rdflib import Graph, Literal
 from rdflib.term import Identifier
 
 if TYPE_CHECKING:
@@ -252,6 +253,92 @@ def shown_term(term: object) -> str:
 # --------------------------------------------------------------------------- graphs
 
 _TABLES: weakref.WeakKeyDictionary[Store, ExactTerms] = weakref.WeakKeyDictionary()
+
+
+class ExactStore(OxigraphStore):
+    """oxrdflib's Oxigraph store, read through its exact-term table: ``graph.triples``,
+    ``graph.objects``, iterating a graph, ``len`` and ``graph.query`` give the literals as
+    written (``"01"^^xsd:integer``, ``"Leeds"@en-GB``), not the store's forms.
+
+    Without a table, or with an empty one (data already in the store's forms, the common
+    case), it reads as oxrdflib's store does, at the same cost.
+    """
+
+    def _written(self) -> dict | None:
+        """The table's per-triple forms (pyoxigraph terms), or None when it has none."""
+        table = _TABLES.get(self)
+        return table.triples if table is not None and table.triples else None
+
+    def triples(self, triple_pattern, context=None):  # noqa: ANN001, ANN201 - rdflib's
+        written = self._written()
+        if written is None:
+            return super().triples(triple_pattern, context)
+        from oxrdflib._converter import from_ox, from_ox_graph_name, to_ox_quad_pattern
+
+        from pmgraph.query.engine import converter
+
+        try:
+            quads = self._inner.quads_for_pattern(
+                *to_ox_quad_pattern(triple_pattern, context))
+        except (TypeError, ValueError):
+            return iter(())
+        return _exact_triples(quads, written, triple_pattern[2], from_ox,
+                              lambda q: iter((from_ox_graph_name(q.graph_name, self),)),
+                              converter())
+
+    def __len__(self, context=None) -> int:  # noqa: ANN001 - rdflib's signature
+        count = super().__len__(context)
+        written = self._written()
+        if written:  # a store triple that stands for several written ones counts each
+            count += sum(len(kept) - 1 for kept in written.values())
+        return count
+
+    def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: ANN001, ANN201, N803
+        result = super().query(query, initNs, initBindings, queryGraph, **kwargs)
+        table = _TABLES.get(self)
+        if table is None or not table.triples:
+            return result
+        from pmgraph.query.engine import converter, to_oxigraph
+
+        from_store = converter()
+
+        def exact(term: object) -> object:
+            if isinstance(term, Literal):
+                written = table.original(to_oxigraph(term))
+                if written is not None and type(written) is ox.Literal:
+                    return from_store(written)
+            return term
+
+        if result.type == "SELECT":
+            result.bindings = [
+                {var: exact(value) for var, value in row.items()} for row in result.bindings
+            ]
+        elif result.type == "CONSTRUCT":
+            copy = Graph()
+            copy += ((s, p, exact(o)) for s, p, o in result.graph)
+            result.graph = copy
+        return result
+
+
+def _exact_triples(
+    quads: Iterable[ox.Quad], written: dict, wanted: object, from_ox: Callable,
+    contexts: Callable, convert: Callable,
+) -> Iterator:
+    """oxrdflib's ``triples`` answer for ``quads``, a rewritten literal as written."""
+    literal_type = ox.Literal
+    for quad in quads:
+        obj = quad.object
+        forms = written.get((quad.subject, quad.predicate, obj)) if (
+            type(obj) is literal_type) else None
+        subject, predicate = from_ox(quad.subject), from_ox(quad.predicate)
+        if not forms:
+            yield (subject, predicate, from_ox(obj)), contexts(quad)
+            continue
+        terms = [convert(form) for form in forms]
+        if wanted is not None:  # the forms asked for, else all (they are one value)
+            terms = [term for term in terms if term == wanted] or terms
+        for term in terms:
+            yield (subject, predicate, term), contexts(quad)
 
 
 def table_of(graph: Graph) -> ExactTerms | None:
