@@ -133,3 +133,27 @@ def test_validate_prints_no_rdflib_traceback_for_ill_formed_literals(tmp_path):
                           str(data)], capture_output=True, text=True, cwd=ROOT, check=False)
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr and "UserWarning" not in run.stderr, run.stderr
+
+
+def test_a_copy_into_a_new_graph_keeps_the_terms_as_written(graph):
+    from pmgraph.graph.load import new_graph
+    from pmgraph.publishing.export import serialize
+
+    copy = new_graph()
+    copy += graph
+    assert rows((p, o) for s, p, o in copy if s == A) == WRITTEN
+    lines = serialize(copy, "nt").decode("utf-8").splitlines()
+    assert f'<{EX}a> <{EX}n> "01"^^<http://www.w3.org/2001/XMLSchema#integer> .' in lines
+    assert f'<{EX}a> <{EX}name> "Leeds"@en-GB .' in lines
+    copy.add((A, URIRef(EX + "added"), Literal("+3", datatype=XSD.integer, normalize=False)))
+    assert [str(o) for o in copy.objects(A, URIRef(EX + "added"))] == ["+3"]
+
+
+def test_adding_two_forms_of_one_value_keeps_both():
+    from pmgraph.graph.load import new_graph
+
+    graph = new_graph()
+    flag = URIRef(EX + "flag")
+    graph.add((A, flag, Literal("true", datatype=XSD.boolean)))
+    graph.add((A, flag, Literal("1", datatype=XSD.boolean, normalize=False)))
+    assert sorted(str(o) for o in graph.objects(A, flag)) == ["1", "true"]

@@ -261,8 +261,56 @@ class ExactStore(OxigraphStore):
     written (``"01"^^xsd:integer``, ``"Leeds"@en-GB``), not the store's forms.
 
     Without a table, or with an empty one (data already in the store's forms, the common
-    case), it reads as oxrdflib's store does, at the same cost.
+    case), it reads as oxrdflib's store does, at the same cost. Triples added through rdflib
+    (``graph.add``, ``copy += graph``) whose literal the store would rewrite are noted in the
+    table, so a copy into a graph of this store keeps the terms as written.
     """
+
+    def add(self, triple, context, quoted=False) -> None:  # noqa: ANN001 - rdflib's
+        self._note(((*triple, context),))
+        super().add(triple, context, quoted)
+
+    def addN(self, quads) -> None:  # noqa: ANN001, N802 - rdflib's
+        quads = list(quads)
+        self._note(quads)
+        super().addN(quads)
+
+    def _note(self, quads: Iterable[tuple]) -> None:
+        """Note in the table the literals of ``quads`` (about to be added) that the store
+        holds in another form, and a form written as the store holds it beside them."""
+        from pmgraph.query.engine import to_oxigraph
+
+        table = None
+        for quad in quads:
+            obj = quad[2]
+            if not isinstance(obj, Literal) or (obj.datatype is None and not obj.language):
+                continue
+            language = obj.language
+            if language and language == language.lower():
+                written = None
+            elif language:
+                written = cased(str(obj), language)
+            else:
+                written = to_oxigraph(obj)
+            if table is None:
+                table = _TABLES.get(self)
+                if table is None:
+                    table = _TABLES[self] = ExactTerms()
+            if written is None:
+                written = to_oxigraph(obj)
+            stored = table.stored_form(written)
+            key = (to_oxigraph(quad[0]), to_oxigraph(quad[1]), stored)
+            if stored == written:
+                if key in table.triples:  # beside a rewritten form of the same value
+                    table.record(*key[:2], written, stored)
+                continue
+            if key not in table.triples:
+                graph = quad[3] if len(quad) > 3 else None
+                name = to_oxigraph(graph.identifier) if isinstance(graph, Graph) else None
+                if name is not None and next(iter(self._inner.quads_for_pattern(
+                        key[0], key[1], stored, name)), None) is not None:
+                    table.record(*key[:2], stored, stored)  # already there as stored
+            table.record(*key[:2], written, stored)
 
     def _written(self) -> dict | None:
         """The table's per-triple forms (pyoxigraph terms), or None when it has none."""
