@@ -157,3 +157,17 @@ def test_adding_two_forms_of_one_value_keeps_both():
     graph.add((A, flag, Literal("true", datatype=XSD.boolean)))
     graph.add((A, flag, Literal("1", datatype=XSD.boolean, normalize=False)))
     assert sorted(str(o) for o in graph.objects(A, flag)) == ["1", "true"]
+
+
+def test_literals_in_the_stores_own_form_are_not_normalised_by_rdflib(tmp_path):
+    path = tmp_path / "canonical.ttl"
+    path.write_text(f"""\
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<{EX}a> <{EX}x> "1"^^xsd:double ; <{EX}day> "2020-01-01Z"^^xsd:date ;
+  <{EX}at> "10:00:00Z"^^xsd:time .
+""", encoding="utf-8")
+    graph = load_graph(path)
+    expected = {(EX + "x", "1"), (EX + "day", "2020-01-01Z"), (EX + "at", "10:00:00Z")}
+    assert {(str(p), str(o)) for p, o in graph.predicate_objects(A)} == expected
+    result = graph.query(f"SELECT ?p ?o WHERE {{ <{EX}a> ?p ?o }}")
+    assert {(str(p), str(o)) for p, o in result} == expected

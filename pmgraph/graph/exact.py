@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier
 
 if TYPE_CHECKING:
@@ -318,21 +318,21 @@ class ExactStore(OxigraphStore):
         return table.triples if table is not None and table.triples else None
 
     def triples(self, triple_pattern, context=None):  # noqa: ANN001, ANN201 - rdflib's
-        written = self._written()
-        if written is None:
-            return super().triples(triple_pattern, context)
-        from oxrdflib._converter import from_ox, from_ox_graph_name, to_ox_quad_pattern
-
-        from pmgraph.query.engine import converter
+        from oxrdflib._converter import from_ox_graph_name, to_ox_quad_pattern
 
         try:
-            quads = self._inner.quads_for_pattern(
-                *to_ox_quad_pattern(triple_pattern, context))
+            quads = self._inner.quads_for_pattern(*to_ox_quad_pattern(triple_pattern, context))
         except (TypeError, ValueError):
             return iter(())
-        return _exact_triples(quads, written, triple_pattern[2], from_ox,
-                              lambda q: iter((from_ox_graph_name(q.graph_name, self),)),
-                              converter())
+        graphs: dict = {}
+
+        def contexts(name: object) -> Iterator:
+            graph = graphs.get(name)
+            if graph is None:
+                graph = graphs[name] = from_ox_graph_name(name, self)
+            return iter((graph,))
+
+        return _exact_triples(quads, self._written() or {}, triple_pattern[2], contexts)
 
     def __len__(self, context=None) -> int:  # noqa: ANN001 - rdflib's signature
         count = super().__len__(context)
@@ -342,51 +342,96 @@ class ExactStore(OxigraphStore):
         return count
 
     def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: ANN001, ANN201, N803
-        result = super().query(query, initNs, initBindings, queryGraph, **kwargs)
+        from oxrdflib._converter import to_ox
+        from rdflib.plugins.sparql.sparql import Query
+        from rdflib.query import Result
+        from rdflib.term import Node, Variable
+
+        if isinstance(query, Query) or kwargs:  # oxrdflib says what it does not support
+            return super().query(query, initNs, initBindings, queryGraph, **kwargs)
+        answer = self._inner.query(
+            query,
+            use_default_graph_as_union=queryGraph == "__UNION__",
+            default_graph=to_ox(queryGraph) if isinstance(queryGraph, Node) else None,
+            prefixes=dict(self._namespace_for_prefix, **initNs),
+            substitutions={ox.Variable(k): to_ox(v) for k, v in initBindings.items()},
+        )
         table = _TABLES.get(self)
-        if table is None or not table.triples:
-            return result
-        from pmgraph.query.engine import converter, to_oxigraph
-
-        from_store = converter()
-
-        def exact(term: object) -> object:
-            if isinstance(term, Literal):
-                written = table.original(to_oxigraph(term))
-                if written is not None and type(written) is ox.Literal:
-                    return from_store(written)
-            return term
-
-        if result.type == "SELECT":
+        read = _reader(table.values() if table is not None and table.triples else {})
+        if isinstance(answer, ox.QueryBoolean):
+            result = Result("ASK")
+            result.askAnswer = bool(answer)
+        elif isinstance(answer, ox.QuerySolutions):
+            result = Result("SELECT")
+            result.vars = [Variable(v.value) for v in answer.variables]
             result.bindings = [
-                {var: exact(value) for var, value in row.items()} for row in result.bindings
+                {var: read(value)
+                 for var, value in zip(result.vars, row, strict=True) if value is not None}
+                for row in answer
             ]
-        elif result.type == "CONSTRUCT":
-            copy = Graph()
-            copy += ((s, p, exact(o)) for s, p, o in result.graph)
-            result.graph = copy
+        else:
+            result = Result("CONSTRUCT")
+            result.graph = Graph()
+            result.graph += ((read(t.subject), read(t.predicate), read(t.object))
+                             for t in answer)
         return result
 
 
+def _store_term(term: object) -> object:
+    """A pyoxigraph term as rdflib's, a literal's lexical form kept (oxrdflib's conversion
+    lets rdflib normalise it: ``"1"^^xsd:double`` as ``"1.0"``, ``"2020-01-01Z"^^xsd:date``
+    as ``"2020-01-01"``). ``xsd:string`` literals keep that datatype, as oxrdflib gives them."""
+    if type(term) is ox.Literal:
+        language = term.language
+        if language:
+            return Literal(term.value, lang=language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    if type(term) is ox.NamedNode:
+        return URIRef(term.value)
+    from oxrdflib._converter import from_ox
+
+    return from_ox(term)
+
+
+def _reader(values: dict) -> Callable[[object], object]:
+    """A function from the store's terms to rdflib terms: a literal as written when one form
+    was written for its value (``values``: :meth:`ExactTerms.values`)."""
+    from pmgraph.query.engine import converter
+
+    written_term = converter()
+
+    def read(term: object) -> object:
+        if values and type(term) is ox.Literal:
+            written = values.get(term)
+            if written is not None:
+                return written_term(written)
+        return _store_term(term)
+
+    return read
+
+
 def _exact_triples(
-    quads: Iterable[ox.Quad], written: dict, wanted: object, from_ox: Callable,
-    contexts: Callable, convert: Callable,
+    quads: Iterable[ox.Quad], written: dict, wanted: object, contexts: Callable
 ) -> Iterator:
-    """oxrdflib's ``triples`` answer for ``quads``, a rewritten literal as written."""
+    """oxrdflib's ``triples`` answer for ``quads``, every literal as written."""
+    from pmgraph.query.engine import converter
+
+    written_term = converter()
     literal_type = ox.Literal
+    store_term = _store_term
     for quad in quads:
         obj = quad.object
-        forms = written.get((quad.subject, quad.predicate, obj)) if (
+        forms = written.get((quad.subject, quad.predicate, obj)) if written and (
             type(obj) is literal_type) else None
-        subject, predicate = from_ox(quad.subject), from_ox(quad.predicate)
+        subject, predicate = store_term(quad.subject), store_term(quad.predicate)
         if not forms:
-            yield (subject, predicate, from_ox(obj)), contexts(quad)
+            yield (subject, predicate, store_term(obj)), contexts(quad.graph_name)
             continue
-        terms = [convert(form) for form in forms]
+        terms = [written_term(form) for form in forms]
         if wanted is not None:  # the forms asked for, else all (they are one value)
             terms = [term for term in terms if term == wanted] or terms
         for term in terms:
-            yield (subject, predicate, term), contexts(quad)
+            yield (subject, predicate, term), contexts(quad.graph_name)
 
 
 def table_of(graph: Graph) -> ExactTerms | None:
