@@ -611,8 +611,11 @@ def load_file(
 
 _TAG = re.compile(rb"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 _UPPER = re.compile(rb"[A-Z]")
-#: A language tag after a string's closing quote, not followed by a direction (``--ltr``).
-_TAGGED = re.compile(rb"([\"'])@([a-zA-Z]+(?:-[a-zA-Z0-9]+)*)(?![-a-zA-Z0-9])")
+_MARKED = rb"\1^^<" + LANG_DATATYPE.encode("ascii") + rb"\2>"
+#: A language tag with a capital letter after a string's closing quote, not followed by a
+#: direction (``--ltr``).
+_TAGGED = re.compile(
+    rb"([\"'])@(?=[-a-zA-Z0-9]*[A-Z])([a-zA-Z]+(?:-[a-zA-Z0-9]+)*)(?![-a-zA-Z0-9])")
 
 
 def tag_reading(reading: dict) -> dict:
@@ -631,17 +634,10 @@ def tag_reading(reading: dict) -> dict:
         if not mixed_case_tag(Path(path) if path else None, data):
             return reading
         text = data if data is not None else Path(path).read_bytes()
-        marked = _TAGGED.sub(_mark_tag, text)
+        marked = _TAGGED.sub(_MARKED, text)
         rest = {k: v for k, v in reading.items() if k != "path"}
         return {**rest, "input": marked}
     return reading
-
-
-def _mark_tag(found: re.Match) -> bytes:
-    tag = found.group(2)
-    if not _UPPER.search(tag):
-        return found.group(0)
-    return found.group(1) + b"^^<" + LANG_DATATYPE.encode("ascii") + tag + b">"
 
 
 def mixed_case_tag(path: Path | None, data: bytes | None) -> str | None:
