@@ -676,19 +676,22 @@ def _load_parsed(
     as_stored = []
     stored_form = table.stored_form
     literal_type = ox.Literal
-    marked = reading is not original
+    # pyoxigraph's strict parsers lower-case tags; a lenient JSON-LD parse and the marked
+    # Turtle (tag_reading) keep them.
+    beside_needed = reading is not original or reading["format"] == ox.RdfFormat.JSON_LD
 
     def quads() -> Iterator[ox.Quad]:
         parsed = ox.parse(**original, rename_blank_nodes=True)
-        # The marked text gives the same triples in the same order; only the objects of
-        # tags with capitals differ (and text inside strings, which is not kept).
-        beside = ox.parse(**reading, lenient=True) if marked else None
+        # The text read beside gives the same triples in the same order; only the objects
+        # of tags with capitals differ (and text inside strings, which is not kept).
+        beside = ox.parse(**reading, lenient=True) if beside_needed else None
         for triple in parsed:
             obj = triple.object
             written = next(beside).object if beside is not None else obj
             if type(obj) is literal_type:
-                if written is not obj and cased_tag(written) is not None:
-                    table.record(triple.subject, triple.predicate, written, obj)
+                if written is not obj and type(written) is literal_type and cased_tag(
+                        written_form(written)) is not None:
+                    table.record(triple.subject, triple.predicate, written_form(written), obj)
                 else:
                     stored = stored_form(obj)
                     if stored != obj:
@@ -718,7 +721,8 @@ def record_written_as_stored(
         return
     literal_type = ox.Literal
     for source in sources:
-        for triple in ox.parse(**source):
+        # lenient: the store read the file already; a lenient JSON-LD parse keeps tag case
+        for triple in ox.parse(**source, lenient=True):
             obj = triple.object
             if type(obj) is literal_type and obj in shared and (
                 type(triple.subject) is not ox.BlankNode
