@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -742,9 +743,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger = logging.getLogger("pmgraph")
     saved = (logger.handlers[:], logger.level, logger.propagate)
     streams = _lenient_streams()
+    # rdflib reports an ill-formed literal ("abc"^^xsd:integer, which the data may hold and
+    # validation reports) with a traceback on its logger and a UserWarning: not for a user.
+    terms = logging.getLogger("rdflib.term")
+    terms_level = terms.level
+    terms.setLevel(logging.ERROR)
     try:
-        return _main(argv)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module="rdflib.term")
+            return _main(argv)
     finally:
+        terms.setLevel(terms_level)
         for stream, errors in streams:
             stream.reconfigure(errors=errors)  # type: ignore[attr-defined]
         # Called from a program or a notebook, the command leaves its logging as it found it.

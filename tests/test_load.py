@@ -60,7 +60,9 @@ def test_default_graph_holds_ontology_and_data(project_graph):
 
 
 def test_queries_run_in_oxigraph(project_graph):
-    assert type(project_graph.store).__name__ == "OxigraphStore"
+    from oxrdflib import OxigraphStore
+
+    assert isinstance(project_graph.store, OxigraphStore)
 
 
 def test_given_file_replaces_project_data(write_ttl):

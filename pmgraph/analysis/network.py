@@ -158,7 +158,7 @@ def _pick_text(values: list[Text]) -> str | None:
         return None
     ordered = sorted(values, key=lambda v: (v[0], v[1] or ""))
     for text, language in ordered:
-        if language is None or language == "en" or language.startswith("en-"):
+        if language is None or language.lower() == "en" or language.lower().startswith("en-"):
             return text
     return ordered[0][0]
 
@@ -187,12 +187,23 @@ def _triples(graph: Graph) -> Iterator[tuple[str, str, str, str | None, bool]]:
     except (ImportError, AttributeError, TypeError):
         quads = None
     if quads is not None:
+        from pmgraph.graph.exact import cased_tag, table_of
+
         named, literal = ox.NamedNode, ox.Literal
+        table = table_of(graph)
+        # The literals the store holds in another form than written, as written.
+        written = table.triples if table is not None else None
         for q in quads:
             s, o = q.subject, q.object
             if type(s) is not named:
                 continue
             if type(o) is literal:
+                forms = written.get((s, q.predicate, o)) if written else None
+                if forms:
+                    for form in forms:
+                        yield (s.value, q.predicate.value, form.value,
+                               cased_tag(form) or form.language, True)
+                    continue
                 yield s.value, q.predicate.value, o.value, o.language, True
             elif type(o) is named:
                 yield s.value, q.predicate.value, o.value, None, False

@@ -23,12 +23,13 @@ import mmap
 import re
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import Graph
+from oxrdflib import OxigraphStore
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier
 
 if TYPE_CHECKING:
@@ -43,6 +44,10 @@ _SCRATCH_PREDICATE = ox.NamedNode("urn:x-pmgraph:exact:p")
 #: The named graph of the persisted table that lists the values written in several forms.
 _SHARED_GRAPH = ox.NamedNode("urn:x-pmgraph:exact:shared-values")
 _SHARED_PREDICATE = ox.NamedNode("urn:x-pmgraph:exact:value")
+#: pyoxigraph lower-cases language tags in every term it makes (``"x"@en-GB`` is
+#: ``"x"@en-gb``), so the table keeps a literal whose tag has a capital letter as a literal of
+#: this datatype followed by the tag as written: ``"x"^^<urn:x-pmgraph:lang:en-GB>``.
+LANG_DATATYPE = "urn:x-pmgraph:lang:"
 
 Key = tuple  # (subject, predicate, object) as pyoxigraph terms, object as the store holds it
 
@@ -70,10 +75,21 @@ class ExactTerms:
         if known is not None:
             return known
         stored = literal
-        if literal.language is None:
+        language = literal.language
+        if language is not None:
+            # pyoxigraph's JSON-LD parser keeps a tag's case; its store does not
+            if language != language.lower():
+                stored = ox.Literal(literal.value, language=language)
+        else:
             datatype = literal.datatype.value
             if datatype.startswith(_XSD) and datatype != _XSD_STRING:
                 stored = self._round_trip(literal)
+            elif datatype.startswith(LANG_DATATYPE):
+                try:
+                    stored = ox.Literal(literal.value,
+                                        language=datatype[len(LANG_DATATYPE):])
+                except ValueError:  # not a language tag: a term of the user's own
+                    stored = literal
         self._stored[literal] = stored
         return stored
 
@@ -97,7 +113,7 @@ class ExactTerms:
             if type(obj) is literal_type:
                 stored = stored_form(obj)
                 if stored is not obj and stored != obj:
-                    found.append((triple.subject, triple.predicate, obj, stored))
+                    found.append((triple.subject, triple.predicate, written_form(obj), stored))
         return found
 
     def clear(self) -> None:
@@ -126,6 +142,14 @@ class ExactTerms:
         """The number of written triples whose object the store holds in another form."""
         return sum(
             sum(1 for written in kept if written != key[2]) for key, kept in self.triples.items()
+        )
+
+    def by_value(self) -> int:
+        """The number of written triples whose object the store holds as another value's
+        term (another lexical form or datatype; not counting a language tag's case)."""
+        return sum(
+            sum(1 for written in kept if written != key[2] and cased_tag(written) is None)
+            for key, kept in self.triples.items()
         )
 
     def values(self) -> dict[ox.Literal, ox.Literal | None]:
@@ -194,9 +218,220 @@ class ExactTerms:
         return table
 
 
+def cased(value: str, tag: str) -> ox.Literal:
+    """The table's form of the literal ``value`` with the language tag ``tag`` as written."""
+    return ox.Literal(value, datatype=ox.NamedNode(LANG_DATATYPE + tag))
+
+
+def written_form(literal: ox.Literal) -> ox.Literal:
+    """``literal`` as the table keeps it: a tag with capitals (which pyoxigraph's JSON-LD
+    parser gives as written) in the table's form (:func:`cased`)."""
+    language = literal.language
+    if language is not None and language != language.lower():
+        return cased(literal.value, language)
+    return literal
+
+
+def cased_tag(literal: ox.Literal) -> str | None:
+    """The language tag as written of a literal in the table's form (:func:`cased`), or
+    None for any other literal."""
+    datatype = literal.datatype
+    if datatype is None or not datatype.value.startswith(LANG_DATATYPE):
+        return None
+    return datatype.value[len(LANG_DATATYPE):]
+
+
+def shown_term(term: object) -> str:
+    """``term`` in N-Triples, a literal of the table's form with its tag as written."""
+    if type(term) is ox.Literal:
+        tag = cased_tag(term)
+        if tag is not None:
+            return f"{ox.Literal(term.value)}@{tag}"
+    return str(term)
+
+
 # --------------------------------------------------------------------------- graphs
 
 _TABLES: weakref.WeakKeyDictionary[Store, ExactTerms] = weakref.WeakKeyDictionary()
+
+
+class ExactStore(OxigraphStore):
+    """oxrdflib's Oxigraph store, read through its exact-term table: ``graph.triples``,
+    ``graph.objects``, iterating a graph, ``len`` and ``graph.query`` give the literals as
+    written (``"01"^^xsd:integer``, ``"Leeds"@en-GB``), not the store's forms.
+
+    Without a table, or with an empty one (data already in the store's forms, the common
+    case), it reads as oxrdflib's store does, at the same cost. Triples added through rdflib
+    (``graph.add``, ``copy += graph``) whose literal the store would rewrite are noted in the
+    table, so a copy into a graph of this store keeps the terms as written.
+    """
+
+    def add(self, triple, context, quoted=False) -> None:  # noqa: ANN001 - rdflib's
+        self._note(((*triple, context),))
+        super().add(triple, context, quoted)
+
+    def addN(self, quads) -> None:  # noqa: ANN001, N802 - rdflib's
+        quads = list(quads)
+        self._note(quads)
+        super().addN(quads)
+
+    def _note(self, quads: Iterable[tuple]) -> None:
+        """Note in the table the literals of ``quads`` (about to be added) that the store
+        holds in another form, and a form written as the store holds it beside them."""
+        from pmgraph.query.engine import to_oxigraph
+
+        table = None
+        for quad in quads:
+            obj = quad[2]
+            if not isinstance(obj, Literal) or (obj.datatype is None and not obj.language):
+                continue
+            language = obj.language
+            if language and language == language.lower():
+                written = None
+            elif language:
+                written = cased(str(obj), language)
+            else:
+                written = to_oxigraph(obj)
+            if table is None:
+                table = _TABLES.get(self)
+                if table is None:
+                    table = _TABLES[self] = ExactTerms()
+            if written is None:
+                written = to_oxigraph(obj)
+            stored = table.stored_form(written)
+            key = (to_oxigraph(quad[0]), to_oxigraph(quad[1]), stored)
+            if stored == written:
+                if key in table.triples:  # beside a rewritten form of the same value
+                    table.record(*key[:2], written, stored)
+                continue
+            if key not in table.triples:
+                graph = quad[3] if len(quad) > 3 else None
+                name = to_oxigraph(graph.identifier) if isinstance(graph, Graph) else None
+                if name is not None and next(iter(self._inner.quads_for_pattern(
+                        key[0], key[1], stored, name)), None) is not None:
+                    table.record(*key[:2], stored, stored)  # already there as stored
+            table.record(*key[:2], written, stored)
+
+    def _written(self) -> dict | None:
+        """The table's per-triple forms (pyoxigraph terms), or None when it has none."""
+        table = _TABLES.get(self)
+        return table.triples if table is not None and table.triples else None
+
+    def triples(self, triple_pattern, context=None):  # noqa: ANN001, ANN201 - rdflib's
+        from oxrdflib._converter import from_ox_graph_name, to_ox_quad_pattern
+
+        try:
+            quads = self._inner.quads_for_pattern(*to_ox_quad_pattern(triple_pattern, context))
+        except (TypeError, ValueError):
+            return iter(())
+        graphs: dict = {}
+
+        def contexts(name: object) -> Iterator:
+            graph = graphs.get(name)
+            if graph is None:
+                graph = graphs[name] = from_ox_graph_name(name, self)
+            return iter((graph,))
+
+        return _exact_triples(quads, self._written() or {}, triple_pattern[2], contexts)
+
+    def __len__(self, context=None) -> int:  # noqa: ANN001 - rdflib's signature
+        count = super().__len__(context)
+        written = self._written()
+        if written:  # a store triple that stands for several written ones counts each
+            count += sum(len(kept) - 1 for kept in written.values())
+        return count
+
+    def query(self, query, initNs, initBindings, queryGraph, **kwargs):  # noqa: ANN001, ANN201, N803
+        from oxrdflib._converter import to_ox
+        from rdflib.plugins.sparql.sparql import Query
+        from rdflib.query import Result
+        from rdflib.term import Node, Variable
+
+        if isinstance(query, Query) or kwargs:  # oxrdflib says what it does not support
+            return super().query(query, initNs, initBindings, queryGraph, **kwargs)
+        answer = self._inner.query(
+            query,
+            use_default_graph_as_union=queryGraph == "__UNION__",
+            default_graph=to_ox(queryGraph) if isinstance(queryGraph, Node) else None,
+            prefixes=dict(self._namespace_for_prefix, **initNs),
+            substitutions={ox.Variable(k): to_ox(v) for k, v in initBindings.items()},
+        )
+        table = _TABLES.get(self)
+        read = _reader(table.values() if table is not None and table.triples else {})
+        if isinstance(answer, ox.QueryBoolean):
+            result = Result("ASK")
+            result.askAnswer = bool(answer)
+        elif isinstance(answer, ox.QuerySolutions):
+            result = Result("SELECT")
+            result.vars = [Variable(v.value) for v in answer.variables]
+            result.bindings = [
+                {var: read(value)
+                 for var, value in zip(result.vars, row, strict=True) if value is not None}
+                for row in answer
+            ]
+        else:
+            result = Result("CONSTRUCT")
+            result.graph = Graph()
+            result.graph += ((read(t.subject), read(t.predicate), read(t.object))
+                             for t in answer)
+        return result
+
+
+def _store_term(term: object) -> object:
+    """A pyoxigraph term as rdflib's, a literal's lexical form kept (oxrdflib's conversion
+    lets rdflib normalise it: ``"1"^^xsd:double`` as ``"1.0"``, ``"2020-01-01Z"^^xsd:date``
+    as ``"2020-01-01"``). ``xsd:string`` literals keep that datatype, as oxrdflib gives them."""
+    if type(term) is ox.Literal:
+        language = term.language
+        if language:
+            return Literal(term.value, lang=language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    if type(term) is ox.NamedNode:
+        return URIRef(term.value)
+    from oxrdflib._converter import from_ox
+
+    return from_ox(term)
+
+
+def _reader(values: dict) -> Callable[[object], object]:
+    """A function from the store's terms to rdflib terms: a literal as written when one form
+    was written for its value (``values``: :meth:`ExactTerms.values`)."""
+    from pmgraph.query.engine import converter
+
+    written_term = converter()
+
+    def read(term: object) -> object:
+        if values and type(term) is ox.Literal:
+            written = values.get(term)
+            if written is not None:
+                return written_term(written)
+        return _store_term(term)
+
+    return read
+
+
+def _exact_triples(
+    quads: Iterable[ox.Quad], written: dict, wanted: object, contexts: Callable
+) -> Iterator:
+    """oxrdflib's ``triples`` answer for ``quads``, every literal as written."""
+    from pmgraph.query.engine import converter
+
+    written_term = converter()
+    literal_type = ox.Literal
+    store_term = _store_term
+    for quad in quads:
+        obj = quad.object
+        forms = written.get((quad.subject, quad.predicate, obj)) if written and (
+            type(obj) is literal_type) else None
+        subject, predicate = store_term(quad.subject), store_term(quad.predicate)
+        if not forms:
+            yield (subject, predicate, store_term(obj)), contexts(quad.graph_name)
+            continue
+        terms = [written_term(form) for form in forms]
+        if wanted is not None:  # the forms asked for, else all (they are one value)
+            terms = [term for term in terms if term == wanted] or terms
+        for term in terms:
+            yield (subject, predicate, term), contexts(quad.graph_name)
 
 
 def table_of(graph: Graph) -> ExactTerms | None:
@@ -220,12 +455,14 @@ def rewritten_literals(graph: Graph) -> int:
     """How many triples of ``graph`` hold a literal that its store keeps in another form than
     the one written (``"01"^^xsd:integer`` stored as ``"1"``).
 
-    0 means the store's terms are the terms as written. A validator that reads the store
+    A language tag's case is not counted: tags compare case-insensitively, so a tag the store
+    holds in lower case changes no outcome. 0 means the store's terms are the terms as
+    written but for that case. A validator that reads the store
     directly (SPARQL on Oxigraph) sees the stored forms; for exact terms read
     :func:`exact_triples` (or :func:`pmgraph.graph.load.plain_copy`, which does).
     """
     table = table_of(graph)
-    return len(table) if table is not None else 0
+    return table.by_value() if table is not None else 0
 
 
 def as_written(graph: Graph, term: Identifier) -> Identifier:
@@ -277,7 +514,7 @@ def warn_collisions(table: ExactTerms, where: str) -> None:
         "%s: %d value%s written in several forms (e.g. %s), which the store keeps as one "
         "(%s); query results show that form, exports and validation keep each form",
         where, len(collisions), "s are" if len(collisions) != 1 else " is",
-        ", ".join(str(f) for f in forms[:3]), value,
+        ", ".join(shown_term(f) for f in forms[:3]), value,
     )
 
 
@@ -301,7 +538,7 @@ def load_file(
     bulk: bool = False,
     parallel: bool = False,
     name: str = "",
-) -> bool:
+) -> dict | None:
     """Load one file (``path``) or text (``data``) into ``graph_name`` of ``store``, keeping in
     ``table`` the literals the store holds in another form than written.
 
@@ -311,22 +548,29 @@ def load_file(
     for rewritten literals; a rewritten literal on a blank node then raises
     :class:`BlankNodeRewrite`, and the caller loads again without ``parallel``.
 
-    Returns whether the store's native loader read the file (its blank nodes got new labels).
+    Returns, when the store's native loader read the file (its blank nodes got new labels),
+    what :func:`record_written_as_stored` reads it with; None otherwise.
     Raises what ``pyoxigraph.parse`` raises (``SyntaxError``, ``OSError``, ``MemoryError``).
     """
     source: dict[str, object] = {"input": data} if data is not None else {"path": str(path)}
     fill = store.bulk_load if bulk else store.load
+    original = {**source, "format": fmt, "base_iri": base_iri}
+    reading = original
 
     def scan() -> list[tuple]:
-        tag = mixed_case_tag(path, data)
-        if tag:
-            log.warning(
-                "%s: language tags are kept in lower case (%s becomes %s): Oxigraph keeps no "
-                "other case, and tags compare case-insensitively", name or path, tag,
-                tag.lower(),
-            )
-        # lenient: the store's loader checks the IRIs; the scan only reads the literals.
-        return table.scan(ox.parse(**source, format=fmt, base_iri=base_iri, lenient=True))
+        nonlocal reading
+        marked = tag_reading(reading)
+        if marked is reading:
+            # lenient: the store's loader checks the IRIs; the scan only reads the literals.
+            return table.scan(ox.parse(**reading, lenient=True))
+        try:
+            found = table.scan(ox.parse(**marked, lenient=True))
+        except SyntaxError:  # a quote and tag inside an IRI (<a'@En>): read as written
+            log.warning("%s: language tags are kept in lower case (the file could not be "
+                        "read for their case)", name or path)
+            return table.scan(ox.parse(**reading, lenient=True))
+        reading = marked
+        return found
 
     if parallel:
         # The store loads in a thread (its loader releases the GIL) while this thread reads
@@ -356,17 +600,44 @@ def load_file(
     else:
         rewritten = scan()
         if any(type(item[0]) is ox.BlankNode for item in rewritten):
-            _load_parsed(store, graph_name, table, source, fmt, base_iri, bulk,
+            _load_parsed(store, graph_name, table, original, reading, bulk,
                          {item[3] for item in rewritten})
-            return False
+            return None
         fill(**source, format=fmt, base_iri=base_iri, to_graph=graph_name)
     for subject, predicate, written, stored in rewritten:
         table.record(subject, predicate, written, stored)
-    return True
+    return reading
 
 
 _TAG = re.compile(rb"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 _UPPER = re.compile(rb"[A-Z]")
+_MARKED = rb"\1^^<" + LANG_DATATYPE.encode("ascii") + rb"\2>"
+#: A language tag with a capital letter after a string's closing quote, not followed by a
+#: direction (``--ltr``).
+_TAGGED = re.compile(
+    rb"([\"'])@(?=[-a-zA-Z0-9]*[A-Z])([a-zA-Z]+(?:-[a-zA-Z0-9]+)*)(?![-a-zA-Z0-9])")
+
+
+def tag_reading(reading: dict) -> dict:
+    """``reading`` (``pyoxigraph.parse`` arguments) made to give the language tags with a
+    capital letter as written, which pyoxigraph lower-cases.
+
+    Turtle and N-Triples: the text is read with each such tag after a closing quote
+    (``"x"@en-GB``) written as the table's datatype (``"x"^^<urn:x-pmgraph:lang:en-GB>``,
+    see :func:`cased`); a quote and tag inside a string or a comment change only that text,
+    which the scan does not keep. ``reading`` itself when no tag has a capital letter (the
+    common case: one byte scan) and for JSON-LD, whose parser keeps a tag's case.
+    """
+    path, data = reading.get("path"), reading.get("input")
+    fmt = reading["format"]
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+        if not mixed_case_tag(Path(path) if path else None, data):
+            return reading
+        text = data if data is not None else Path(path).read_bytes()
+        marked = _TAGGED.sub(_MARKED, text)
+        rest = {k: v for k, v in reading.items() if k != "path"}
+        return {**rest, "input": marked}
+    return reading
 
 
 def mixed_case_tag(path: Path | None, data: bytes | None) -> str | None:
@@ -396,23 +667,38 @@ def _first_capital_tag(text: bytes | mmap.mmap) -> str | None:
 
 
 def _load_parsed(
-    store: ox.Store, graph_name: object, table: ExactTerms, source: dict, fmt: ox.RdfFormat,
-    base_iri: str, bulk: bool, targets: set,
+    store: ox.Store, graph_name: object, table: ExactTerms, original: dict, reading: dict,
+    bulk: bool, targets: set,
 ) -> None:
+    """Load the file from its parsed triples (``original``: its ``pyoxigraph.parse``
+    arguments), noting its rewritten literals in ``table``; ``reading``, the arguments that
+    give the tags as written (:func:`tag_reading`), when they differ, is read beside it."""
     as_stored = []
     stored_form = table.stored_form
     literal_type = ox.Literal
+    # pyoxigraph's strict parsers lower-case tags; a lenient JSON-LD parse and the marked
+    # Turtle (tag_reading) keep them.
+    beside_needed = reading is not original or reading["format"] == ox.RdfFormat.JSON_LD
 
     def quads() -> Iterator[ox.Quad]:
-        parsed = ox.parse(**source, format=fmt, base_iri=base_iri, rename_blank_nodes=True)
+        parsed = ox.parse(**original, rename_blank_nodes=True)
+        # The text read beside gives the same triples in the same order; only the objects
+        # of tags with capitals differ (and text inside strings, which is not kept).
+        beside = ox.parse(**reading, lenient=True) if beside_needed else None
         for triple in parsed:
             obj = triple.object
+            written = next(beside).object if beside is not None else obj
             if type(obj) is literal_type:
-                stored = stored_form(obj)
-                if stored != obj:
-                    table.record(triple.subject, triple.predicate, obj, stored)
-                elif obj in targets:
-                    as_stored.append((triple.subject, triple.predicate, obj))
+                if written is not obj and type(written) is literal_type and cased_tag(
+                        written_form(written)) is not None:
+                    table.record(triple.subject, triple.predicate, written_form(written), obj)
+                else:
+                    stored = stored_form(obj)
+                    if stored != obj:
+                        table.record(triple.subject, triple.predicate, written_form(obj),
+                                     stored)
+                    elif obj in targets:
+                        as_stored.append((triple.subject, triple.predicate, obj))
             yield ox.Quad(triple.subject, triple.predicate, obj, graph_name)
 
     (store.bulk_extend if bulk else store.extend)(quads())
@@ -427,7 +713,7 @@ def record_written_as_stored(
     """Add to ``table`` the triples written in the store's own form whose store triple also
     stands for a rewritten one (``ex:a ex:v "1", "01"``): the export then writes both.
 
-    ``sources`` are the ``pyoxigraph.parse`` arguments of the files the store loaded natively.
+    ``sources`` are what :func:`load_file` returned for the files the store loaded natively.
     Runs only when some value was written both ways, which is rare.
     """
     shared = table.shared_values() if values is None else values
@@ -435,9 +721,10 @@ def record_written_as_stored(
         return
     literal_type = ox.Literal
     for source in sources:
-        for triple in ox.parse(**source):
+        # lenient: the store read the file already; a lenient JSON-LD parse keeps tag case
+        for triple in ox.parse(**source, lenient=True):
             obj = triple.object
-            if type(obj) is literal_type and obj in shared and type(triple.subject) is not (
-                ox.BlankNode
+            if type(obj) is literal_type and obj in shared and (
+                type(triple.subject) is not ox.BlankNode
             ) and (triple.subject, triple.predicate, obj) in table.triples:
                 table.record(triple.subject, triple.predicate, obj, obj)

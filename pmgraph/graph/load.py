@@ -22,6 +22,7 @@ from pmgraph.errors import DataLoadError
 from pmgraph.graph.evidence import expand_graph
 from pmgraph.graph.exact import (
     BlankNodeRewrite,
+    ExactStore,
     ExactTerms,
     exact_triples,
     load_file,
@@ -57,8 +58,9 @@ _stdin_data: bytes | None = None
 
 
 def new_graph() -> Graph:
-    """An empty graph in an in-memory Oxigraph store, with the project's prefixes bound."""
-    return bind_prefixes(Graph(store="Oxigraph", bind_namespaces="none"))
+    """An empty graph in an in-memory Oxigraph store, with the project's prefixes bound; read
+    through rdflib, it gives the terms as written (:class:`pmgraph.graph.exact.ExactStore`)."""
+    return bind_prefixes(Graph(store=ExactStore(), bind_namespaces="none"))
 
 
 def shown(path: Path | str) -> str:
@@ -255,11 +257,12 @@ def _load_each(
             source = parse_source(path)
             bulk = bulk_from is not None and "path" in source and (
                 path.stat().st_size >= bulk_from)
-            if load_file(store, graph_name, table, fmt=source["format"],
-                         base_iri=source["base_iri"], path=source.get("path"),
-                         data=source.get("input"), bulk=bulk, parallel=parallel,
-                         name=shown(path)):
-                native.append((path, source))
+            reading = load_file(store, graph_name, table, fmt=source["format"],
+                                base_iri=source["base_iri"], path=source.get("path"),
+                                data=source.get("input"), bulk=bulk, parallel=parallel,
+                                name=shown(path))
+            if reading is not None:
+                native.append((path, reading))
         log.debug("parsed %s", shown(path))
     return native
 

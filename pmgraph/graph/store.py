@@ -31,7 +31,7 @@ from rdflib import Graph, URIRef
 
 from pmgraph.errors import PMGraphError
 from pmgraph.files import swap_in, tracked
-from pmgraph.graph.exact import ExactTerms, attach
+from pmgraph.graph.exact import ExactStore, ExactTerms, attach
 from pmgraph.graph.load import is_stdin, load_files
 from pmgraph.graph.namespaces import bind_prefixes
 from pmgraph.paths import display_path
@@ -344,8 +344,6 @@ def open_store(path: Path | str, *, read_only: bool = True) -> Graph:
     from has changed since. Raises :class:`StoreError` for a folder that is not a store, a
     store of an incompatible version, or a store another process holds for writing.
     """
-    from oxrdflib import OxigraphStore
-
     folder = Path(path)
     info = read_manifest(folder)
     changed = info.changed_files()
@@ -362,7 +360,7 @@ def open_store(path: Path | str, *, read_only: bool = True) -> Graph:
             "%s: %s; rebuild it with '%s'",
             display_path(folder), " and ".join(parts), info.rebuild_command(),
         )
-    store = OxigraphStore(store=_open_oxigraph(folder, read_only))
+    store = ExactStore(store=_open_oxigraph(folder, read_only))
     graph = Graph(store=store, identifier=URIRef(info.graph), bind_namespaces="none")
     if (folder / EXACT_TERMS).is_file():
         attach(graph, ExactTerms.read(folder / EXACT_TERMS))

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from rdflib import RDF, BNode, Graph, Literal, URIRef
 
 from pmgraph.errors import ParameterError
 from pmgraph.files import atomic_write
-from pmgraph.graph.exact import exact_triples
+from pmgraph.graph.exact import LANG_DATATYPE, cased, exact_triples
 from pmgraph.graph.load import plain_literal
 from pmgraph.graph.namespaces import PREFIXES
 from pmgraph.publishing.bnodes import label_blank_nodes
@@ -72,10 +73,28 @@ def _ox_term(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         return ox.BlankNode(str(term))
     if isinstance(term, Literal):
         if term.language:
+            if term.language != term.language.lower():  # pyoxigraph would lower-case it
+                return cased(str(term), term.language)
             return ox.Literal(str(term), language=term.language)
         datatype = ox.NamedNode(str(term.datatype)) if term.datatype else None
         return ox.Literal(str(term), datatype=datatype)
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+_MARK = b'"^^<' + LANG_DATATYPE.encode("ascii")
+#: A tag marked by :func:`_ox_term`, after a closing quote (not an escaped one in a string).
+_MARKED_TAG = re.compile(
+    rb'(?<!\\)((?:\\\\)*)"\^\^<' + re.escape(LANG_DATATYPE.encode("ascii"))
+    + rb'([A-Za-z0-9-]+)>'
+)
+
+
+def _with_tags(data: bytes) -> bytes:
+    """Oxigraph's Turtle or N-Triples ``data`` with each marked language tag written as
+    ``@tag``, its case as the data gave it (Oxigraph writes tags in lower case)."""
+    if _MARK not in data:
+        return data
+    return _MARKED_TAG.sub(rb'\1"@\2', data)
 
 
 def _sort_key(term: object) -> tuple[int, str]:
@@ -94,7 +113,7 @@ def to_turtle(graph: Graph) -> bytes:
         format=ox.RdfFormat.TURTLE,
         prefixes=prefixes,
     )
-    return data
+    return _with_tags(data)
 
 
 def to_ntriples(graph: Graph) -> bytes:
@@ -103,7 +122,7 @@ def to_ntriples(graph: Graph) -> bytes:
         (ox.Triple(*(_ox_term(x) for x in t)) for t in stable_triples(graph)),
         format=ox.RdfFormat.N_TRIPLES,
     )
-    return data
+    return _with_tags(data)
 
 
 def to_jsonld(graph: Graph) -> bytes:

@@ -68,11 +68,11 @@ def converter(graph: Graph | None = None) -> Callable[[object], Identifier | Non
     """
     import pyoxigraph as ox
 
+    from pmgraph.graph.exact import cased_tag, table_of
+
     cache: dict[object, Identifier] = {}
     table = None
     if graph is not None:
-        from pmgraph.graph.exact import table_of
-
         table = table_of(graph)
 
     def convert(term: object) -> Identifier | None:
@@ -87,7 +87,10 @@ def converter(graph: Graph | None = None) -> Callable[[object], Identifier | Non
             made = BNode(term.value)
         elif isinstance(term, ox.Literal):
             written = table.original(term) if table is not None else term
-            if written.language:
+            tag = cased_tag(written)
+            if tag is not None:  # a language tag with capitals, as written
+                made = Literal(written.value, lang=tag)
+            elif written.language:
                 made = Literal(written.value, lang=written.language)
             elif written.datatype.value == _XSD_STRING:
                 made = Literal(written.value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -379,7 +379,7 @@ def _store_rewrites(graph: Graph) -> object:
     (:mod:`pmgraph.graph.exact` noted them while loading), as a
     :class:`pmgraph.validation.shacl_sparql.Rewrites`; None when the store holds every term as
     written."""
-    from pmgraph.graph.exact import rewritten_literals, table_of
+    from pmgraph.graph.exact import cased_tag, rewritten_literals, table_of
     from pmgraph.query.engine import converter
     from pmgraph.validation.shacl_sparql import Rewrites
 
@@ -390,6 +390,8 @@ def _store_rewrites(graph: Graph) -> object:
     convert = converter()
     originals, predicates, retyped = {}, set(), set()
     for (subject, predicate, stored), written in table.triples.items():
+        if all(cased_tag(term) is not None for term in written):
+            continue  # a language tag's case: tags compare case-insensitively
         key = (convert(subject), convert(predicate), convert(stored))
         originals[key] = tuple(convert(term) for term in written)
         predicates.add(key[1])
@@ -410,6 +412,7 @@ def _sparql_findings(
 ) -> list[Finding]:
     """Findings of the compiled ``checks`` on ``graph``'s store, or on ``store`` (anything
     with pyoxigraph's ``query``, e.g. a remote store) with ``label(node)`` for focus labels."""
+    from pmgraph.graph.exact import as_written
     from pmgraph.validation.shacl_sparql import run_checks
 
     store = store if store is not None else oxigraph_store(graph)
@@ -417,6 +420,9 @@ def _sparql_findings(
     findings = []
     results = run_checks(checks, store, union_default_graph=True, rewrites=rewrites)
     for result in results:
+        if graph is not None and isinstance(result.value, Literal) and result.value.language:
+            # the store keeps tags in lower case: the value with its tag as written
+            result = replace(result, value=as_written(graph, result.value))
         path = result.path
         severity, custom = _severity(result.severity)
         findings.append(
