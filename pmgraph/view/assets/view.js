@@ -987,7 +987,7 @@
         ? CURRENCIES[currency] : currency + " ") : "";
       var out = symbol + plain.toLocaleString("en-GB", { maximumFractionDigits: 6 });
       var big = Math.abs(plain);
-      if (big >= 1e6) {
+      if (big >= 1e6 && symbol) {
         var short = big >= 1e9 ? [plain / 1e9, "bn"] : [plain / 1e6, "m"];
         out += " (" + symbol + short[0].toLocaleString("en-GB", { maximumFractionDigits: 2 }) +
           short[1] + ")";
