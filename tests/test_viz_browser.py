@@ -413,9 +413,9 @@ LABEL_BOXES = """() => {
   for (const id of n.body.nodeIndices) {
     const node = n.body.nodes[id], text = node.options.label;
     if (!text) continue;
-    const s = node.labelModule.size;
-    const a = n.canvasToDOM({x: s.left, y: s.top});
-    const b = n.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
+    const s = node.labelModule.size, lift = node.options.font.vadjust || 0;  // drawn there
+    const a = n.canvasToDOM({x: s.left, y: s.top + lift});
+    const b = n.canvasToDOM({x: s.left + s.width, y: s.top + s.height + lift});
     out.push([id, text, a.x, a.y, b.x, b.y]);
   }
   return out;
@@ -1002,3 +1002,43 @@ def test_script_in_the_data_never_runs_in_group_panels(open_view, tmp_path):
     assert view.js("document.querySelectorAll('img').length") == 0
     assert view.js("document.scripts.length") == 5
     assert view.errors == [] and view.outgoing == []
+
+
+@pytest.mark.parametrize("scope", ["overview", "everything"])
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
+def test_map_labels_do_not_collide_and_name_every_centre(browser, real, real_file, size, scope):
+    """The map at its opening zoom: no two drawn labels overlap, each is inside the graph
+    area, and every centre (each on its city) is named."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
+        if scope == "everything":
+            page.click("#show-all")
+        page.click("#tab-map")
+        page.wait_for_timeout(400)
+        boxes = page.evaluate(LABEL_BOXES)
+        width, height = page.evaluate(
+            "[document.getElementById('graph').clientWidth,"
+            " document.getElementById('graph').clientHeight]"
+        )
+        # The heading over the band of entities not on the map, drawn on the canvas.
+        heading = page.evaluate("""() => {
+            const n = pmgraph.network, m = JSON.parse(
+              document.getElementById('pmgraph-data').textContent).map;
+            const at = n.canvasToDOM({x: m.band_left - 60, y: m.band_top - 16});
+            return ['heading', 'heading', at.x, at.y - 14, at.x + 160, at.y + 3]; }""")
+        page.screenshot(path=str(ARTIFACTS / f"map-{scope}-{size[0]}x{size[1]}.png"))
+    finally:
+        context.close()
+    drawn = [heading] + boxes
+    overlaps = [
+        (a[1], b[1]) for i, a in enumerate(drawn) for b in drawn[i + 1:]
+        if a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]
+    ]
+    assert overlaps == []
+    assert all(-1 <= b[2] and b[4] <= width + 1 and -1 <= b[3] and b[5] <= height + 1
+               for b in boxes)
+    centres = {n for n, c in real.nodes(data="class") if c == CENTRE_CLASS}
+    assert centres <= {b[0] for b in boxes}, sorted(centres - {b[0] for b in boxes})

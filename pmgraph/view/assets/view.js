@@ -483,7 +483,7 @@
     var measure = document.createElement("canvas").getContext("2d");
     measure.font = LABEL_PX + "px system-ui, sans-serif";
     var widths = new Map();
-    var labelled = new Map();  /* id -> text drawn */
+    var labelled = new Map();  /* id -> the label drawn (placeLabels) */
     var neighbourSet = null;
     function labelText(n) {
       var text = n.short;
@@ -552,29 +552,39 @@
         return a.rank - b.rank || b.n.degree - a.n.degree || a.n.index - b.n.index;
       });
       var cell = 60, grid = new Map(), placed = new Map();
-      /* The selection's and the centres' labels may cover shapes, never other labels. */
-      function clashes(box, labelsOnly) {
+      function cells(box, each) {
         for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
           for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
-            var list = grid.get(gx + "," + gy);
-            if (!list) continue;
-            for (var i = 0; i < list.length; i++) {
-              var o = list[i];
-              if (labelsOnly && o.shape) continue;
-              if (box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]) return true;
-            }
+            each(gx + "," + gy);
           }
         }
-        return false;
+      }
+      /* What box would touch: labels, and shapes unless labelsOnly (the selection's and
+         the centres' labels may cover shapes, never other labels). */
+      function clashing(box, labelsOnly) {
+        var found = [];
+        cells(box, function (key) {
+          var list = grid.get(key) || [];
+          for (var i = 0; i < list.length; i++) {
+            var o = list[i];
+            if (labelsOnly && o.shape) continue;
+            if (box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3] &&
+                found.indexOf(o) < 0) found.push(o);
+          }
+        });
+        return found;
       }
       function occupy(box) {
-        for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
-          for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
-            var key = gx + "," + gy;
-            if (!grid.has(key)) grid.set(key, []);
-            grid.get(key).push(box);
-          }
-        }
+        cells(box, function (key) {
+          if (!grid.has(key)) grid.set(key, []);
+          grid.get(key).push(box);
+        });
+      }
+      function vacate(box) {
+        cells(box, function (key) {
+          var list = grid.get(key);
+          if (list && list.indexOf(box) >= 0) list.splice(list.indexOf(box), 1);
+        });
       }
       /* Shapes are obstacles too, so that no label covers an entity. */
       var sizes = new Map();
@@ -585,18 +595,75 @@
         shape.shape = true;
         occupy(shape);
       });
+      /* The map's heading over the band of entities it cannot place is in the way too. */
+      if (tab === "map" && mapReady()) {
+        var at = network.canvasToDOM({ x: mapData.band_left - 60, y: mapData.band_top - 16 });
+        measure.font = "14px system-ui, sans-serif";
+        occupy([at.x, at.y - 15, at.x + measure.measureText(bandHeading()).width + 4, at.y + 5]);
+        measure.font = LABEL_PX + "px system-ui, sans-serif";
+      }
+      /* A label goes below its shape, else above it (vis-network draws labels below;
+         font.vadjust lifts one over its shape). */
+      var tall = LABEL_PX * 1.4 + 6;
+      function sideBox(label, side) {
+        var top = side ? label.y - label.r - tall : label.y + label.r;
+        var at = [label.x - label.w / 2, top, label.x + label.w / 2, top + tall];
+        at.label = label;
+        return at[0] < 0 || at[1] < 0 || at[2] > width || at[3] > height ? null : at;
+      }
+      function put(label, box, side) {
+        occupy(box);
+        label.box = box;
+        label.side = side;
+        placed.set(label.id, label);
+      }
       for (var i = 0; i < candidates.length && placed.size < MAX_LABELS; i++) {
         var c = candidates[i], text = labelText(c.n);
         if (!widths.has(text)) widths.set(text, measure.measureText(text).width);
-        var w = widths.get(text) + 10;
-        var radius = sizes.has(c.n.id) ? sizes.get(c.n.id) : nodesDS.get(c.n.id).size * scale;
-        var box = [c.x - w / 2, c.y + radius, c.x + w / 2, c.y + radius + LABEL_PX * 1.4 + 6];
-        if (box[0] < 0 || box[2] > width || box[3] > height || clashes(box, c.rank <= 1)) continue;
-        occupy(box);
-        placed.set(c.n.id, text);
+        var label = { id: c.n.id, text: text, x: c.x, y: c.y, w: widths.get(text) + 10,
+                      r: sizes.has(c.n.id) ? sizes.get(c.n.id) : nodesDS.get(c.n.id).size * scale,
+                      strong: c.rank <= 1 };
+        var done = false;
+        for (var side = 0; side < 2 && !done; side++) {
+          var box = sideBox(label, side);
+          if (box && !clashing(box, label.strong).length) {
+            put(label, box, side);
+            done = true;
+          }
+        }
+        /* A centre's label with no room: the one label in its way moves to its own other
+           side, and so may one label in the way of that. */
+        for (side = 0; side < 2 && !done && label.strong; side++) {
+          box = sideBox(label, side);
+          var blocking = box ? clashing(box, true) : [];
+          if (blocking.length === 1 && blocking[0].label && flip(blocking[0].label, [box], 1)) {
+            put(label, box, side);
+            done = true;
+          }
+        }
+      }
+      function overlaps(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+      /* Moves label to its other side, clear of the boxes in keep; false (and nothing moved)
+         when it cannot. */
+      function flip(label, keep, depth) {
+        vacate(label.box);
+        var moved = sideBox(label, 1 - label.side);
+        if (moved && !keep.some(function (k) { return overlaps(moved, k); })) {
+          var blocking = clashing(moved, label.strong);
+          if (!blocking.length || (depth > 0 && blocking.length === 1 && blocking[0].label &&
+                                   flip(blocking[0].label, keep.concat([moved]), depth - 1))) {
+            put(label, moved, 1 - label.side);
+            return true;
+          }
+        }
+        occupy(label.box);
+        return false;
       }
       var updates = [], size = LABEL_PX / scale;
-      placed.forEach(function (text, id) { updates.push({ id: id, label: text, font: { size: size } }); });
+      placed.forEach(function (label, id) {
+        updates.push({ id: id, label: label.text, font: {
+          size: size, vadjust: label.side ? -(2 * label.r + tall - 2) / scale : 0 } });
+      });
       labelled.forEach(function (text, id) {
         if (!placed.has(id) && nodesDS.get(id)) updates.push({ id: id, label: "" });
       });
@@ -1490,6 +1557,9 @@
 
     /* The map: the UK and Ireland outline (world-atlas, Natural Earth) under located
        entities; the others stand in a band below it. */
+    function bandHeading() {
+      return "Not located on the map (" + (nodes.length - mapData.located) + "):";
+    }
     function mapReady() { return !!(mapData && mapData.outline && mapData.outline.length); }
     function setMap(on) {
       document.body.dataset.map = on ? "true" : "false";
@@ -1516,9 +1586,7 @@
       ctx.stroke();
       ctx.fillStyle = "#444";
       ctx.font = (14 / network.getScale()) + "px system-ui, sans-serif";
-      ctx.fillText("Not located on the map (" + (nodes.length - mapData.located) + "):",
-                   mapData.band_left - 60,
-                   mapData.band_top - 16);
+      ctx.fillText(bandHeading(), mapData.band_left - 60, mapData.band_top - 16);
       ctx.restore();
       state.mapDrawn = (state.mapDrawn || 0) + 1;
     });
