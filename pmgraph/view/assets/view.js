@@ -283,10 +283,13 @@
        links run between them; positions in a block per nation (on the map: around where
        the members are). */
     var groupEdgeIds = [];
+    /* Thousands separated ("24,829"); one formatter, as each toLocaleString call builds one. */
+    var WHOLE = new Intl.NumberFormat("en-GB");
+    function whole(n) { return WHOLE.format(n); }
     function groupLabel(g) {
       var cls = classByGroup.get(g.group);
       return (cls ? cls.label : g.group) + " \u00b7 " +
-        (g.nation ? labelOf(g.nation) : "no nation") + " (" + g.members.length.toLocaleString("en-GB") + ")";
+        (g.nation ? labelOf(g.nation) : "no nation") + " (" + whole(g.members.length) + ")";
     }
     function syncGroups() {
       var oldNodes = Array.from(groupById.keys()), oldEdges = groupEdgeIds;
@@ -324,7 +327,7 @@
           groupById.set(g.id, g);
         });
         /* Positions: blocks of COLUMNS per nation, or near the members on the map. */
-        var COLUMNS = 6, row = -1, column = 0, nation = {}, inNation = 0;
+        var COLUMNS = 3, row = -1, column = 0, nation = {}, inNation = 0;
         list.forEach(function (g) {
           if (g.nation !== nation) {  /* a new nation: a new block, one row apart */
             row += row < 0 ? 1 : 2;
@@ -341,8 +344,8 @@
             g.x = xs[xs.length >> 1] + r * Math.cos(turn);
             g.y = ys[ys.length >> 1] + r * Math.sin(turn);
           } else {
-            g.x = column * 300;
-            g.y = row * 120;
+            g.x = column * 440;
+            g.y = row * 150;
           }
           column += 1;
           inNation += 1;
@@ -350,7 +353,7 @@
           visNew.push({
             id: g.id, label: "", group: g.group, x: g.x, y: g.y, font: { size: LABEL_PX },
             size: 8 + 24 * Math.log(g.members.length) / Math.log(Math.max(most, 2)),
-            title: g.members.length.toLocaleString("en-GB") + " entities: " +
+            title: whole(g.members.length) + " entities: " +
               (cls ? cls.label : g.group) + ", " + (g.nation ? labelOf(g.nation) : "no nation known") +
               ". Click for the list; double-click to draw them.",
           });
@@ -371,7 +374,7 @@
             groupEdgeIds.push(id);
             edgeNew.push({ id: id, from: a.id, to: b.id, aggregate: true, arrows: "",
                            width: 1 + 1.5 * Math.log10(entry[1]),
-                           title: entry[1].toLocaleString("en-GB") + " links between " + a.label +
+                           title: whole(entry[1]) + " links between " + a.label +
                              " and " + b.label });
           });
       }
@@ -451,7 +454,7 @@
       }
       if (aggregated) {
         text += " \u00b7 drawn as " + groupById.size + " groups of class and nation (over " +
-          DRAW_LIMIT.toLocaleString("en-GB") + " to draw one by one)";
+          whole(DRAW_LIMIT) + " to draw one by one)";
       }
       stats.textContent = text;
       stats.dataset.shown = String(shown);
@@ -526,9 +529,10 @@
           }
         });
       }
-      /* Room for a label half as wide as a long one at each side, and one line below. */
-      var width = Math.max(container.clientWidth - 230, 100);
-      var height = Math.max(container.clientHeight - 90, 100);
+      /* Room for a label half as wide as a long one (a group's: longer) at each side, and one
+         line below. */
+      var width = Math.max(container.clientWidth - (aggregated ? 380 : 230), 100);
+      var height = Math.max(container.clientHeight - (aggregated ? 130 : 90), 100);
       var scale = Math.min(width / Math.max(right - left, 1), height / Math.max(bottom - top, 1));
       network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 + 20 / scale },
                        scale: Math.min(scale, 2) });
@@ -1289,12 +1293,12 @@
       if (!g) return;
       details.replaceChildren();
       details.append(el("h2", g.label));
-      var count = g.members.length.toLocaleString("en-GB");
+      var count = whole(g.members.length);
       details.append(el("div", count + " entities of this class and nation are shown; the view " +
                         "has too many to draw one by one.", "kind"));
       var box = el("div", null, "actions");
       box.append(button(g.members.length > DRAW_LIMIT
-        ? "Draw the " + DRAW_LIMIT.toLocaleString("en-GB") + " best linked"
+        ? "Draw the " + whole(DRAW_LIMIT) + " best linked"
         : "Draw these " + count, function () { drawGroup(g); }));
       details.append(box);
       var list = el("ul");
