@@ -947,13 +947,13 @@ def test_large_view_prepares_visibly_and_draws_groups_with_true_counts(browser, 
         assert page.inner_text("#stats").startswith(f"{total} entities")
         assert "drawn as" in page.inner_text("#stats")
 
-        # Selecting an entity draws it with its neighbours (at most 500), selected.
+        # Selecting an entity draws it with its neighbours (at most 200), selected.
         target = max(net, key=lambda n: (len(set(net.successors(n)) | set(net.predecessors(n))),
                                          n))
         view.js("id => pmgraph.selectNode(id)", target)
         drawn = view.drawn()
         neighbours = set(net.successors(target)) | set(net.predecessors(target))
-        assert target in drawn and len(drawn) <= 500 and drawn - {target} <= neighbours
+        assert target in drawn and len(drawn) <= 201 and drawn - {target} <= neighbours
         assert view.js("pmgraph.network.getSelectedNodes()") == [target]
         assert "neighbours" in page.inner_text("#notice")
         assert page.inner_text("#details h2") == net.nodes[target]["label"]

@@ -4,8 +4,9 @@
   "use strict";
 
   /* Views of more than LARGE_VIEW entities draw at most DRAW_LIMIT of them one by one; when
-     more are shown they are drawn as groups (class and nation), which open on demand. */
-  var LARGE_VIEW = 5000, DRAW_LIMIT = 500;
+     more are shown they are drawn as groups (class and nation), which open on demand. An
+     entity selected among groups comes with at most NEIGHBOUR_LIMIT neighbours. */
+  var LARGE_VIEW = 5000, DRAW_LIMIT = 500, NEIGHBOUR_LIMIT = 200;
   /* A large view starts after the browser has painted its "Preparing" message. */
   if (Number(document.body.dataset.nodes) > LARGE_VIEW) {
     requestAnimationFrame(function () { setTimeout(start, 0); });
@@ -327,7 +328,7 @@
           groupById.set(g.id, g);
         });
         /* Positions: blocks of COLUMNS per nation, or near the members on the map. */
-        var COLUMNS = 3, row = -1, column = 0, nation = {}, inNation = 0;
+        var COLUMNS = 3, row = -1, column = 0, nation = {}, inNation = 0, inBand = 0;
         list.forEach(function (g) {
           if (g.nation !== nation) {  /* a new nation: a new block, one row apart */
             row += row < 0 ? 1 : 2;
@@ -338,11 +339,18 @@
             column = 0;
           }
           if (tab === "map" && mapReady()) {
-            var xs = g.members.map(function (i) { return mapData.x[i]; }).sort(function (a, b) { return a - b; });
-            var ys = g.members.map(function (i) { return mapData.y[i]; }).sort(function (a, b) { return a - b; });
+            var byValue = function (a, b) { return a - b; };
+            var xs = g.members.map(function (i) { return mapData.x[i]; }).sort(byValue);
+            var ys = g.members.map(function (i) { return mapData.y[i]; }).sort(byValue);
             var turn = inNation * 2.4, r = 110 * Math.sqrt(inNation);
-            g.x = xs[xs.length >> 1] + r * Math.cos(turn);
-            g.y = ys[ys.length >> 1] + r * Math.sin(turn);
+            if (ys[ys.length >> 1] > mapData.band_top) {  /* mostly not located: the band */
+              g.x = mapData.band_left + (inBand % 5) * 480;
+              g.y = mapData.band_top + 90 + Math.floor(inBand / 5) * 160;
+              inBand += 1;
+            } else {
+              g.x = xs[xs.length >> 1] + r * Math.cos(turn);
+              g.y = ys[ys.length >> 1] + r * Math.sin(turn);
+            }
           } else {
             g.x = column * 440;
             g.y = row * 150;
@@ -1360,18 +1368,19 @@
       }
       if (aggregated) {
         /* Too many to draw one by one: the entity is drawn with its neighbours (the best
-           linked, up to DRAW_LIMIT); "Back" returns to the groups. */
+           linked, up to NEIGHBOUR_LIMIT); "Back" returns to the groups. */
         history.push(snapshot());
         var around = Array.from(neighboursOf(new Set([n.index]))).filter(function (i) {
           return i === n.index || !hiddenByFilters(nodes[i]);
         }).sort(function (a, b) {
           return (b === n.index) - (a === n.index) || nodes[b].degree - nodes[a].degree || a - b;
         });
-        view.only = new Set(around.slice(0, DRAW_LIMIT));
+        view.only = new Set(around.slice(0, NEIGHBOUR_LIMIT + 1));
         state.selected = id;
         applyFilters(true);
         say(n.label + " is drawn with " + (view.only.size - 1) + " of its neighbours" +
-            (around.length > DRAW_LIMIT ? " (the best linked)" : "") +
+            (around.length > NEIGHBOUR_LIMIT + 1
+              ? " (the best linked of " + whole(around.length - 1) + ")" : "") +
             "; \u201cBack\u201d returns to the groups.");
       }
       state.selected = id;
