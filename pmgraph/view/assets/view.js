@@ -438,6 +438,7 @@
     var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
     var state = {
       network: network, nodes: nodesDS, edges: edgesDS, nodeView: nodeView, edgeView: edgeView,
+      searchReady: false,
       nodeCount: nodes.length, edgeCount: data.edges.length, relationshipCount: data.relationships,
       firstDrawMs: null, timings: timings,
     };
