@@ -364,3 +364,23 @@ def test_legend_colours_are_legible_and_distinguishable(real):
                 if distance < 15:
                     close.append((a["label"], b["label"], round(distance, 1)))
     assert close == []
+
+
+def test_page_names_the_inverse_of_each_relationship_it_uses(real, real_page, project_graph):
+    """The panel turns a statement round with its owl:inverseOf: the page carries the
+    ontology's pairs (by label) for the relationships it draws, and a network that brings
+    its own pairs is taken at its word."""
+    from rdflib import OWL
+
+    view = page_data(real_page)
+    pairs = {
+        (str(project_graph.value(p, RDFS.label)), str(project_graph.value(q, RDFS.label)))
+        for p, q in project_graph.subject_objects(OWL.inverseOf)
+    }
+    pairs |= {(b, a) for a, b in pairs}
+    used = set(view["predicates"])
+    assert view["inverses"] == {a: b for a, b in pairs if a in used}
+    assert view["inverses"]["preceded by"] == "succeeded by"
+    own = real.copy()
+    own.graph["inverse_labels"] = {"preceded by": "came after"}
+    assert view_data(own)["view"]["inverses"] == {"preceded by": "came after"}

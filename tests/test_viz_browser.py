@@ -413,9 +413,9 @@ LABEL_BOXES = """() => {
   for (const id of n.body.nodeIndices) {
     const node = n.body.nodes[id], text = node.options.label;
     if (!text) continue;
-    const s = node.labelModule.size;
-    const a = n.canvasToDOM({x: s.left, y: s.top});
-    const b = n.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
+    const s = node.labelModule.size, lift = node.options.font.vadjust || 0;  // drawn there
+    const a = n.canvasToDOM({x: s.left, y: s.top + lift});
+    const b = n.canvasToDOM({x: s.left + s.width, y: s.top + s.height + lift});
     out.push([id, text, a.x, a.y, b.x, b.y]);
   }
   return out;
@@ -797,3 +797,250 @@ def test_print_fits_one_a4_landscape_page_with_legend_and_details(open_view, rea
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one page
     box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)
     assert box and float(box.group(1)) > float(box.group(2))  # landscape
+
+
+def _relationship_rows(view: View) -> list[str]:
+    """The details panel's relationship rows, as read (white space folded)."""
+    return [" ".join(t.split()) for t in view.js(
+        """() => { const h = [...document.querySelectorAll('#details h3')]
+                     .find(h => h.textContent.startsWith('Relationships'));
+                   return h ? [...h.nextElementSibling.children].map(li =>
+                     [...li.childNodes].filter(c => c.tagName !== 'BLOCKQUOTE')
+                       .map(c => c.textContent).join('')) : []; }"""
+    )]
+
+
+def test_panel_states_facts_in_plain_words_and_each_link_once(open_view, real, real_file):
+    """The entity panel: facts named in words with formatted values (dates as written), and
+    a link stated both ways (A preceded by B, B succeeded by A; a programme and its host)
+    listed once, read from the shown entity's side."""
+    view = open_view(real_file)
+    view.page.fill("#search", "Leeds")
+    view.page.press("#search", "Enter")
+    text = view.page.inner_text("#details")
+    assert "Founded\n2016" in text or "Founded 2016" in " ".join(text.split())
+    assert "foundingDate" not in text
+    rows = _relationship_rows(view)
+    leeds = "https://w3id.org/pmgraph/id/centre/leeds"
+    others = {v for v in real.successors(leeds)} | {u for u in real.predecessors(leeds)}
+    assert len(rows) == len(others)  # one row per linked entity
+    cancer = [r for r in rows if "Arresting Cancer" in r]
+    assert cancer == ["has the programme and hosts Arresting Cancer"]
+    assert f"Relationships ({len(others)})" in text
+
+    # Clicking the row's entity opens its panel: the link read from the programme's side.
+    view.page.locator("#details li button", has_text="Arresting Cancer").click()
+    assert view.page.inner_text("#details h2") == "Arresting Cancer"
+    assert [r for r in _relationship_rows(view) if "Leeds Centre" in r] == [
+        "is hosted by Leeds Centre for Personalised Medicine and Health; "
+        "it has the programme this"
+    ]
+
+    # Inverse properties of the ontology: one relationship, from each side.
+    view.js("id => pmgraph.selectNode(id)", "https://w3id.org/pmgraph/id/org/innovate-uk")
+    assert [r for r in _relationship_rows(view) if "Technology Strategy Board" in r] == [
+        "was preceded by Technology Strategy Board"
+    ]
+    view.page.locator("#details li button", has_text="Technology Strategy Board").click()
+    assert [r for r in _relationship_rows(view) if "Innovate UK" in r] == [
+        "was succeeded by Innovate UK"
+    ]
+
+    # An amount: its value with the stated currency, its kind in words.
+    view.page.fill("#search", "\u00a3210m")
+    view.page.press("#search", "ArrowDown")
+    view.page.press("#search", "ArrowDown")
+    view.page.press("#search", "Enter")
+    facts = view.js("""() => [...document.querySelectorAll('#details dt')].map(dt =>
+                         [dt.textContent, dt.nextElementSibling.textContent])""")
+    assert facts == [["Value", "\u00a3210,000,000 (\u00a3210m)"], ["Measures", "Investment"]]
+    # A count with a qualifier and a unit.
+    view.js("id => pmgraph.selectNode(id)",
+            "https://w3id.org/pmgraph/id/quantity/nhs-greater-glasgow-and-clyde-patients-served")
+    facts = dict(view.js("""() => [...document.querySelectorAll('#details dt')].map(dt =>
+                              [dt.textContent, dt.nextElementSibling.textContent])"""))
+    assert facts["Value"] == "over 1,300,000 patients"
+    assert not {"unit", "qualifier", "value", "quantityKind", "Unit", "Qualifier"} & set(facts)
+    assert view.errors == [] and view.outgoing == []
+
+
+# Large views: more than 5,000 entities are drawn as groups of class and nation.
+
+PREPARING_SEEN = """
+window.__preparing = null;
+(function tick() {
+  const drawn = window.pmgraph && window.pmgraph.firstDrawMs;
+  const p = document.getElementById('preparing');
+  if (!drawn && p && p.offsetHeight > 0) window.__preparing = p.textContent;
+  if (!drawn) requestAnimationFrame(tick);
+})();
+"""
+
+GROUP_COUNTS = """() => pmgraph.network.body.nodeIndices.map(id => {
+  const item = pmgraph.nodes.get(id);
+  return [id.startsWith('\\u0000group'), Number(item.title.split(' ')[0].replace(/,/g, ''))];
+})"""
+
+
+@pytest.fixture(scope="module")
+def large_view(tmp_path_factory) -> tuple[nx.MultiDiGraph, Path]:
+    """The synthetic graph of 200,000 statements (about 25,000 entities) and its view."""
+    from pmgraph.analysis.network import to_networkx
+    from pmgraph.graph.load import load_graph
+    from pmgraph.graph.synth import write_synthetic
+
+    folder = tmp_path_factory.mktemp("large")
+    write_synthetic(folder / "s.ttl", 200_000, 0)
+    net = to_networkx(load_graph(folder / "s.ttl"))
+    return net, write_html(net, folder / "large.html")
+
+
+def _groups_drawn(view: View) -> int:
+    """Entities in the groups drawn; fails if an entity is drawn on its own."""
+    counts = view.js(GROUP_COUNTS)
+    assert counts and all(is_group for is_group, _ in counts)
+    return sum(n for _, n in counts)
+
+
+def test_large_view_prepares_visibly_and_draws_groups_with_true_counts(browser, large_view):
+    """At about 25,000 entities: a progress message is painted before the drawing; the
+    drawing hands vis-network groups, never every entity; a filter changes what is drawn;
+    the header and the groups count exactly the entities the filters leave."""
+    net, path = large_view
+    total = net.number_of_nodes()
+    assert total > 20_000
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+                      else r.abort())
+        context.add_init_script(PREPARING_SEEN)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=120_000)
+        view = View(page)
+        assert view.js("window.__preparing") == f"Preparing the view of {total} entities\u2026"
+        assert not view.js("document.getElementById('preparing')")  # gone once drawn
+
+        # The overview, as groups: their sizes add up to the overview's entities.
+        overview = len(overview_members(net))
+        assert overview > 500
+        assert len(view.drawn()) <= 500
+        assert _groups_drawn(view) == overview
+        stats = view.js("document.getElementById('stats').dataset")
+        assert int(stats["shown"]) == overview and int(stats["groups"]) == len(view.drawn())
+        assert page.inner_text("#stats").startswith(f"showing {overview} of {total} entities")
+
+        # A nation: exactly the entities located there, drawn differently.
+        nations = nation_column(net)
+        before = view.drawn()
+        nation = max({p for p, _ in nations.values() if p},
+                     key=lambda p: sum(1 for q, _ in nations.values() if q == p))
+        page.select_option("#nation-filter", value=nation)
+        in_nation = sum(1 for p, _ in nations.values() if p == nation)
+        assert _groups_drawn(view) == in_nation
+        assert view.drawn() != before
+        page.select_option("#nation-filter", value="")
+
+        # Everything: every entity in a group; the header says so.
+        page.click("#show-all")
+        assert _groups_drawn(view) == total
+        assert page.inner_text("#stats").startswith(f"{total} entities")
+        assert "drawn as" in page.inner_text("#stats")
+
+        # Selecting an entity draws it with its neighbours (at most 200), selected.
+        target = max(net, key=lambda n: (len(set(net.successors(n)) | set(net.predecessors(n))),
+                                         n))
+        view.js("id => pmgraph.selectNode(id)", target)
+        drawn = view.drawn()
+        neighbours = set(net.successors(target)) | set(net.predecessors(target))
+        assert target in drawn and len(drawn) <= 201 and drawn - {target} <= neighbours
+        assert view.js("pmgraph.network.getSelectedNodes()") == [target]
+        assert "neighbours" in page.inner_text("#notice")
+        assert page.inner_text("#details h2") == net.nodes[target]["label"]
+        page.click("#back")
+        assert _groups_drawn(view) == total
+
+        # A group's panel lists it; its button draws its members one by one.
+        group = view.js("pmgraph.network.body.nodeIndices[0]")
+        view.js("id => pmgraph.showGroup(id)", group)
+        size = int(view.js("id => pmgraph.nodes.get(id).title", group).split(" ")[0]
+                   .replace(",", ""))
+        page.locator("#details .actions button").first.click()
+        drawn = view.drawn()
+        assert len(drawn) == min(size, 500)
+        assert all(not d.startswith("\u0000") for d in drawn)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_script_in_the_data_never_runs_in_group_panels(open_view, tmp_path):
+    """Groups are labelled with class and nation names from the data: their labels,
+    tooltips and panels stay text."""
+    fixtures = _test_viz()
+    IMG, SCRIPT = fixtures.IMG, fixtures.SCRIPT  # noqa: N806 - constants of test_viz
+    net = fixtures.hostile_network()
+    evil = next(n for n in net if n.endswith(IMG))
+    for i in range(5_001):  # enough copies of the hostile entity to be drawn as groups
+        net.add_node(f"https://example.org/copy/{i}", **{**net.nodes[evil],
+                                                         "label": f"copy {i} {SCRIPT}"})
+    path = write_html(net, tmp_path / "hostile-large.html", title="Title " + SCRIPT)
+    view = open_view(path)
+    view.page.click("#show-all")
+    groups = [g for g in view.drawn() if g.startswith("\u0000group")]
+    assert groups
+    for group in groups:
+        view.js("id => pmgraph.showGroup(id)", group)
+        view.page.mouse.move(*view.point(group))
+        view.page.wait_for_timeout(250)
+    biggest = max(groups, key=lambda g: int(
+        view.js("id => pmgraph.nodes.get(id).title", g).split(" ")[0].replace(",", "")))
+    view.js("id => pmgraph.showGroup(id)", biggest)
+    assert SCRIPT in view.page.inner_text("#details")
+    view.page.locator("#details ul button").first.click()  # a member: its panel
+    assert view.js("typeof window.__xss") == "undefined"
+    assert view.js("document.querySelectorAll('img').length") == 0
+    assert view.js("document.scripts.length") == 5
+    assert view.errors == [] and view.outgoing == []
+
+
+@pytest.mark.parametrize("scope", ["overview", "everything"])
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
+def test_map_labels_do_not_collide_and_name_every_centre(browser, real, real_file, size, scope):
+    """The map at its opening zoom: no two drawn labels overlap, each is inside the graph
+    area, and every centre (each on its city) is named."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
+        if scope == "everything":
+            page.click("#show-all")
+        page.click("#tab-map")
+        page.wait_for_timeout(400)
+        boxes = page.evaluate(LABEL_BOXES)
+        width, height = page.evaluate(
+            "[document.getElementById('graph').clientWidth,"
+            " document.getElementById('graph').clientHeight]"
+        )
+        # The heading over the band of entities not on the map, drawn on the canvas.
+        heading = page.evaluate("""() => {
+            const n = pmgraph.network, m = JSON.parse(
+              document.getElementById('pmgraph-data').textContent).map;
+            const at = n.canvasToDOM({x: m.band_left - 60, y: m.band_top - 16});
+            return ['heading', 'heading', at.x, at.y - 14, at.x + 160, at.y + 3]; }""")
+        page.screenshot(path=str(ARTIFACTS / f"map-{scope}-{size[0]}x{size[1]}.png"))
+    finally:
+        context.close()
+    drawn = [heading] + boxes
+    overlaps = [
+        (a[1], b[1]) for i, a in enumerate(drawn) for b in drawn[i + 1:]
+        if a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]
+    ]
+    assert overlaps == []
+    assert all(-1 <= b[2] and b[4] <= width + 1 and -1 <= b[3] and b[5] <= height + 1
+               for b in boxes)
+    centres = {n for n, c in real.nodes(data="class") if c == CENTRE_CLASS}
+    assert centres <= {b[0] for b in boxes}, sorted(centres - {b[0] for b in boxes})

@@ -232,6 +232,8 @@ def view_data(
       or equal), each statement ``predicate * 2 + reverse`` (index into ``predicates``;
       ``reverse`` 1 when it runs from ``to`` to ``from``);
     - ``terms``: ``[iri, label]`` for nations, themes, disease areas and sources;
+    - ``inverses``: relationship label -> its inverse's label (:func:`inverse_labels`), so
+      that the details panel states each link once, from the shown entity's side;
     - ``classes`` (the legend), ``nations`` and ``themes`` (``[term, count]``, the filters),
       ``focus`` (node index or null), ``base`` (what ``:`` in an IRI stands for).
 
@@ -364,6 +366,11 @@ def view_data(
         "centre_group": {str(index[n]): index[c] for n, c in sorted(grouped.items())},
         "edges": list(pairs.values()),
         "predicates": predicate.values(),
+        "inverses": {
+            label: inverse
+            for label, inverse in sorted(inverse_labels(net).items())
+            if label in predicate.index
+        },
         "nations": [
             [term(n), c]
             for n, c in sorted(
@@ -389,6 +396,38 @@ def _sizes(order: list[str], size_by: Mapping[str, float]) -> list[float]:
     values = [max(float(size_by.get(node, 0.0)), 0.0) for node in order]
     top = max(values, default=0.0)
     return [round(math.sqrt(v / top), 4) if top > 0 else 0.0 for v in values]
+
+
+@lru_cache(maxsize=1)
+def _ontology_inverses() -> tuple[tuple[str, str], ...]:
+    """``(label, inverse's label)`` of every ``owl:inverseOf`` pair in the project's
+    ontology, both ways round."""
+    from rdflib import OWL, RDFS
+
+    from pmgraph.paths import ontology_file
+
+    ontology = Graph()
+    ontology.parse(ontology_file(), format="turtle")
+    pairs = []
+    for p, q in ontology.subject_objects(OWL.inverseOf):
+        a, b = ontology.value(p, RDFS.label), ontology.value(q, RDFS.label)
+        if a is not None and b is not None:
+            pairs += [(str(a), str(b)), (str(b), str(a))]
+    return tuple(sorted(set(pairs)))
+
+
+def inverse_labels(net: nx.MultiDiGraph) -> dict[str, str]:
+    """Relationship label -> its inverse's label: ``net.graph["inverse_labels"]`` when the
+    network carries it, else the project ontology's ``owl:inverseOf`` pairs. The page
+    reads a statement that points at an entity from that entity's side with it."""
+    given = net.graph.get("inverse_labels")
+    if given is not None:
+        return dict(given)
+    try:
+        return dict(_ontology_inverses())
+    except (OSError, ValueError) as error:  # no ontology file: statements read as stated
+        log.warning("relationship inverses not read from the ontology: %s", error)
+        return {}
 
 
 def _map_data(net: nx.MultiDiGraph, index: dict[str, int]) -> dict[str, Any]:
