@@ -120,6 +120,37 @@ def source_file(identifier: str, root: Path | None = None) -> Path:
     return (root or sources_dir()) / identifier
 
 
+#: The folder beside a data file that may hold its own sources.
+SOURCES_BESIDE = "sources"
+
+
+def source_roots(files: Iterable[Path | str] = ()) -> tuple[Path, ...]:
+    """Where the sources of data loaded from ``files`` are looked for, in order: a
+    ``sources/`` folder beside each file (a data set may bring its own, as ``pmgraph synth``
+    does), then the project's ``sources/``."""
+    roots: list[Path] = []
+    for file in files:
+        if str(file) == "-":
+            continue
+        folder = Path(file).parent / SOURCES_BESIDE
+        if folder.is_dir() and folder not in roots:
+            roots.append(folder)
+    if sources_dir() not in roots:
+        roots.append(sources_dir())
+    return tuple(roots)
+
+
+def find_source(identifier: str, roots: Sequence[Path] | None = None) -> Path:
+    """The file named ``identifier`` in the first of ``roots`` (default: the project's
+    ``sources/``) that has it; in the last root when none has it."""
+    roots = roots or (sources_dir(),)
+    for root in roots:
+        path = source_file(identifier, root)
+        if path.is_file():
+            return path
+    return source_file(identifier, roots[-1])
+
+
 def anchor(quote: str, path: Path) -> Anchor:
     """Find ``quote`` (white space folded) in the repaired source at ``path``."""
     text = source_text(Path(path))
@@ -133,28 +164,31 @@ def anchor(quote: str, path: Path) -> Anchor:
     )
 
 
-def _source_paths(store: ox.Store) -> dict[str, Path]:
-    """Source IRI -> its file, for every source with a ``dcterms:identifier`` naming a file."""
+def _source_paths(store: ox.Store, roots: Sequence[Path] | None = None) -> dict[str, Path]:
+    """Source IRI -> its file, for every source with a ``dcterms:identifier`` naming a file
+    in one of ``roots`` (:func:`find_source`)."""
     import pyoxigraph as ox
 
     found = {}
     for quad in store.quads_for_pattern(None, ox.NamedNode(DCTERMS_IDENTIFIER), None, None):
         if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(ID + "source/"):
-            path = source_file(quad.object.value)
+            path = find_source(quad.object.value, roots)
             if path.is_file():
                 found[quad.subject.value] = path
     return found
 
 
 def expand_statements(
-    store: ox.Store, graph_name: object = None, table: ExactTerms | None = None
+    store: ox.Store, graph_name: object = None, table: ExactTerms | None = None,
+    roots: Sequence[Path] | None = None,
 ) -> int:
     """Turn every RDF 1.2 reifier in ``graph_name`` of ``store`` into an ``rdf:Statement``
     record with ``oa:TextQuoteSelector`` quotes (see the module notes); the number turned.
 
     A reifier without an IRI gets the statement's own IRI (:func:`statement_iri`). Quotes are
     anchored in the source named by ``pm:source``; a quote that is not found keeps only its
-    exact text (validation reports it). When the store holds the statement's object in
+    exact text (validation reports it); sources are looked for in ``roots``
+    (:func:`source_roots`; default: the project's ``sources/``). When the store holds the statement's object in
     another form than written, ``table`` (the graph's exact terms) learns the record's
     ``rdf:object`` as written too, so that record and triple export the same term.
     """
@@ -166,7 +200,7 @@ def expand_statements(
     quads = list(store.quads_for_pattern(None, reifies, None, graph_name))
     if not quads:
         return 0
-    paths = _source_paths(store)
+    paths = _source_paths(store, roots)
     n = ox.NamedNode
     quote_p, source_p = n(PM + "quote"), n(PM + "source")
     added: list[ox.Quad] = []
@@ -240,7 +274,7 @@ def expand_graph(graph: Graph, files: Sequence[Path] = ()) -> int:
         graph.pmgraph_files = tuple(files)  # type: ignore[attr-defined]
     if target is None:
         return 0
-    return expand_statements(*target, table=table_of(graph))
+    return expand_statements(*target, table=table_of(graph), roots=source_roots(files))
 
 
 # --- checks -----------------------------------------------------------------
@@ -329,6 +363,7 @@ def evidence_findings(graph: Graph) -> list[Finding]:
     if target is None:
         return []
     store, name = target
+    roots = source_roots(getattr(graph, "pmgraph_files", ()))
     findings: list[Finding] = []
 
     def add(focus: str, message: str, path: str | None = None, value: str | None = None) -> None:
@@ -388,7 +423,7 @@ def evidence_findings(graph: Graph) -> list[Finding]:
             add(st, f"{where(s, o)}{text}: the quote's source {_curie(graph, row['source'])} "
                     "has no dcterms:identifier naming its file in sources/", p.value)
             continue
-        path = source_file(row["file"].value)
+        path = find_source(row["file"].value, roots)
         if not path.is_file():
             add(st, f"{where(s, o)}{text}: source file {display_path(path)} not found",
                 p.value, row["file"].value)

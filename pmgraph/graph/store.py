@@ -227,7 +227,7 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
     form than written into :data:`EXACT_TERMS` beside it; the number of triples loaded."""
     import pyoxigraph as ox
 
-    from pmgraph.graph.evidence import expand_statements
+    from pmgraph.graph.evidence import expand_statements, source_roots
 
     graph = ox.NamedNode(GRAPH_IRI)
     store = ox.Store(str(folder))
@@ -236,7 +236,7 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
         # at half its memory (docs/store.md); on small files its fixed cost dominates.
         table = ExactTerms()
         load_files(store, graph, files, table, bulk_from=_BULK_FROM)
-        expand_statements(store, graph, table)
+        expand_statements(store, graph, table, roots=source_roots(files))
         if table.triples:
             table.save(folder / EXACT_TERMS)
         store.flush()
