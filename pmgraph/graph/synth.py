@@ -415,7 +415,8 @@ class _TermWriter:
         for note in notes:
             self.reifiers += 1
             node = f"_:r{self.reifiers}"
-            lines.append(f"{node} <{RDF_REIFIES}> <<( {subject} {self.iri(predicate)} {obj} )>> .\n")
+            stated = f"<<( {subject} {self.iri(predicate)} {obj} )>>"
+            lines.append(f"{node} <{RDF_REIFIES}> {stated} .\n")
             lines += [f"{node} {self.iri(k)} {v} .\n" for k, v in note]
         return obj, "".join(lines)
 
