@@ -366,4 +366,7 @@ def open_store(path: Path | str, *, read_only: bool = True) -> Graph:
     graph = Graph(store=store, identifier=URIRef(info.graph), bind_namespaces="none")
     if (folder / EXACT_TERMS).is_file():
         attach(graph, ExactTerms.read(folder / EXACT_TERMS))
+    # The files it was built from: their sources/ folders hold the sources their quotes cite.
+    graph.pmgraph_files = tuple(  # type: ignore[attr-defined]
+        Path(source.path) for source in info.files if not is_stdin(source.path))
     return bind_prefixes(graph)
