@@ -184,7 +184,8 @@ def task_load(args: dict) -> tuple[float, dict]:
         return seconds, {"triples": len(store)}
     from rdflib import Graph
 
-    seconds, graph = _timed(lambda: Graph().parse(file, format="turtle"))
+    fmt = "nt" if file.endswith(".nt") else "turtle"
+    seconds, graph = _timed(lambda: Graph().parse(file, format=fmt))
     return seconds, {"triples": len(graph)}
 
 
