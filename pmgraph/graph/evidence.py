@@ -394,7 +394,9 @@ SELECT ?s ?p ?o WHERE {
   FILTER(?p NOT IN (%(skip)s))
   FILTER(?p IN (%(literals)s)
          || (isIRI(?o) && STRSTARTS(STR(?o), "https://w3id.org/pmgraph/id/")))
-  FILTER NOT EXISTS {
+  # MINUS, not FILTER NOT EXISTS: Oxigraph runs this once and joins (linear); the same
+  # under NOT EXISTS ran once per triple (12.6 s instead of 0.17 s on 10k synthetic triples).
+  MINUS {
     ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; pm:evidenceQuote ?q .
   }
 }
