@@ -501,6 +501,7 @@ def evidence_findings(graph: Graph) -> list[Finding]:
 
     seen_quotes: set[tuple[str, str]] = set()
     with_evidence: set[str] = set()
+    anchored = _Anchors()
     for row in store.query(_RECORDS, default_graph=name):
         st = row["st"].value
         s, p, o = row["s"], row["p"], row["o"]
@@ -535,7 +536,7 @@ def evidence_findings(graph: Graph) -> list[Finding]:
         if not path.is_file():
             add(st, f"{where(s, o)}{text}: source file {display_path(path)} not found",
                 p.value, row["file"].value)
-        elif not anchor(quote.value, path).found:
+        elif not anchored(quote.value, path).found:
             add(st, f"{where(s, o)}{text}: quote \"{shown}\" does not occur in "
                     f"{display_path(path)} (after repair); copy it verbatim from the source",
                 p.value, quote.value)
