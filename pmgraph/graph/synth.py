@@ -7,7 +7,9 @@ with IRIs suffixed ``-s<k>`` so that links inside a copy stay inside it. Every s
 its evidence annotation (``{| pm:source …; pm:quote "…" |}``), so the provenance layer grows in
 the real graph's proportion. Copies vary their literals deterministically: labels carry the
 copy number; numbers and identifiers change (same datatype, same lexical kind) only where each
-quote of the statement shows the value, and then those quotes change with it. A seeded
+quote of the statement shows the value, and then those quotes change with it (the entity's
+name in them becomes its copy's label); a number no quote shows as written ("1.3M patients"
+for 1300000) stays the template's. Other quotes stay verbatim. A seeded
 fraction of ``pm:partnerOf`` and ``pm:memberOf`` links crosses copies, so the network is one
 ecosystem rather than islands.
 
