@@ -290,6 +290,8 @@ def expand_statements(
         ):
             added.extend(_quads(statement, add, quotes, sources, paths, anchored, graph_name))
             continue
+        if len(lines) >= _RECORD_BATCH:
+            _load_records(store, lines, graph_name)
         st = f"<{statement.value}>"
         lines.append(st + head)
         lines += [f"{s} {p} {o} .\n" for s, p, o in texts]
@@ -314,14 +316,26 @@ def expand_statements(
                 placed[key] = where_text
             if where_text:
                 lines.append(selector + where_text.replace("\0", selector))
-    if lines:
-        # lenient: every IRI in it is the store's own or made from them
-        store.load(input="".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES,
-                   to_graph=graph_name, lenient=True)
+    _load_records(store, lines, graph_name)
     if added:
         store.extend(added)
     log.info("expanded %d annotated statements", len(quads))
     return len(quads)
+
+
+#: Lines of records given to the store at a time: a bounded text, whatever the graph's size.
+_RECORD_BATCH = 200_000
+
+
+def _load_records(store: ox.Store, lines: list[str], graph_name: object) -> None:
+    """Give the store the record lines gathered so far, and forget them."""
+    import pyoxigraph as ox
+
+    if lines:
+        # lenient: every IRI in it is the store's own or made from them
+        store.load(input="".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES,
+                   to_graph=graph_name, lenient=True)
+        lines.clear()
 
 
 def _place(
