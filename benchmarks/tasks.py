@@ -479,6 +479,8 @@ def stepped_query_batch(args: dict, progress: Progress) -> None:
     else:
         import pyoxigraph as ox
 
+        # The same store contents as pmgraph's when given (statement records, written out)
+        file = args.get("baseline_file") or file
         store = ox.Store()
         progress.step("load", lambda: store.load(path=file, format=_rdf_format(file)),
                       lambda _: {"triples": len(store)})
