@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -462,6 +462,9 @@ class Settings:
     #: (implementation, step) -> the size at which it ran over its time limit.
     timed_out: dict = field(default_factory=dict)
     only: str | None = None
+    validate_sizes: list = field(default_factory=list)
+    pyshacl_timeout: float = 1800
+    validate_repeat: int = 3
 
 
 def size_label(count: int) -> str:
@@ -503,13 +506,19 @@ def run_size(s: Settings, label: str, count: int, results: dict) -> None:
     loads, row["queries"] = run_queries(s, label, data)
     row["load"] = {**loads}
 
+    # rdflib cannot read RDF 1.2 annotations: its rows (and pyshacl) read the graph pmgraph
+    # validates (data, statement records, ontology) written out as N-Triples.
+    expanded = s.workdir / f"expanded-{label}.nt"
+    if slow_ok:
+        measure(f"{label} expanded N-Triples", "expand", {"file": str(data), "out": str(expanded)},
+                repeat=1, timeout=s.timeout, workdir=s.workdir)
     if SHAPES.exists():
         row["validate"] = {"pmgraph": m("validate pmgraph", "validate", impl="pmgraph")}
         if slow_ok:
             # Its rdflib parse is the rdflib load row: the same Graph().parse, not run twice.
             found = measure_steps(
                 f"{label} pyshacl", "pyshacl",
-                {"file": str(data), "ontology": str(ONTOLOGY), "shapes": str(SHAPES)},
+                {"file": str(expanded), "ontology": str(ONTOLOGY), "shapes": str(SHAPES)},
                 ["rdflib-load", "validate"], repeat=s.repeat, workdir=s.workdir,
                 budget=lambda step: s.timeout)
             row["load"]["rdflib"] = found["rdflib-load"]
@@ -523,7 +532,9 @@ def run_size(s: Settings, label: str, count: int, results: dict) -> None:
         why = Measure(note="not measured: ontology/shapes.ttl is not written yet")
         row["validate"] = {"pmgraph": why, "pyshacl": why}
     if "rdflib" not in row["load"]:
-        row["load"]["rdflib"] = m("load rdflib", "load", impl="rdflib") if slow_ok else Measure(
+        row["load"]["rdflib"] = measure(
+            f"{label} load rdflib", "load", {"file": str(expanded), "impl": "rdflib"}, **common
+        ) if slow_ok else Measure(
             note="not measured: rdflib's default store takes ~35 s and 1.4 GB at 1M; use --full")
     say_ratio(f"{label} load pmgraph / pyoxigraph", row["load"]["pmgraph"],
               row["load"]["pyoxigraph"])
@@ -595,6 +606,8 @@ class Batch:
     samples: dict[str, list[dict]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     load_note: str | None = None
+    #: The file the baseline loads instead of the data (the same store contents).
+    baseline: Path | None = None
 
 
 def run_batch(s: Settings, label: str, data: Path, batch: Batch, specs: dict) -> None:
@@ -612,6 +625,7 @@ def run_batch(s: Settings, label: str, data: Path, batch: Batch, specs: dict) ->
         done = run_stepped(
             "query-batch",
             {"file": str(data), "impl": batch.impl, "ontology": str(ONTOLOGY),
+             "baseline_file": str(batch.baseline) if batch.baseline else None,
              "warm_up": str(s.workdir / "warm-up.rq"), "queries": [specs[n] for n in todo]},
             workdir=s.workdir, budget=budget)
         finished = set()
@@ -648,7 +662,8 @@ def run_batch(s: Settings, label: str, data: Path, batch: Batch, specs: dict) ->
         todo = [n for n in todo if n not in finished and n not in batch.notes]
 
 
-def run_queries(s: Settings, label: str, data: Path) -> tuple[dict, dict]:
+def run_queries(s: Settings, label: str, data: Path, whole: bool = True,
+                baseline: Path | None = None) -> tuple[dict, dict]:
     """The load rows of pmgraph and pyoxigraph, and every library query: in process and as a
     whole process.
 
@@ -677,8 +692,8 @@ def run_queries(s: Settings, label: str, data: Path) -> tuple[dict, dict]:
             out[info.name] = {"note": f"not measured: {params}"}
         else:
             specs[info.name] = {"name": info.name, "path": str(info.path), "params": params}
-    batches = [Batch("pmgraph", "pmgraph", list(specs)), Batch("oxigraph", "pyoxigraph",
-                                                               list(specs))]
+    batches = [Batch("pmgraph", "pmgraph", list(specs)),
+               Batch("oxigraph", "pyoxigraph", list(specs), baseline=baseline)]
     for batch in batches:
         for name in specs:
             earlier = s.timed_out.get((batch.impl, name))
@@ -717,7 +732,9 @@ def run_queries(s: Settings, label: str, data: Path) -> tuple[dict, dict]:
         for key, who, command in (("cli", "pmgraph", cli),
                                   ("cli_baseline", "pyoxigraph", baseline)):
             inner, earlier = entry[who], s.timed_out.get((key, name))
-            if timed_out(inner):
+            if not whole:
+                entry[key] = Measure(note="not measured in this stage")
+            elif timed_out(inner):
                 entry[key] = Measure(note="not measured: the query alone " + inner.note.split(
                     "not measured: ", 1)[1] + " in process")
             elif earlier:
@@ -894,6 +911,209 @@ def splice_section(text: str, section: list[str]) -> str:
     else:
         lines += ["", *section]
     return "\n".join(lines) + "\n"
+
+
+def load_now() -> float:
+    return os.getloadavg()[0]
+
+
+def interleaved(label: str, sides: list[tuple[str, str, dict]], s: Settings,
+                timeout: float | None = None) -> dict[str, Measure]:
+    """Each side (name, task, args) run ``--repeat`` times, alternating A B A B so that a slow
+    spell of a shared machine falls on both; each run a fresh process. The median of each
+    side, with the 1-minute load average before each run in ``info["load"]``."""
+    times: dict[str, list[float]] = {name: [] for name, _, _ in sides}
+    loads: dict[str, list[float]] = {name: [] for name, _, _ in sides}
+    peaks: dict[str, list[float]] = {name: [] for name, _, _ in sides}
+    infos: dict[str, dict] = {}
+    notes: dict[str, str] = {}
+    for _ in range(s.repeat):
+        for name, task, args in sides:
+            if name in notes:
+                continue
+            before = load_now()
+            found = measure(f"{label} {name}", task, args, repeat=1,
+                            timeout=timeout or s.timeout, workdir=s.workdir)
+            if not found.ok:
+                notes[name] = found.note or "not measured"
+                continue
+            times[name].append(found.seconds)
+            peaks[name].append(found.rss_mb)
+            loads[name].append(before)
+            infos[name] = found.info
+    out = {}
+    for name, _, _ in sides:
+        if name in notes:
+            out[name] = Measure(note=notes[name])
+            continue
+        out[name] = Measure(seconds=statistics.median(times[name]),
+                            rss_mb=statistics.median(peaks[name]),
+                            info={**infos[name], "load": loads[name]}, runs=times[name])
+    return out
+
+
+def run_scale(s: Settings, results: dict, save=lambda: None) -> None:
+    """Loading, the library queries and validation on synthetic graphs with their statement
+    provenance (``--only scale``): load and validation interleaved with their baselines."""
+    scale: dict = {"sizes": {}, "validation": {}}
+    results["scale"] = scale
+    for label, count in s.sizes:
+        print(f"\n== {label} triples with provenance ==", flush=True)
+        data = synth_file(s, count, results)
+        if data is None:
+            scale["sizes"][label] = {"error": results["generate"][label].note}
+            continue
+        row: dict = {}
+        scale["sizes"][label] = row
+        row["load"] = interleaved(f"{label} load", [
+            ("pyoxigraph", "load", {"file": str(data), "impl": "oxigraph"}),
+            ("pmgraph", "load", {"file": str(data), "impl": "pmgraph"}),
+        ], s)
+        raw, ours = row["load"]["pyoxigraph"].info, row["load"]["pmgraph"].info
+        statements = raw.get("statements") or 0
+        row["provenance"] = {
+            "direct_triples": raw.get("triples", 0) - raw.get("annotation_triples", 0),
+            "statements": statements,
+            "annotation_triples": raw.get("annotation_triples", 0),
+            "store_records": ours.get("store_records", 0),
+            "store_triples": ours.get("triples", 0),
+            "file_per_statement": raw.get("annotation_triples", 0) / max(statements, 1),
+            "store_per_statement": ours.get("store_records", 0) / max(statements, 1),
+        }
+        say_ratio(f"{label} load pmgraph / pyoxigraph", row["load"]["pmgraph"],
+                  row["load"]["pyoxigraph"])
+        row["validate"] = Measure(note="not measured yet")
+        save()
+        if s.queries != ["none"]:
+            before = load_now()
+            # pyoxigraph runs the queries on what pmgraph's store holds (the records too)
+            expanded = s.workdir / f"expanded-{label}.nt"
+            measure(f"{label} expanded N-Triples", "expand",
+                    {"file": str(data), "out": str(expanded)}, repeat=1, timeout=s.timeout,
+                    workdir=s.workdir)
+            _, row["queries"] = run_queries(s, label, data, whole=False, baseline=expanded)
+            row["queries_load"] = [before, load_now()]
+            save()
+
+    for label, count in s.validate_sizes:
+        print(f"\n== validation at {label} triples with provenance ==", flush=True)
+        data = synth_file(s, count, results)
+        if data is None:
+            continue
+        expanded = s.workdir / f"expanded-{label}.nt"
+        made = measure(f"{label} expanded N-Triples", "expand",
+                       {"file": str(data), "out": str(expanded)}, repeat=1, timeout=s.timeout,
+                       workdir=s.workdir)
+        row = {"triples": made.info.get("triples")}
+        scale["validation"][label] = row
+        row.update(interleaved(f"{label} validate", [
+            ("pmgraph", "validate", {"file": str(data), "impl": "pmgraph"}),
+            ("pyshacl", "validate", {"file": str(expanded), "impl": "pyshacl",
+                                     "ontology": str(ONTOLOGY), "shapes": str(SHAPES)}),
+        ], replace(s, repeat=s.validate_repeat), timeout=s.pyshacl_timeout))
+        say_ratio(f"{label} validate pyshacl / pmgraph", row["pyshacl"], row["pmgraph"])
+        save()
+
+    # pmgraph's validation of the largest graphs last: one run each, minutes.
+    for label, count in s.sizes:
+        row = scale["sizes"].get(label, {})
+        if "load" not in row:
+            continue
+        data = synth_file(s, count, results)
+        row["validate"] = measure(f"{label} validate pmgraph", "validate",
+                                  {"file": str(data), "impl": "pmgraph"}, repeat=1,
+                                  timeout=s.timeout, workdir=s.workdir)
+        save()
+
+
+def fmt_loads(m: Measure) -> str:
+    loads = m.info.get("load") or []
+    return ", ".join(f"{x:.1f}" for x in loads) if loads else "–"
+
+
+def scale_section(results: dict, s: Settings, started: datetime) -> list[str]:
+    scale = results.get("scale")
+    if not scale:
+        return []
+    lines = [
+        "## Scale with statement provenance", "",
+        f"Measured by `python benchmarks/run.py {' '.join(results['argv'])}`, started "
+        f"{started:%Y-%m-%d %H:%M} UTC, on the machine described above while other jobs ran "
+        "on its 2 cores. Method: every figure is the median of "
+        f"{s.repeat} fresh processes per side, the two sides run alternately (A B A B ...), "
+        "so that a slow spell falls on both; the 1-minute load average read before each run "
+        "is listed with it. Load: `pmgraph.graph.load.load_graph(file)` (the ontology too, "
+        "exact-term table, statement records) against pyoxigraph `Store().load(file)`. "
+        "Validation: `pmgraph.validation.validate.validate` (SPARQL engine, check queries, "
+        "evidence checks) on the loaded file against plain pyshacl on the same graph "
+        "written out as N-Triples (the data, its statement records and the ontology, every "
+        "term as written; rdflib cannot read RDF 1.2 annotations), findings compared as "
+        "(severity, focus, component, path) multisets. Queries: as in the tables above "
+        "(one fresh process per implementation and round, rounds alternating), pyoxigraph "
+        "on that N-Triples file, so that both stores hold the same triples.", "",
+    ]
+    for label, row in scale["sizes"].items():
+        if "error" in row:
+            lines += [f"{label}: not measured: {row['error']}", ""]
+            continue
+        prov = row["provenance"]
+        lines += [
+            f"### {label} direct triples with their provenance", "",
+            f"The file: {prov.get('direct_triples', 0):,} direct triples and "
+            f"{prov.get('statements', 0):,} statements, each with one annotation: "
+            f"{prov.get('annotation_triples', 0):,} "
+            f"annotation triples, **{prov.get('file_per_statement', 0):.2f} per statement in "
+            f"the file** (`rdf:reifies`, `pm:source`, `pm:quote`). In pmgraph's store the "
+            f"annotations become {prov.get('store_records', 0):,} triples of statement records "
+            f"and quote selectors, **{prov.get('store_per_statement', 0):.2f} per statement in "
+            f"the store**; the store holds {prov.get('store_triples', 0):,} triples with the "
+            "ontology.", "",
+            "| step | pmgraph | pyoxigraph / pyshacl | ratio | runs (s) | load average before "
+            "each run |",
+            "|---|---|---|---|---|---|",
+        ]
+        load = row["load"]
+        runs = " / ".join(f"{x:.1f}" for x in load["pmgraph"].runs) + " vs " + " / ".join(
+            f"{x:.1f}" for x in load["pyoxigraph"].runs)
+        lines.append(f"| load (target ≤ 1.5x) | {cell(load['pmgraph'])}, "
+                     f"{fmt_mb(load['pmgraph'].rss_mb)} | {cell(load['pyoxigraph'])}, "
+                     f"{fmt_mb(load['pyoxigraph'].rss_mb)} | "
+                     f"{fmt_ratio(ratio(load['pmgraph'], load['pyoxigraph']))} | {runs} | "
+                     f"{fmt_loads(load['pmgraph'])} vs {fmt_loads(load['pyoxigraph'])} |")
+        v = row["validate"]
+        lines.append(f"| validate, pmgraph alone (one run) | {cell(v)}, {fmt_mb(v.rss_mb)}, "
+                     f"{v.info.get('violations', '–')} violations, "
+                     f"{v.info.get('findings', '–')} SHACL findings | pyshacl: see below | – | "
+                     "– | – |")
+        if "queries" in row:
+            queries = row["queries"]
+            inner = [(step_ratio(q["pmgraph"], q["pyoxigraph"]), n) for n, q in queries.items()
+                     if isinstance(q, dict) and "pmgraph" in q]
+            done = [x for x in inner if x[0] is not None]
+            worst = max(done) if done else None
+            lines += ["", f"Library queries in process: {sum(r <= 2 for r, _ in done)} of "
+                      f"{len(inner)} within 2x of pyoxigraph"
+                      + (f", worst {fmt_ratio(worst[0])} ({worst[1]})" if worst else "")
+                      + f"; {len(inner) - len(done)} not measured. Load average "
+                      f"{row['queries_load'][0]:.1f} at the start, {row['queries_load'][1]:.1f} "
+                      "at the end."]
+            lines += query_table(queries)
+        lines.append("")
+    if scale["validation"]:
+        lines += ["### Validation against pyshacl", "",
+                  "| graph | triples pyshacl reads | pmgraph | pyshacl | pyshacl ÷ pmgraph "
+                  "| findings | runs (s) | load average before each run |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for label, row in scale["validation"].items():
+            ours, theirs = row["pmgraph"], row["pyshacl"]
+            runs = " / ".join(f"{x:.1f}" for x in ours.runs) + " vs " + " / ".join(
+                f"{x:.1f}" for x in theirs.runs)
+            same = same_findings({"pmgraph": ours, "pyshacl": theirs})
+            lines.append(f"| {label} direct triples | {row.get('triples') or 0:,} | {cell(ours)} "
+                         f"| {cell(theirs)} | {fmt_ratio(ratio(theirs, ours))} | {same} | "
+                         f"{runs} | {fmt_loads(ours)} vs {fmt_loads(theirs)} |")
+        lines.append("")
+    return lines
 
 
 def run_build(s: Settings, results: dict) -> None:
@@ -1135,10 +1355,14 @@ def report(
         "",
         "The data are synthetic graphs written by `pmgraph synth` (seed "
         f"{s.seed}): copies of the real graph with their own IRIs, labels and numbers, a tenth "
-        "of them partnered or networked across copies, and the shared vocabulary once. "
+        "of them partnered or networked across copies, and the shared vocabulary once; every "
+        "statement with its evidence annotation (RDF 1.2), the copies' own passages in "
+        "`sources/` beside the file. "
         "Baselines: raw pyoxigraph (`Store().load`, `Store.query` with substitutions), "
-        "rdflib's default store (`Graph().parse`), plain pyshacl (`validate` with the "
-        "ontology as `ont_graph`, no inference) and pyvis with its defaults (`Network()`, "
+        "rdflib's default store (`Graph().parse`) and plain pyshacl (`validate` with the "
+        "ontology as `ont_graph`, no inference), both on the graph pmgraph validates written "
+        "out as N-Triples (rdflib cannot read RDF 1.2 annotations), "
+        "and pyvis with its defaults (`Network()`, "
         "`add_node`/`add_edge`, `write_html`).",
         "",
         *[f"{note}\n" for note in results.get("notes", [])],
@@ -1316,12 +1540,22 @@ def parse_args(argv: list[str] | None) -> Settings:
                         help="seconds before a step is given up")
     parser.add_argument("--browser-timeout", type=float, default=30,
                         help="seconds to wait for a page's first draw")
-    parser.add_argument("--only", choices=("blank-nodes",),
-                        help="run this stage alone and replace its section of --out")
+    parser.add_argument("--only", choices=("blank-nodes", "scale"),
+                        help="run this stage alone and replace its section of --out (scale: "
+                        "load, queries and validation with statement provenance at --sizes, "
+                        "validation against pyshacl at --validate-sizes)")
+    parser.add_argument("--validate-sizes", default="100k",
+                        help="--only scale: sizes at which pyshacl is run (default: 100k)")
+    parser.add_argument("--validate-repeat", type=int, default=3,
+                        help="--only scale: runs per side of the validation comparison")
+    parser.add_argument("--pyshacl-timeout", type=float, default=1800,
+                        help="--only scale: seconds before a pyshacl run is given up")
     args = parser.parse_args(argv)
     try:
         counts = [parse_size(text) for text in args.sizes.split(",") if text.strip()]
         nodes = [int(parse_size(text)) for text in args.nodes.split(",") if text.strip()]
+        validate_counts = [parse_size(text) for text in args.validate_sizes.split(",")
+                           if text.strip()]
     except Exception as exc:
         parser.error(str(exc))
     if args.full and ONE_MILLION not in counts:
@@ -1335,6 +1569,8 @@ def parse_args(argv: list[str] | None) -> Settings:
         browser_timeout=args.browser_timeout,
         queries=[q.strip() for q in args.queries.split(",") if q.strip()],
         query_timeout=args.query_timeout, only=args.only,
+        validate_sizes=[(size_label(c), c) for c in sorted(set(validate_counts))],
+        pyshacl_timeout=args.pyshacl_timeout, validate_repeat=args.validate_repeat,
     )
 
 
@@ -1378,6 +1614,21 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
     results: dict = {"argv": argv, "sizes": {}, "load_before": os.getloadavg()}
+    if s.only == "scale":
+        results["load_before"] = os.getloadavg()
+
+        def save_scale() -> None:
+            results["load_after"] = os.getloadavg()
+            section = scale_section(results, s, started)
+            old = s.out.read_text(encoding="utf-8") if s.out.exists() else "# Benchmarks\n"
+            s.out.write_text(splice_section(old, section), encoding="utf-8")
+            (s.workdir / "scale.json").write_text(json.dumps(jsonable(results), indent=1),
+                                                  encoding="utf-8")
+
+        run_scale(s, results, save_scale)
+        save_scale()
+        print(f"\nwrote {s.out}")
+        return 0
     if s.only == "blank-nodes":
         run_blank_nodes(s, results)
         section = blank_node_section(results)

@@ -317,8 +317,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 _EXAMPLES = {
-    "synth": "example:\n  pmgraph synth --triples 100k --out synth-100k.ttl\n"
-    "  pmgraph query centres --data synth-100k.ttl\n",
+    "synth": "example:\n  pmgraph synth --triples 100k --out synth/synth-100k.ttl\n"
+    "  pmgraph validate --data synth\n"
+    "  pmgraph query centres --data synth/synth-100k.ttl\n"
+    "the graph's sources (the real ones and the copies' synthetic passages) go to sources/\n"
+    "beside the file\n",
     "build": "example:\n  pmgraph build --out build\n  pmgraph build --data my-data/ --out /tmp/b",
     "validate": (
         "example:\n  pmgraph validate\n  pmgraph validate --format json\n"
@@ -586,8 +589,8 @@ def _add_view_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--triples", required=True, metavar="N",
                    help="how many triples, e.g. 10000, 100k or 1M (within 1%%)")
     p.add_argument("--out", required=True, type=Path, metavar="FILE",
-                   help="the file to write: .ttl (Turtle) or .nt (N-Triples); "
-                   "-: Turtle to standard output")
+                   help="the file to write: .ttl (Turtle) or .nt (N-Triples), its sources in "
+                   "sources/ beside it; -: Turtle to standard output, without sources")
     p.add_argument("--seed", type=int, default=0, help="the same seed writes the same bytes")
 
 
@@ -718,13 +721,17 @@ def cmd_synth(args: argparse.Namespace) -> int:
         written, entities = synthesize(sys.stdout, triples, seed=args.seed)
         sys.stdout.flush()
         _err(f"wrote {written} triples, {entities} entities (seed {args.seed}) as Turtle "
-             "to standard output")
+             "to standard output; the copies' sources are not written (write to a file for "
+             "a graph whose quotes validate)")
         return EXIT_OK
     stats = write_synthetic(args.out, triples, seed=args.seed)
+    from pmgraph.paths import display_path
     from pmgraph.query.render import plural
 
-    _out(f"Wrote {stats.path}: {plural(stats.triples, 'triple')}, "
-         f"{plural(stats.entities, 'entity')} (seed {args.seed}).\n")
+    _out(f"Wrote {stats.path}: {plural(stats.triples, 'triple')} "
+         f"({plural(stats.statements, 'statement')} with evidence, whose annotations add "
+         f"{plural(stats.annotation_triples, 'triple')}), {plural(stats.entities, 'entity')} "
+         f"(seed {args.seed}); sources in {display_path(stats.sources)}/.\n")
     return EXIT_OK
 
 

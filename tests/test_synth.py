@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -55,21 +57,52 @@ qty:cardiff-patients a pm:Quantity ;
 """
 
 
-def triples(path: Path) -> list[ox.Triple]:
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+REIFIES = RDF + "reifies"
+
+
+def all_triples(path: Path) -> list[ox.Triple]:
     fmt = ox.RdfFormat.N_TRIPLES if path.suffix == ".nt" else ox.RdfFormat.TURTLE
     return [q.triple for q in ox.parse(path=str(path), format=fmt)]
 
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+@dataclass
+class Layers:
+    """A file's direct triples and, apart, its evidence annotations: reifier -> the
+    statement it reifies, and reifier -> its (predicate, object) pairs."""
+
+    direct: list[ox.Triple]
+    reified: dict[object, ox.Triple]
+    notes: dict[object, list[tuple[str, object]]]
+
+    @property
+    def annotation_triples(self) -> int:
+        return len(self.reified) + sum(len(n) for n in self.notes.values())
+
+
+def layers(paths: list[Path] | Path) -> Layers:
+    found = [t for path in ([paths] if isinstance(paths, Path) else paths)
+             for t in all_triples(path)]
+    reified = {t.subject: t.object for t in found if t.predicate.value == REIFIES}
+    notes: dict[object, list] = defaultdict(list)
+    direct = []
+    for t in found:
+        if t.subject in reified:
+            if t.predicate.value != REIFIES:
+                notes[t.subject].append((t.predicate.value, t.object))
+        else:
+            direct.append(t)
+    return Layers(direct, reified, dict(notes))
+
+
+def triples(path: Path) -> list[ox.Triple]:
+    """The direct triples of a file (its evidence annotations left out)."""
+    return layers(path).direct
 
 
 def real_triples() -> list[ox.Triple]:
-    """The real data's own triples: the annotations' reifiers (statement provenance, which
-    synth does not generate) left out."""
-    return [
-        t for path in DATA_FILES for t in triples(path)
-        if isinstance(t.subject, ox.NamedNode) and t.predicate.value != RDF + "reifies"
-    ]
+    """The real data's direct triples."""
+    return layers(DATA_FILES).direct
 
 
 @pytest.fixture(scope="module")
@@ -95,34 +128,40 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_other_bytes(tmp_path, s
     other = write_synthetic(tmp_path / f"c{suffix}", 10_000, seed=2)
     assert first.path.read_bytes() == again.path.read_bytes()
     assert first.path.read_bytes() != other.path.read_bytes()
+    for name in ("000_0787654218a80374.txt", "reference/places.csv"):
+        assert (first.sources / name).read_bytes() == (again.sources / name).read_bytes()
 
 
 @pytest.mark.parametrize("asked", [10_000, 25_000, 100_000])
 def test_the_file_holds_the_requested_number_of_triples(tmp_path, asked):
     stats = write_synthetic(tmp_path / "synth.ttl", asked)
-    found = triples(stats.path)
-    assert len(set(found)) == len(found) == stats.triples, "duplicate triples in the output"
+    found = layers(stats.path)
+    direct = found.direct
+    assert len(set(direct)) == len(direct) == stats.triples, "duplicate triples in the output"
     assert abs(stats.triples - asked) <= asked * 0.01
-    assert stats.entities == len({t.subject for t in found})
+    assert stats.entities == len({t.subject for t in direct})
+    # the evidence annotations come on top, as counted
+    assert len(found.reified) == stats.statements
+    assert found.annotation_triples == stats.annotation_triples
+
+
+def annotated(found: Layers) -> set[tuple]:
+    """Each statement with its annotation's pairs (reifier labels left out)."""
+    return {(t, tuple(sorted((p, str(o)) for p, o in found.notes.get(r, ()))))
+            for r, t in found.reified.items()}
 
 
 def test_turtle_and_ntriples_hold_the_same_graph(tmp_path):
-    turtle = write_synthetic(tmp_path / "s.ttl", 10_000, seed=3)
-    ntriples = write_synthetic(tmp_path / "s.nt", 10_000, seed=3)
-    assert set(triples(turtle.path)) == set(triples(ntriples.path))
-
-
-def test_a_million_triples_are_written_without_holding_them(tmp_path):
-    stats = write_synthetic(tmp_path / "synth-1m.nt", 1_000_000)
-    assert abs(stats.triples - 1_000_000) <= 10_000
-    with open(stats.path, encoding="utf-8") as handle:
-        assert sum(1 for _ in handle) == stats.triples
+    turtle = layers(write_synthetic(tmp_path / "t" / "s.ttl", 10_000, seed=3).path)
+    ntriples = layers(write_synthetic(tmp_path / "n" / "s.nt", 10_000, seed=3).path)
+    assert set(turtle.direct) == set(ntriples.direct)
+    assert annotated(turtle) == annotated(ntriples)
 
 
 # --- shape of the graph --------------------------------------------------------------------
 
 
-def test_no_blank_nodes(synth_100k):
+def test_no_blank_nodes_but_the_annotations_reifiers(synth_100k):
     _, found = synth_100k
     blank = [t for t in found if isinstance(t.subject, ox.BlankNode)
              or isinstance(t.object, ox.BlankNode)]
@@ -225,14 +264,135 @@ def test_copies_vary_labels_numbers_and_identifiers_but_keep_quotes(tmp_path, sm
     assert sum(1 for s in by_subject if s.endswith("/genomics")) == 1  # written once
 
 
-def test_the_synthetic_graph_validates_like_the_real_one(tmp_path):
-    validate = pytest.importorskip("pmgraph.validation.validate")
-    load = pytest.importorskip("pmgraph.graph.load")
-    if not (ROOT / "ontology" / "shapes.ttl").exists():
-        pytest.skip("ontology/shapes.ttl is not written yet")
-    stats = write_synthetic(tmp_path / "synth-10k.ttl", 10_000)
-    report = validate.validate(load.load_graph(stats.path))
-    assert [f"{f.focus}: {f.message}" for f in report.violations] == []
+def pmgraph(*argv: object, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pmgraph", *map(str, argv)], cwd=cwd,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_a_synthetic_graph_validates_with_no_violation_and_the_same_findings_on_both_engines(
+    tmp_path,
+):
+    run = pmgraph("synth", "--triples", "3k", "--out", tmp_path / "synth" / "s.nt", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "sources in synth/sources/" in run.stdout
+    reports = {}
+    for engine in ("sparql", "pyshacl"):
+        run = pmgraph("validate", "--data", "synth", "--engine", engine, "--format", "json",
+                      cwd=tmp_path)
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr
+        reports[engine] = json.loads(run.stdout)
+    assert reports["sparql"] == reports["pyshacl"]
+    assert reports["sparql"]["conforms"] is True
+    assert [f for f in reports["sparql"]["findings"] if f["severity"] == "VIOLATION"] == []
+
+
+def test_a_larger_turtle_graph_validates_with_no_violation(tmp_path):
+    run = pmgraph("synth", "--triples", "12k", "--out", tmp_path / "s.ttl", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    run = pmgraph("validate", "--data", "s.ttl", "--engine", "sparql", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "(0 violations," in run.stdout
+
+
+@pytest.fixture(scope="module")
+def synth_10k(tmp_path_factory) -> tuple[SynthStats, Layers]:
+    stats = write_synthetic(tmp_path_factory.mktemp("synth") / "s.ttl", 10_000, seed=4)
+    return stats, layers(stats.path)
+
+
+def source_texts(folder: Path, found: Layers) -> dict[str, str]:
+    """Source IRI -> its repaired, white-space-folded text, read from ``folder``."""
+    from pmgraph.graph.text import repair
+
+    texts = {}
+    for t in found.direct:
+        if t.predicate.value == "http://purl.org/dc/terms/identifier" and (
+                t.subject.value.startswith(ID_BASE + "source/")):
+            raw = (folder / t.object.value).read_text(encoding="utf-8")
+            texts[t.subject.value] = " ".join(repair(raw).split())
+    return texts
+
+
+def test_every_statement_has_a_source_and_a_quote_that_occurs_in_it(synth_10k):
+    stats, found = synth_10k
+    texts = source_texts(stats.sources, found)
+    assert len(texts) == 3
+    missing = []
+    for reifier, statement in found.reified.items():
+        notes = dict(found.notes[reifier])
+        assert set(notes) == {str(PM.source), str(PM.quote)}, statement
+        quote = " ".join(notes[str(PM.quote)].value.split())
+        assert len(quote) >= 20, statement
+        if quote not in texts[notes[str(PM.source)].value]:
+            missing.append((statement, quote))
+    assert missing == []
+    # every link between two entities and every dated or numeric literal is a statement
+    stated = set(found.reified.values())
+    unstated = [t for t in found.direct
+                if t.predicate.value not in (RDF_TYPE, str(PM.source))
+                and t.subject.value.startswith(ID_BASE) and isinstance(t.object, ox.NamedNode)
+                and t.object.value.startswith(ID_BASE)
+                and t not in stated]
+    assert unstated == []
+
+
+def proportions(found: Layers, subjects) -> dict[str, float]:
+    """Statements per direct triple, annotation triples per statement and the share of
+    statements about a literal, for the statements and triples of ``subjects``."""
+    direct = [t for t in found.direct if subjects(t.subject.value)]
+    reifiers = [r for r, t in found.reified.items() if subjects(t.subject.value)]
+    statements = [found.reified[r] for r in reifiers]
+    return {
+        "statements per triple": len(statements) / len(direct),
+        "annotation triples per statement": sum(
+            1 + len(found.notes.get(r, ())) for r in reifiers) / len(reifiers),
+        "literal statements": sum(isinstance(t.object, ox.Literal) for t in statements)
+        / len(statements),
+    }
+
+
+def test_provenance_comes_in_the_real_graphs_proportion(synth_10k):
+    _, found = synth_10k
+    real = layers(DATA_FILES)
+    copied = {COPY.sub("", t.subject.value) for t in found.direct if COPY.search(t.subject.value)}
+    ours = proportions(found, lambda s: bool(COPY.search(s)))
+    theirs = proportions(real, lambda s: s in copied)
+    assert ours["annotation triples per statement"] == theirs["annotation triples per statement"]
+    # Cross-copy links are statements too: a few more of them, nothing else differs.
+    for key in ("statements per triple", "literal statements"):
+        assert abs(ours[key] / theirs[key] - 1) < 0.05, (key, ours[key], theirs[key])
+    # The shared vocabulary (concepts, nations, sources), written once, keeps its own.
+    whole, real_whole = proportions(found, bool), proportions(real, bool)
+    assert whole["annotation triples per statement"] == real_whole[
+        "annotation triples per statement"]
+
+
+def test_a_copys_quotes_show_its_own_numbers_identifiers_and_label(synth_10k):
+    _, found = synth_10k
+    quotes = {t: dict(found.notes[r])[str(PM.quote)].value for r, t in found.reified.items()}
+    lat = next(t for t in quotes if t.subject.value == ID_BASE + "place/glasgow-s3"
+               and t.predicate.value.endswith("#lat"))
+    assert lat.object.value != "55.864"
+    assert quotes[lat].startswith("Glasgow (copy 3),city,Scotland,,") and lat.object.value in (
+        quotes[lat])
+    grid = next(t for t in quotes if t.subject.value == ID_BASE + "org/university-of-glasgow-s2"
+                and t.predicate.value == str(PM.gridId))
+    assert grid.object.value != "grid.8756.c" and grid.object.value in quotes[grid]
+    cross = [t for t in quotes if COPY.search(t.subject.value) and isinstance(
+        t.object, ox.NamedNode) and COPY.search(t.object.value) and COPY.search(
+        t.subject.value).group(1) != COPY.search(t.object.value).group(1)]
+    assert cross and all(quotes[t].startswith("In this synthetic copy, ") for t in cross)
+
+
+def test_a_sources_folder_synth_did_not_write_is_refused_untouched(tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "notes.txt").write_text("mine")
+    run = pmgraph("synth", "--triples", "5k", "--out", tmp_path / "s.ttl", cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.startswith("pmgraph: error: ") and "sources folder synth did not write" in (
+        run.stderr)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["notes.txt", "sources"]
 
 
 # --- bad input ---------------------------------------------------------------------------

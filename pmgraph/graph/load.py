@@ -19,7 +19,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from pmgraph.errors import DataLoadError
-from pmgraph.graph.evidence import expand_graph
+from pmgraph.graph.evidence import SOURCES_BESIDE, expand_graph
 from pmgraph.graph.exact import (
     BlankNodeRewrite,
     ExactStore,
@@ -100,7 +100,8 @@ def _folder_files(folder: Path) -> list[Path]:
         if _is_leftover(entry.name):
             log.debug("skipped %s (hidden or an editor's file)", shown(entry))
         elif entry.is_dir():
-            folders.append(entry.name)
+            if entry.name != SOURCES_BESIDE:  # the data's own source texts, not data
+                folders.append(entry.name)
         elif entry.suffix.lower() not in FORMATS:
             log.debug("skipped %s (not .ttl, .nt or .jsonld)", shown(entry))
         elif entry.is_symlink() and not entry.exists():

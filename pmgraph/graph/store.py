@@ -227,7 +227,7 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
     form than written into :data:`EXACT_TERMS` beside it; the number of triples loaded."""
     import pyoxigraph as ox
 
-    from pmgraph.graph.evidence import expand_statements
+    from pmgraph.graph.evidence import expand_statements, source_roots
 
     graph = ox.NamedNode(GRAPH_IRI)
     store = ox.Store(str(folder))
@@ -236,7 +236,7 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
         # at half its memory (docs/store.md); on small files its fixed cost dominates.
         table = ExactTerms()
         load_files(store, graph, files, table, bulk_from=_BULK_FROM)
-        expand_statements(store, graph, table)
+        expand_statements(store, graph, table, roots=source_roots(files))
         if table.triples:
             table.save(folder / EXACT_TERMS)
         store.flush()
@@ -364,4 +364,7 @@ def open_store(path: Path | str, *, read_only: bool = True) -> Graph:
     graph = Graph(store=store, identifier=URIRef(info.graph), bind_namespaces="none")
     if (folder / EXACT_TERMS).is_file():
         attach(graph, ExactTerms.read(folder / EXACT_TERMS))
+    # The files it was built from: their sources/ folders hold the sources their quotes cite.
+    graph.pmgraph_files = tuple(  # type: ignore[attr-defined]
+        Path(source.path) for source in info.files if not is_stdin(source.path))
     return bind_prefixes(graph)
