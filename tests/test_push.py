@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -122,12 +123,38 @@ def test_query_cli_with_graph_matches_local_output(pushed, cli):
 
 
 def test_remote_validation_equals_local(pushed, project_graph, cli):
-    if pushed.name == "virtuoso":
-        pytest.xfail("Virtuoso 7 rejects compiled shapes with EXISTS inside COALESCE (SQ074)")
     local = cli("validate", "--format", "json")
     remote = cli("validate", "--format", "json", "--endpoint", pushed.query_url,
                  "--graph", DEFAULT_GRAPH)
     assert remote.code == local.code
+    assert remote.out == local.out
+
+
+#: Data breaking shapes and checks of many kinds: a missing label, a value outside sh:in, a
+#: link to a place where an organisation is due, a centre with no nation, a succession cycle,
+#: entities without evidence.
+BROKEN = """
+orgn:nameless a pm:University ; pm:abbreviation "NL" .
+orgn:loop-a a pm:GovernmentBody ; rdfs:label "Loop A"@en ; pm:precededBy orgn:loop-b .
+orgn:loop-b a pm:GovernmentBody ; rdfs:label "Loop B"@en ; pm:precededBy orgn:loop-a .
+ctr:floating a pm:CentreOfExcellence ; rdfs:label "Floating centre"@en ;
+    pm:hostedBy place:scotland .
+qty:odd a pm:MonetaryAmount ; rdfs:label "Odd amount"@en ; pm:value 5 ; pm:currency "XYZ" .
+"""
+
+
+def test_remote_validation_of_broken_data_equals_local(pushed, cli, write_ttl):
+    bad = write_ttl(BROKEN)
+    graph = "https://example.org/broken"
+    push(load_graph(bad), resolve_target(pushed.query_url, graph))
+    local = cli("validate", "--format", "json", "--data", bad)
+    remote = cli("validate", "--format", "json", "--endpoint", pushed.query_url,
+                 "--graph", graph)
+    assert local.code == remote.code == 1, remote.err
+    components = {finding["constraint"] for finding in json.loads(local.out)["findings"]}
+    assert {"ClassConstraintComponent", "InConstraintComponent", "MinCountConstraintComponent",
+            "check:02-centre-without-nation-violation",
+            "check:08-succession-contradiction-violation"} <= components
     assert remote.out == local.out
 
 
