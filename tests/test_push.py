@@ -39,6 +39,9 @@ def test_push_twice_leaves_one_copy_and_the_description_beside_it(pushed, cli, p
     assert run.err == ""
     assert run.out.startswith(f"Pushed {len(project_graph)} triples into graph <{DEFAULT_GRAPH}>")
     assert count(pushed) == before == len(project_graph)
+    # Virtuoso cannot promise an invisible, crash-safe swap: the push says so, and only there.
+    assert ("Note: Virtuoso 7 shows readers a partly replaced graph" in run.out) == (
+        pushed.name == "virtuoso")
     assert count(pushed, DEFAULT_GRAPH + "/description") > 0
     assert count(pushed, DEFAULT_GRAPH + "-pmgraph-staging") == 0
 
@@ -218,11 +221,22 @@ def test_a_cut_answer_is_an_error_not_a_result(pushed, tmp_path, cli):
     assert "cut the answer to many at 10000 rows (X-SPARQL-MaxRows)" in run.err
 
 
-def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_path):
+def checkpoint(server) -> None:
+    """Make what a Virtuoso server acknowledged durable, as docs/sharing.md tells its users:
+    killed before a checkpoint, Virtuoso 7.2 came back with part of an acknowledged swap."""
+    if server.name == "virtuoso":
+        import subprocess
+
+        subprocess.run(["isql-vt", f"127.0.0.1:{server.sql_port}", "dba", "dba",
+                        "exec=checkpoint;"], check=True, capture_output=True, timeout=120)
+
+
+def test_a_server_killed_mid_push_keeps_the_previous_version(pushed, project_graph, tmp_path):
     graph = "https://example.org/crash"
     small = load_graph(ROOT / "data" / "places.ttl")
-    target = resolve_target(store_server.query_url, graph)
+    target = resolve_target(pushed.query_url, graph)
     push(small, target)
+    checkpoint(pushed)
     from pmgraph.graph.synth import write_synthetic
 
     big_file = tmp_path / "big.nt"
@@ -233,7 +247,7 @@ def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_p
     def kill_soon(line: str) -> None:
         nonlocal timer
         if line.startswith("uploading") and timer is None:
-            timer = threading.Timer(0.3, store_server.kill)
+            timer = threading.Timer(0.3, pushed.kill)
             timer.start()
 
     with pytest.raises(EndpointError) as failed:
@@ -241,14 +255,13 @@ def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_p
     timer.join()
     message = str(failed.value)
     assert "\n" not in message and ("broke off" in message or "cannot reach" in message)
-    store_server.start()
-    assert count(store_server, graph) == len(small)
+    pushed.start()
+    assert count(pushed, graph) == len(small)
+    # and the graph the module pushed first, untouched by this push, is whole
+    assert count(pushed) == len(project_graph)
 
 
 def test_the_endpoint_from_the_environment_or_pmgraph_toml(pushed, cli, monkeypatch, tmp_path):
-    # pushed again here: after the crash test restarts Virtuoso, the graph pushed first is
-    # not always there (docs/sharing.md, open questions)
-    assert cli("push", "--endpoint", pushed.query_url).code == 0
     local = cli("query", "centres", "--format", "csv")
     monkeypatch.setenv("PMGRAPH_ENDPOINT", pushed.query_url)
     from_env = cli("query", "centres", "--format", "csv", "--graph", DEFAULT_GRAPH)
