@@ -211,6 +211,28 @@ def test_a_changed_build_replaces_the_old_triples(pushed, cli, tmp_path):
     assert count(pushed, graph) == len(load_graph(changed))
 
 
+def test_a_push_with_a_digest_login(pushed, cli, monkeypatch):
+    if pushed.name != "virtuoso":
+        pytest.skip("only Virtuoso's Graph Store takes digest auth here (/sparql-graph-crud-auth)")
+    base = pushed.query_url.rsplit("/", 1)[0]
+    graph = "https://example.org/digest"
+    options = ("push", "--endpoint", pushed.query_url, "--graph", graph, "--store-url",
+               f"{base}/sparql-graph-crud-auth", "--update-url", pushed.query_url,
+               "--user", "dba", "--password-env", "PMGRAPH_TEST_PASSWORD")
+    monkeypatch.setenv("PMGRAPH_TEST_PASSWORD", "not-the-password")
+    refused = cli(*options)
+    assert refused.code == 3 and refused.err.count("\n") == 1
+    # a 401, or (the body cut off mid-upload) the connection closed after the digest login
+    assert ("refused the upload (HTTP 401 Unauthorized)" in refused.err
+            or "the login was most likely refused" in refused.err)
+    assert "not-the-password" not in refused.err
+    assert count(pushed, graph) == 0
+    monkeypatch.setenv("PMGRAPH_TEST_PASSWORD", "dba")  # the test server's own login
+    run = cli(*options)
+    assert run.code == 0, run.err
+    assert count(pushed, graph) > 0
+
+
 def test_a_cut_answer_is_an_error_not_a_result(pushed, tmp_path, cli):
     if pushed.name != "virtuoso":
         pytest.skip("only Virtuoso cuts answers (ResultSetMaxRows)")

@@ -220,6 +220,11 @@ def push(
         size = data_path.stat().st_size + void_path.stat().st_size
         if dry_run:
             return PushResult(target, triples, size, time.monotonic() - started, True)
+        if credentials is not None:
+            # Learns whether the Graph Store wants digest auth before a large body is sent
+            # (Virtuoso closes the connection mid-upload to ask); the answer itself is unused.
+            send("HEAD", target.store_url, params={"graph": target.staging},
+                 name="the login check", timeout=DEFAULT_TIMEOUT, credentials=credentials)
         for path, count, final in ((data_path, triples, target.graph),
                                    (void_path, described, target.description)):
             staging = final + STAGING_SUFFIX
