@@ -231,6 +231,7 @@ def test_a_push_with_a_digest_login(pushed, cli, monkeypatch):
     run = cli(*options)
     assert run.code == 0, run.err
     assert count(pushed, graph) > 0
+    assert "Note: Virtuoso 7 shows readers" in run.out
 
 
 def test_a_cut_answer_is_an_error_not_a_result(pushed, tmp_path, cli):

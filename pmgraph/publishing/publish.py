@@ -132,6 +132,9 @@ def resolve_target(
             store_url = store_url or _swap_suffix(endpoint, query_suffix, store_suffix)
             update_url = update_url or _swap_suffix(endpoint, query_suffix, update_suffix)
             break
+    if server is None and store_url is not None and urlparse(store_url).path.rstrip("/").endswith(
+            ("/sparql-graph-crud", "/sparql-graph-crud-auth")):
+        server = "Virtuoso"  # its Graph Store given by hand, e.g. the one that takes a login
     if store_url is None or update_url is None:
         missing = "--store-url URL" if store_url is None else "--update-url URL"
         raise ParameterError(
