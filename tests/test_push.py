@@ -46,6 +46,36 @@ def test_push_twice_leaves_one_copy_and_the_description_beside_it(pushed, cli, p
     assert count(pushed, DEFAULT_GRAPH + "-pmgraph-staging") == 0
 
 
+#: Data breaking shapes and checks of many kinds: a missing label, a value outside sh:in, a
+#: link to a place where an organisation is due, a centre with no nation, a succession cycle,
+#: entities without evidence.
+BROKEN = """
+orgn:nameless a pm:University ; pm:abbreviation "NL" .
+orgn:loop-a a pm:GovernmentBody ; rdfs:label "Loop A"@en ; pm:precededBy orgn:loop-b .
+orgn:loop-b a pm:GovernmentBody ; rdfs:label "Loop B"@en ; pm:precededBy orgn:loop-a .
+ctr:floating a pm:CentreOfExcellence ; rdfs:label "Floating centre"@en ;
+    pm:hostedBy place:scotland .
+qty:odd a pm:MonetaryAmount ; rdfs:label "Odd amount"@en ; pm:value 5 ; pm:currency "XYZ" .
+"""
+
+
+def test_remote_validation_of_broken_data_equals_local(pushed, cli, write_ttl):
+    # Early in the module: Virtuoso refuses the label check (07) by its cost estimate
+    # (MaxQueryCostEstimationTime, 400 s) once the store holds a few more copies of the graph.
+    bad = write_ttl(BROKEN)
+    graph = "https://example.org/broken"
+    push(load_graph(bad), resolve_target(pushed.query_url, graph))
+    local = cli("validate", "--format", "json", "--data", bad)
+    remote = cli("validate", "--format", "json", "--endpoint", pushed.query_url,
+                 "--graph", graph)
+    assert local.code == remote.code == 1, remote.err
+    components = {finding["constraint"] for finding in json.loads(local.out)["findings"]}
+    assert {"ClassConstraintComponent", "InConstraintComponent", "MinCountConstraintComponent",
+            "check:02-centre-without-nation-violation",
+            "check:08-succession-contradiction-violation"} <= components
+    assert remote.out == local.out
+
+
 @pytest.mark.parametrize("info", list_queries(), ids=lambda q: q.name)
 def test_every_library_query_gives_the_local_rows(pushed, info, project_graph, example_params):
     params = example_params(info)
@@ -82,14 +112,16 @@ def test_queries_on_other_parameters_give_the_local_rows(pushed, project_graph, 
     assert comparable(remote) == comparable(local)
 
 
-def test_a_theme_no_centre_covers_counts_zero_there_too(pushed, project_graph):
-    from rdflib import Graph, Literal, URIRef
+def test_a_theme_no_centre_covers_counts_zero_there_too(pushed):
+    from rdflib import Literal, URIRef
     from rdflib.namespace import RDFS, SKOS
 
     graph = "https://example.org/uncovered"
     theme = URIRef("https://w3id.org/pmgraph/id/theme/uncovered")
-    data = Graph()
-    data += project_graph
+    # a small graph (themes and two centres): every copy of the project in the store raises
+    # Virtuoso's cost estimate of the label check, which it refuses above 400 s
+    data = load_graph(ROOT / "data" / "concepts.ttl", ROOT / "data" / "leeds.ttl",
+                      ROOT / "data" / "cardiff.ttl")
     data.add((theme, SKOS.inScheme, URIRef("https://w3id.org/pmgraph/ontology#CapabilityThemes")))
     data.add((theme, RDFS.label, Literal("Uncovered", lang="en")))
     push(data, resolve_target(pushed.query_url, graph))
@@ -130,34 +162,6 @@ def test_remote_validation_equals_local(pushed, project_graph, cli):
     remote = cli("validate", "--format", "json", "--endpoint", pushed.query_url,
                  "--graph", DEFAULT_GRAPH)
     assert remote.code == local.code
-    assert remote.out == local.out
-
-
-#: Data breaking shapes and checks of many kinds: a missing label, a value outside sh:in, a
-#: link to a place where an organisation is due, a centre with no nation, a succession cycle,
-#: entities without evidence.
-BROKEN = """
-orgn:nameless a pm:University ; pm:abbreviation "NL" .
-orgn:loop-a a pm:GovernmentBody ; rdfs:label "Loop A"@en ; pm:precededBy orgn:loop-b .
-orgn:loop-b a pm:GovernmentBody ; rdfs:label "Loop B"@en ; pm:precededBy orgn:loop-a .
-ctr:floating a pm:CentreOfExcellence ; rdfs:label "Floating centre"@en ;
-    pm:hostedBy place:scotland .
-qty:odd a pm:MonetaryAmount ; rdfs:label "Odd amount"@en ; pm:value 5 ; pm:currency "XYZ" .
-"""
-
-
-def test_remote_validation_of_broken_data_equals_local(pushed, cli, write_ttl):
-    bad = write_ttl(BROKEN)
-    graph = "https://example.org/broken"
-    push(load_graph(bad), resolve_target(pushed.query_url, graph))
-    local = cli("validate", "--format", "json", "--data", bad)
-    remote = cli("validate", "--format", "json", "--endpoint", pushed.query_url,
-                 "--graph", graph)
-    assert local.code == remote.code == 1, remote.err
-    components = {finding["constraint"] for finding in json.loads(local.out)["findings"]}
-    assert {"ClassConstraintComponent", "InConstraintComponent", "MinCountConstraintComponent",
-            "check:02-centre-without-nation-violation",
-            "check:08-succession-contradiction-violation"} <= components
     assert remote.out == local.out
 
 
