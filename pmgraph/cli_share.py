@@ -80,6 +80,8 @@ def cmd_push(args: argparse.Namespace) -> int:
              f"into {where}, through staging graphs and one MOVE; nothing sent.")
     else:
         _say(f"Pushed {result.triples} triples into {where} in {result.seconds:.1f} s.")
+        if result.caveat:
+            _say(result.caveat)
     return EXIT_OK
 
 

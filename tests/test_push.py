@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -38,20 +39,45 @@ def test_push_twice_leaves_one_copy_and_the_description_beside_it(pushed, cli, p
     assert run.err == ""
     assert run.out.startswith(f"Pushed {len(project_graph)} triples into graph <{DEFAULT_GRAPH}>")
     assert count(pushed) == before == len(project_graph)
+    # Virtuoso cannot promise an invisible, crash-safe swap: the push says so, and only there.
+    assert ("Note: Virtuoso 7 shows readers a partly replaced graph" in run.out) == (
+        pushed.name == "virtuoso")
     assert count(pushed, DEFAULT_GRAPH + "/description") > 0
     assert count(pushed, DEFAULT_GRAPH + "-pmgraph-staging") == 0
 
 
-#: Library queries whose rows Virtuoso 7.2 gives differently from Oxigraph and rdflib on the
-#: same graph (rows missing or counted differently); strict, so a fix is noticed.
-VIRTUOSO_DIFFERS = {"theme-coverage", "partnerships", "link-evidence", "neighbourhood",
-                    "centre-pairs"}
+#: Data breaking shapes and checks of many kinds: a missing label, a value outside sh:in, a
+#: link to a place where an organisation is due, a centre with no nation, a succession cycle,
+#: entities without evidence.
+BROKEN = """
+orgn:nameless a pm:University ; pm:abbreviation "NL" .
+orgn:loop-a a pm:GovernmentBody ; rdfs:label "Loop A"@en ; pm:precededBy orgn:loop-b .
+orgn:loop-b a pm:GovernmentBody ; rdfs:label "Loop B"@en ; pm:precededBy orgn:loop-a .
+ctr:floating a pm:CentreOfExcellence ; rdfs:label "Floating centre"@en ;
+    pm:hostedBy place:scotland .
+qty:odd a pm:MonetaryAmount ; rdfs:label "Odd amount"@en ; pm:value 5 ; pm:currency "XYZ" .
+"""
+
+
+def test_remote_validation_of_broken_data_equals_local(pushed, cli, write_ttl):
+    # Early in the module: Virtuoso refuses the label check (07) by its cost estimate
+    # (MaxQueryCostEstimationTime, 400 s) once the store holds a few more copies of the graph.
+    bad = write_ttl(BROKEN)
+    graph = "https://example.org/broken"
+    push(load_graph(bad), resolve_target(pushed.query_url, graph))
+    local = cli("validate", "--format", "json", "--data", bad)
+    remote = cli("validate", "--format", "json", "--endpoint", pushed.query_url,
+                 "--graph", graph)
+    assert local.code == remote.code == 1, remote.err
+    components = {finding["constraint"] for finding in json.loads(local.out)["findings"]}
+    assert {"ClassConstraintComponent", "InConstraintComponent", "MinCountConstraintComponent",
+            "check:02-centre-without-nation-violation",
+            "check:08-succession-contradiction-violation"} <= components
+    assert remote.out == local.out
 
 
 @pytest.mark.parametrize("info", list_queries(), ids=lambda q: q.name)
 def test_every_library_query_gives_the_local_rows(pushed, info, project_graph, example_params):
-    if pushed.name == "virtuoso" and info.name in VIRTUOSO_DIFFERS:
-        pytest.xfail("Virtuoso 7.2 answers this query differently (see VIRTUOSO_DIFFERS)")
     params = example_params(info)
     local = run_query(info.name, project_graph, params=params)
     remote = run_remote(find_query(info.name)[1], pushed.query_url,
@@ -59,6 +85,51 @@ def test_every_library_query_gives_the_local_rows(pushed, info, project_graph, e
                         name=info.name, graph=DEFAULT_GRAPH)
     assert remote.vars == local.vars
     assert comparable(remote) == comparable(local)
+
+
+#: Queries that Virtuoso 7.2 once answered wrongly, on parameters other than their examples:
+#: entities of several kinds, a linked pair, organisations with many links.
+OTHER_PARAMETERS = [
+    ("neighbourhood", {"entity": "disease:oncology"}),
+    ("neighbourhood", {"entity": "theme:imaging"}),
+    ("neighbourhood", {"entity": "ctr:oxford"}),
+    ("neighbourhood", {"entity": "place:leeds"}),
+    ("link-evidence", {"entity": "ctr:leeds", "other": "orgn:pm-coe-network"}),
+    ("link-evidence", {"entity": "orgn:pm-coe-network", "other": "ctr:cardiff"}),
+    ("partnerships", {"organisation": "orgn:pm-coe-network"}),
+    ("partnerships", {"organisation": "orgn:university-of-glasgow-nhs-ggc-partnership"}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), OTHER_PARAMETERS,
+                         ids=[f"{n}-{next(iter(p.values()))}" for n, p in OTHER_PARAMETERS])
+def test_queries_on_other_parameters_give_the_local_rows(pushed, project_graph, name, params):
+    info, text = find_query(name)
+    local = run_query(name, project_graph, params=params)
+    remote = run_remote(text, pushed.query_url, bind_params(info, params), name=name,
+                        graph=DEFAULT_GRAPH)
+    assert local.rows, f"{name} {params} finds nothing here"
+    assert comparable(remote) == comparable(local)
+
+
+def test_a_theme_no_centre_covers_counts_zero_there_too(pushed):
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDFS, SKOS
+
+    graph = "https://example.org/uncovered"
+    theme = URIRef("https://w3id.org/pmgraph/id/theme/uncovered")
+    # a small graph (themes and two centres): every copy of the project in the store raises
+    # Virtuoso's cost estimate of the label check, which it refuses above 400 s
+    data = load_graph(ROOT / "data" / "concepts.ttl", ROOT / "data" / "leeds.ttl",
+                      ROOT / "data" / "cardiff.ttl")
+    data.add((theme, SKOS.inScheme, URIRef("https://w3id.org/pmgraph/ontology#CapabilityThemes")))
+    data.add((theme, RDFS.label, Literal("Uncovered", lang="en")))
+    push(data, resolve_target(pushed.query_url, graph))
+    local = run_query("theme-coverage", data)
+    remote = run_remote(find_query("theme-coverage")[1], pushed.query_url, {},
+                        name="theme-coverage", graph=graph)
+    assert comparable(remote) == comparable(local)
+    assert [row[2:] for row in local.rows if row[0] == theme] == [(Literal(0), Literal(0))]
 
 
 def csv_by_value(text: str) -> list[tuple]:
@@ -87,8 +158,6 @@ def test_query_cli_with_graph_matches_local_output(pushed, cli):
 
 
 def test_remote_validation_equals_local(pushed, project_graph, cli):
-    if pushed.name == "virtuoso":
-        pytest.xfail("Virtuoso 7 rejects compiled shapes with EXISTS inside COALESCE (SQ074)")
     local = cli("validate", "--format", "json")
     remote = cli("validate", "--format", "json", "--endpoint", pushed.query_url,
                  "--graph", DEFAULT_GRAPH)
@@ -146,6 +215,29 @@ def test_a_changed_build_replaces_the_old_triples(pushed, cli, tmp_path):
     assert count(pushed, graph) == len(load_graph(changed))
 
 
+def test_a_push_with_a_digest_login(pushed, cli, monkeypatch):
+    if pushed.name != "virtuoso":
+        pytest.skip("only Virtuoso's Graph Store takes digest auth here (/sparql-graph-crud-auth)")
+    base = pushed.query_url.rsplit("/", 1)[0]
+    graph = "https://example.org/digest"
+    options = ("push", "--endpoint", pushed.query_url, "--graph", graph, "--store-url",
+               f"{base}/sparql-graph-crud-auth", "--update-url", pushed.query_url,
+               "--user", "dba", "--password-env", "PMGRAPH_TEST_PASSWORD")
+    monkeypatch.setenv("PMGRAPH_TEST_PASSWORD", "not-the-password")
+    refused = cli(*options)
+    assert refused.code == 3 and refused.err.count("\n") == 1
+    # a 401, or (the body cut off mid-upload) the connection closed after the digest login
+    assert ("refused the upload (HTTP 401 Unauthorized)" in refused.err
+            or "the login was most likely refused" in refused.err)
+    assert "not-the-password" not in refused.err
+    assert count(pushed, graph) == 0
+    monkeypatch.setenv("PMGRAPH_TEST_PASSWORD", "dba")  # the test server's own login
+    run = cli(*options)
+    assert run.code == 0, run.err
+    assert count(pushed, graph) > 0
+    assert "Note: Virtuoso 7 shows readers" in run.out
+
+
 def test_a_cut_answer_is_an_error_not_a_result(pushed, tmp_path, cli):
     if pushed.name != "virtuoso":
         pytest.skip("only Virtuoso cuts answers (ResultSetMaxRows)")
@@ -156,11 +248,22 @@ def test_a_cut_answer_is_an_error_not_a_result(pushed, tmp_path, cli):
     assert "cut the answer to many at 10000 rows (X-SPARQL-MaxRows)" in run.err
 
 
-def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_path):
+def checkpoint(server) -> None:
+    """Make what a Virtuoso server acknowledged durable, as docs/sharing.md tells its users:
+    killed before a checkpoint, Virtuoso 7.2 came back with part of an acknowledged swap."""
+    if server.name == "virtuoso":
+        import subprocess
+
+        subprocess.run(["isql-vt", f"127.0.0.1:{server.sql_port}", "dba", "dba",
+                        "exec=checkpoint;"], check=True, capture_output=True, timeout=120)
+
+
+def test_a_server_killed_mid_push_keeps_the_previous_version(pushed, project_graph, tmp_path):
     graph = "https://example.org/crash"
     small = load_graph(ROOT / "data" / "places.ttl")
-    target = resolve_target(store_server.query_url, graph)
+    target = resolve_target(pushed.query_url, graph)
     push(small, target)
+    checkpoint(pushed)
     from pmgraph.graph.synth import write_synthetic
 
     big_file = tmp_path / "big.nt"
@@ -171,7 +274,7 @@ def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_p
     def kill_soon(line: str) -> None:
         nonlocal timer
         if line.startswith("uploading") and timer is None:
-            timer = threading.Timer(0.3, store_server.kill)
+            timer = threading.Timer(0.3, pushed.kill)
             timer.start()
 
     with pytest.raises(EndpointError) as failed:
@@ -179,14 +282,13 @@ def test_a_server_killed_mid_push_keeps_the_previous_version(store_server, tmp_p
     timer.join()
     message = str(failed.value)
     assert "\n" not in message and ("broke off" in message or "cannot reach" in message)
-    store_server.start()
-    assert count(store_server, graph) == len(small)
+    pushed.start()
+    assert count(pushed, graph) == len(small)
+    # and the graph the module pushed first, untouched by this push, is whole
+    assert count(pushed) == len(project_graph)
 
 
 def test_the_endpoint_from_the_environment_or_pmgraph_toml(pushed, cli, monkeypatch, tmp_path):
-    # pushed again here: after the crash test restarts Virtuoso, the graph pushed first is
-    # not always there (docs/sharing.md, open questions)
-    assert cli("push", "--endpoint", pushed.query_url).code == 0
     local = cli("query", "centres", "--format", "csv")
     monkeypatch.setenv("PMGRAPH_ENDPOINT", pushed.query_url)
     from_env = cli("query", "centres", "--format", "csv", "--graph", DEFAULT_GRAPH)

@@ -14,9 +14,14 @@ Protocol and SPARQL 1.1 Update works (tested: the Oxigraph server, Virtuoso 7):
 4. one SPARQL Update request, ``MOVE <staging> TO <GRAPH>; MOVE ... TO <GRAPH/description>``,
    replaces both. A failure before this step leaves the previous version in place; pushing
    the same build again leaves one copy. Oxigraph runs an update request as one transaction,
-   so its readers see the previous version or the new one, never half of one. Virtuoso 7
-   does not isolate readers from a running MOVE: queries during the swap of a 100k-triple
-   graph counted 92,601 and 90,524 triples between the old 100,535 and the new 90,535.
+   so its readers see the previous version or the new one, never half of one.
+
+Virtuoso 7.2 gives neither guarantee for the swap, whatever form it takes (MOVE, DROP and
+INSERT in one request, ``DEFINE sql:log-enable 1``): its readers see rows of a running update
+(33,761 triples counted while 149,998 were replaced by 1,273), and a server killed after it
+acknowledged the swap came back with part of the new graph (1,178 of 1,273 triples) unless a
+checkpoint came between. A failure before the swap does leave the previous version. The push
+says so (:data:`VIRTUOSO_CAVEAT`); ``checkpoint;`` run as dba makes the new version durable.
 """
 
 from __future__ import annotations
@@ -51,6 +56,13 @@ DEFAULT_GRAPH = "https://w3id.org/pmgraph/graph"
 STAGING_SUFFIX = "-pmgraph-staging"
 #: Seconds the upload and the swap may take (``--timeout``); a million triples take ~30 s.
 DEFAULT_PUSH_TIMEOUT = 600.0
+
+#: What a push to Virtuoso 7 cannot promise (measured: see the module's docstring).
+VIRTUOSO_CAVEAT = (
+    "Note: Virtuoso 7 shows readers a partly replaced graph while the swap runs, and a crash "
+    "before its next checkpoint can lose part of this version; run 'checkpoint;' in isql as "
+    "dba to make it durable (docs/sharing.md)."
+)
 
 # How the query URL of a known server maps to its Graph Store and update URLs.
 _KNOWN_SERVERS = (
@@ -90,6 +102,8 @@ class PushResult:
     bytes: int
     seconds: float
     dry_run: bool
+    #: What the store does not guarantee about this push (a line for the user), or None.
+    caveat: str | None = None
 
 
 def _swap_suffix(url: str, old: str, new: str) -> str:
@@ -118,6 +132,9 @@ def resolve_target(
             store_url = store_url or _swap_suffix(endpoint, query_suffix, store_suffix)
             update_url = update_url or _swap_suffix(endpoint, query_suffix, update_suffix)
             break
+    if server is None and store_url is not None and urlparse(store_url).path.rstrip("/").endswith(
+            ("/sparql-graph-crud", "/sparql-graph-crud-auth")):
+        server = "Virtuoso"  # its Graph Store given by hand, e.g. the one that takes a login
     if store_url is None or update_url is None:
         missing = "--store-url URL" if store_url is None else "--update-url URL"
         raise ParameterError(
@@ -206,6 +223,11 @@ def push(
         size = data_path.stat().st_size + void_path.stat().st_size
         if dry_run:
             return PushResult(target, triples, size, time.monotonic() - started, True)
+        if credentials is not None:
+            # Learns whether the Graph Store wants digest auth before a large body is sent
+            # (Virtuoso closes the connection mid-upload to ask); the answer itself is unused.
+            send("HEAD", target.store_url, params={"graph": target.staging},
+                 name="the login check", timeout=DEFAULT_TIMEOUT, credentials=credentials)
         for path, count, final in ((data_path, triples, target.graph),
                                    (void_path, described, target.description)):
             staging = final + STAGING_SUFFIX
@@ -237,4 +259,7 @@ def push(
     say(f"replacing <{target.graph}> and <{target.description}> in one update (MOVE)")
     moves = " ;\n".join(f"MOVE <{staging}> TO <{final}>" for staging, final, *_ in staged)
     _update(target, moves, "the swap (MOVE staging TO graph)", credentials, timeout)
-    return PushResult(target, triples, size, time.monotonic() - started, False)
+    caveat = VIRTUOSO_CAVEAT if target.server == "Virtuoso" else None
+    if caveat:
+        log.info("%s", caveat)
+    return PushResult(target, triples, size, time.monotonic() - started, False, caveat)

@@ -6,9 +6,10 @@ a second is stopped at the limit like one that never answers. Answers are checke
 they become rows: HTML, broken JSON or JSON of the wrong shape is an :class:`EndpointError`
 naming the endpoint and showing what came back, never an empty result.
 
-Credentials (HTTP basic auth) come from the caller, from ``user:password@`` in the URL, or
-from ``~/.netrc`` (``$NETRC``) for the endpoint's host. Messages and log lines show the URL
-with its password replaced by ``***``.
+Credentials (HTTP basic auth; digest auth when a Graph Store or update URL asks for it, as
+Virtuoso's ``/sparql-graph-crud-auth`` does) come from the caller, from ``user:password@`` in
+the URL, or from ``~/.netrc`` (``$NETRC``) for the endpoint's host. Messages and log lines
+show the URL with its password replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -819,8 +820,16 @@ def send(
         headers["Authorization"] = f"Basic {token}"
     deadline = _Deadline(limit)
     start = body.tell() if hasattr(body, "tell") else None
+    digest_sent = 0  # digest answers sent: a known challenge's nonce may be stale, then one more
+    known = _DIGEST_CHALLENGES.get(clean.split("?", 1)[0]) if credentials else None
+    if known is not None:  # answered at once: a server that challenges a large body
+        # mid-upload closes the connection before its 401 can be read
+        digest = _digest_authorization(
+            known, urllib.request.Request(clean, method=method), credentials)
+        if digest is not None:
+            headers["Authorization"] = digest
     try:
-        for number in range(1, MAX_RETRIES + 2):
+        for number in range(1, MAX_RETRIES + 4):
             attempt = _Attempt(deadline)
             if start is not None:
                 body.seek(start)
@@ -835,6 +844,25 @@ def send(
                 attempt.status = exc.code
                 data = _error_body(exc)
                 rewindable = body is None or isinstance(body, bytes) or start is not None
+                challenge = (exc.headers or {}).get("WWW-Authenticate", "")
+                if exc.code == 401 and challenge.lower().startswith("digest "):
+                    _DIGEST_CHALLENGES[clean.split("?", 1)[0]] = challenge
+                if (exc.code == 401 and not challenge and method == "HEAD"
+                        and headers.get("Authorization", "").startswith("Basic ")):
+                    # Virtuoso answers a basic login to a digest URL with a bare 401: asked
+                    # without one, it names the scheme it wants.
+                    del headers["Authorization"]
+                    continue
+                if (exc.code == 401 and credentials is not None and rewindable
+                        and challenge.lower().startswith("digest ") and digest_sent < 2):
+                    # Virtuoso's /sparql-graph-crud-auth takes HTTP digest auth only.
+                    digest = _digest_authorization(challenge, http_request, credentials)
+                    if digest is not None:
+                        headers["Authorization"] = digest
+                        digest_sent += 1
+                        log.info("%s asks for digest auth; answering as %s", request.shown,
+                                 credentials.user)
+                        continue
                 if exc.code in RETRY_STATUSES and number <= MAX_RETRIES and rewindable:
                     wait = _retry_wait(exc.headers, number - 1)
                     remaining = deadline.remaining()
@@ -857,6 +885,14 @@ def send(
                     raise EndpointError(f"cannot reach {request.shown} "
                                         f"({_safe(str(reason), 120)}); check the URL and that "
                                         "the server is running") from None
+                if (attempt.status is None and credentials is not None
+                        and headers.get("Authorization", "").startswith("Digest ")
+                        and isinstance(reason, BrokenPipeError | ConnectionResetError)):
+                    # Virtuoso closes the connection mid-body when it refuses a digest login.
+                    raise EndpointError(
+                        f"{request.shown} closed the connection during {name} after a digest "
+                        f"login as {credentials.user} ({credentials.source}): the login was "
+                        "most likely refused; check the user and password") from None
                 what = "before answering" if attempt.status is None else (
                     f"after {attempt.received} bytes of its answer")
                 raise EndpointError(
@@ -866,6 +902,25 @@ def send(
         raise AssertionError("unreachable: the loop returns or raises")
     finally:
         deadline.cancel()
+
+
+#: The last HTTP digest challenge of each URL (without its query), answered at once next time.
+_DIGEST_CHALLENGES: dict[str, str] = {}
+
+
+def _digest_authorization(challenge: str, http_request: urllib.request.Request,
+                          credentials: Credentials) -> str | None:
+    """The ``Authorization`` header answering an HTTP digest ``challenge`` (RFC 7616, as
+    urllib computes it), or None for a challenge urllib cannot answer."""
+    handler = urllib.request.HTTPDigestAuthHandler(urllib.request.HTTPPasswordMgrWithDefaultRealm())
+    handler.add_password(None, http_request.full_url, credentials.user, credentials.password)
+    fields = urllib.request.parse_keqv_list(
+        urllib.request.parse_http_list(challenge.split(" ", 1)[1]))
+    try:
+        answer = handler.get_authorization(http_request, fields)
+    except (ValueError, urllib.error.URLError):
+        return None
+    return None if answer is None else f"Digest {answer}"
 
 
 def status_text(response: Response) -> str:

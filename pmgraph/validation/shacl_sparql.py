@@ -8,7 +8,8 @@ not understand raises :class:`UnsupportedShape`, and the caller falls back to py
 is never half checked. ``tests/test_shacl_sparql.py`` proves the results equal pyshacl's.
 
 Semantics follow SHACL as pyshacl implements it: a value that makes a comparison raise an
-error counts as a failure (every test is wrapped in ``COALESCE(..., false)``), ``sh:in`` and
+error counts as a failure (a test that can raise one is wrapped in ``COALESCE(..., false)``;
+the others stay bare, since Virtuoso 7 refuses ``EXISTS`` inside ``COALESCE``), ``sh:in`` and
 ``sh:hasValue`` compare terms (``sameTerm``), not values, and counts are of distinct values.
 Ill-typed literals are detected with Oxigraph's casts for ``xsd:date``, ``xsd:dateTime``,
 ``xsd:decimal``, ``xsd:integer`` and ``xsd:boolean``, and by lexical form and range for the
@@ -80,6 +81,10 @@ def is_true(term: Node | None) -> bool:
             and str(term) == "true")
 
 # Constraints tested on each value node; the others are tested once per focus node.
+# Constraints whose test never raises an error on a bound value: term tests, EXISTS, and the
+# conformance to other shapes (itself made of safe tests).
+_ERROR_FREE = frozenset({SH["class"], SH.nodeKind, SH["in"], SH["or"], SH["and"], SH["not"],
+                         SH.xone, SH.node})
 _VALUE_COMPONENTS = {
     SH.datatype: "DatatypeConstraintComponent",
     SH["class"]: "ClassConstraintComponent",
@@ -253,6 +258,19 @@ def _n3(term: Node) -> str:
     return term.n3()
 
 
+def _same_term(v: str, term: Node) -> str:
+    """``sameTerm(v, term)`` written so that Virtuoso 7 answers it rightly too: it evaluates
+    ``sameTerm`` under ``||`` wrongly (an ``sh:in`` list flagged allowed values). An IRI is
+    compared with ``=`` (term equality for IRIs), a plain string by its lexical form and
+    datatype; other literals keep ``sameTerm``."""
+    if isinstance(term, URIRef):
+        return f"(isIRI({v}) && {v} = {_n3(term)})"
+    if isinstance(term, Literal) and not term.language and term.datatype in (None, XSD.string):
+        return (f"(isLiteral({v}) && datatype({v}) = {XSD.string.n3()} "
+                f"&& STR({v}) = {Literal(str(term)).n3()})")
+    return f"sameTerm({v}, {_n3(term)})"
+
+
 class _Compiler:
     def __init__(
         self, shapes: Graph, subclasses: Mapping[URIRef, AbcCollection[URIRef]] | None = None,
@@ -399,7 +417,10 @@ class _Compiler:
                 test += ")"
             return test
         if prop == SH["class"]:
-            return f"(!isLiteral({v}) && EXISTS {{ {self.instance_of(v, obj, bound=True)} }})"
+            # One EXISTS, the literal test inside: Virtuoso 7 refuses (SQ074) some boolean
+            # combinations of EXISTS with other tests inside a function call.
+            return (f"EXISTS {{ {self.instance_of(v, obj, bound=True)} "
+                    f"FILTER(!isLiteral({v})) }}")
         if prop == SH.nodeKind:
             kinds = {
                 SH.IRI: f"isIRI({v})", SH.BlankNode: f"isBlank({v})",
@@ -414,7 +435,7 @@ class _Compiler:
                 args += f", {Literal(str(flags)).n3()}"
             return f"(!isBlank({v}) && REGEX({args}))"
         if prop == SH["in"]:
-            members = [f"sameTerm({v}, {_n3(m)})" for m in Collection(g, obj)]
+            members = [_same_term(v, m) for m in Collection(g, obj)]
             return "(" + (" || ".join(members) or "false") + ")"
         if prop == SH.languageIn:
             tags = [f"langMatches(lang({v}), {Literal(str(t)).n3()})" for t in Collection(g, obj)]
@@ -428,21 +449,30 @@ class _Compiler:
         if prop == SH.maxLength:
             return f"(!isBlank({v}) && STRLEN(STR({v})) <= {int(obj)})"
         if prop == SH["or"]:
-            members = [self.conforms(s, v) for s in Collection(g, obj)]
-            return "(" + (" || ".join(members) or "false") + ")"
+            # Not one of them fails (the same under SPARQL's error rules as a || b): Virtuoso 7
+            # refuses EXISTS under || inside a function call, such as an sh:xone's count.
+            members = [f"!{self.conforms(s, v)}" for s in Collection(g, obj)]
+            return "(!(" + (" && ".join(members) or "true") + "))"
         if prop == SH["and"]:
             members = [self.conforms(s, v) for s in Collection(g, obj)]
             return "(" + (" && ".join(members) or "true") + ")"
         if prop == SH["not"]:
             return f"(!{self.conforms(obj, v)})"
         if prop == SH.xone:
-            ones = [f"IF({self.conforms(s, v)}, 1, 0)" for s in Collection(g, obj)]
+            # A cast, not IF(test, 1, 0): Virtuoso 7 refuses EXISTS inside IF (SQ074).
+            ones = [f"{XSD.integer.n3()}({self.conforms(s, v)})" for s in Collection(g, obj)]
             return "((" + (" + ".join(ones) or "0") + ") = 1)"
         if prop == SH.node:
             return self.conforms(obj, v)
         raise UnsupportedShape(f"unsupported constraint {prop}")
 
-    def safe(self, expr: str) -> str:
+    def safe(self, expr: str, prop: Node | None = None) -> str:
+        """``expr``, the test of constraint ``prop``, false where it would raise an error.
+        Tests that cannot raise one (``EXISTS``, ``sameTerm``, ``isIRI``... on bound values,
+        and other shapes' conformance) stay bare: Virtuoso 7 refuses ``EXISTS`` inside
+        ``COALESCE`` (SQ074), and an ``sh:class`` test is an ``EXISTS``."""
+        if prop in _ERROR_FREE:
+            return expr
         return f"COALESCE({expr}, false)"
 
     def constraints(self, shape: Node) -> Iterator[tuple[URIRef, Node]]:
@@ -483,7 +513,7 @@ class _Compiler:
                 if prop in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
                     raise UnsupportedShape(f"{prop} on a node shape")
                 if prop == SH.hasValue:  # a node shape's only value node is the node itself
-                    parts.append(f"sameTerm({v}, {_n3(obj)})")
+                    parts.append(_same_term(v, obj))
                     continue
                 if prop == SH.closed:
                     pred, other = self.var(), self.var()
@@ -492,7 +522,7 @@ class _Compiler:
                     continue
                 if prop in _FOCUS_COMPONENTS:
                     raise UnsupportedShape(f"{prop} on a node shape")
-                parts.append(self.safe(self.value_expr(prop, obj, shape, v)))
+                parts.append(self.safe(self.value_expr(prop, obj, shape, v), prop))
             for prop_shape in self.g.objects(shape, SH.property):
                 parts.append(self.property_ok(prop_shape, self.g.value(prop_shape, SH.path), v))
         return "(" + (" && ".join(parts) or "true") + ")"
@@ -534,7 +564,7 @@ class _Compiler:
                         f"&& lang({a}) != \"\" && LCASE(lang({a})) = LCASE(lang({b}))) }}")
             else:
                 y = self.var()
-                test = self.safe(self.value_expr(prop, obj, shape, y))
+                test = self.safe(self.value_expr(prop, obj, shape, y), prop)
                 parts.append(f"NOT EXISTS {{ {x} {p} {y} FILTER(!{test}) }}")
         for nested in self.g.objects(shape, SH.property):
             y = self.var()
@@ -573,7 +603,7 @@ class _Compiler:
         own = g.value(shape, SH.qualifiedValueShape)
         if own is None:
             raise UnsupportedShape(f"qualified counts without sh:qualifiedValueShape on {shape}")
-        test = self.safe(self.conforms(own, "?value"))
+        test = self.conforms(own, "?value")  # cannot raise an error
         flag = g.value(shape, SH.qualifiedValueShapesDisjoint)
         if flag is not None and not is_true(flag):
             if flag != Literal("false", datatype=XSD.boolean):
@@ -587,7 +617,7 @@ class _Compiler:
                 for sibling_shape in g.objects(sibling, SH.qualifiedValueShape)
             }
             for sibling in sorted(siblings, key=str):
-                test += f" && !{self.safe(self.conforms(sibling, '?value'))}"
+                test += f" && !{self.conforms(sibling, '?value')}"
         return test
 
     def closed_filter(self, shape: Node, pred: str) -> str:
@@ -676,9 +706,9 @@ class _Compiler:
                 if prop == SH.hasValue:  # reported without sh:value (as the W3C suite has it)
                     yield Check(shape, _FOCUS_COMPONENTS[prop], severity, message, None,
                                 f"SELECT ?focus WHERE {{ {focus} "
-                                f"FILTER(!sameTerm(?focus, {_n3(obj)})) }}")
+                                f"FILTER(!{_same_term('?focus', obj)}) }}")
                     continue
-                test = self.safe(self.value_expr(prop, obj, shape, "?focus"))
+                test = self.safe(self.value_expr(prop, obj, shape, "?focus"), prop)
                 yield Check(shape, _VALUE_COMPONENTS[prop], severity, message, None,
                             f"SELECT ?focus (?focus AS ?value) WHERE {{ {focus} FILTER(!{test}) }}")
             for prop_shape in g.objects(shape, SH.property):
@@ -728,7 +758,7 @@ class _Compiler:
                          f"?focus {p} ?b FILTER(!sameTerm(?a, ?b) && lang(?a) != \"\" "
                          f"&& LCASE(lang(?a)) = LCASE(lang(?b))) BIND(LCASE(lang(?a)) AS ?lang) }}")
             else:
-                test = self.safe(self.value_expr(prop, obj, shape, "?value"))
+                test = self.safe(self.value_expr(prop, obj, shape, "?value"), prop)
                 query = (f"SELECT DISTINCT ?focus ?value WHERE {{ {focus} ?focus {p} ?value "
                          f"FILTER(!{test}) }}")
             yield Check(shape, component, severity, message, path_node, query, remap=remap)
