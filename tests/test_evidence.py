@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,21 @@ def test_altered_quote_is_reported(tmp_path):
     (line,) = findings_of(run)
     assert "does not occur in sources/000_0787654218a80374.txt" in line
     assert LEEDS_LINK in line
+
+
+def test_altered_entity_passage_is_reported(tmp_path):
+    """An entity's own pm:evidence passage must be in one of its sources too."""
+    folder = copy_data(tmp_path)
+    text = (folder / "leeds.ttl").read_text(encoding="utf-8")
+    passage = next(p for p in re.findall(r'pm:evidence "([^"]{40,})"', text)
+                   if text.count(f'pm:evidence "{p}"') == 1)
+    edit(folder / "leeds.ttl", f'pm:evidence "{passage}"',
+         f'pm:evidence "{passage.replace(" ", " not ", 1)}"')
+    run = validate(folder)
+    assert run.returncode == 1
+    (line,) = findings_of(run)
+    assert "pm:evidence" in line and "does not occur in sources/" in line, line
+    assert "leeds.ttl:" in line, line
 
 
 def test_too_short_quote_is_reported(tmp_path):

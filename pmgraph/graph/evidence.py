@@ -434,6 +434,16 @@ SELECT ?st ?s ?p ?o ?asserted ?q ?exact ?source ?file WHERE {
 """
 
 
+_ENTITY_EVIDENCE = """
+PREFIX pm: <https://w3id.org/pmgraph/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?s ?quote ?file WHERE {
+  ?s pm:evidence ?quote .
+  OPTIONAL { ?s pm:source ?source . ?source dcterms:identifier ?file }
+}
+"""
+
+
 def _iris(iris: Iterable[str]) -> str:
     return ", ".join(f"<{i}>" for i in sorted(iris))
 
@@ -555,6 +565,24 @@ def evidence_findings(graph: Graph) -> list[Finding]:
             add(st, f"{where(s, o)}{text}: quote \"{shown}\" does not occur in "
                     f"{display_path(path)} (after repair); copy it verbatim from the source",
                 p.value, quote.value)
+
+    # An entity's own passages (pm:evidence) must occur in one of the entity's sources.
+    files: dict[tuple[object, str], list[str]] = {}
+    for row in store.query(_ENTITY_EVIDENCE, default_graph=name):
+        names = files.setdefault((row["s"], row["quote"].value), [])
+        if row["file"] is not None:
+            names.append(row["file"].value)
+    for (s, quote_text), names in files.items():
+        paths = [find_source(file, roots) for file in sorted(set(names))]
+        paths = [path for path in paths if path.is_file()]
+        if not paths or any(anchored(quote_text, path).found for path in paths):
+            continue  # no source file to check against: the shapes ask for pm:source
+        shown = quote_text if len(quote_text) <= 60 else quote_text[:57] + "..."
+        found = locate(graph, _curie(graph, s), quote_text[:40])
+        add(s.value, f"{found + ': ' if found else ''}{_curie(graph, s)} pm:evidence "
+                     f"\"{shown}\" does not occur in "
+                     f"{' or '.join(display_path(path) for path in paths)} (after repair); "
+                     "copy it verbatim from the source", PM + "evidence", quote_text)
     return findings
 
 
