@@ -616,6 +616,23 @@ def _focus_note(net: nx.MultiDiGraph) -> str:
     return note
 
 
+def _pick(net: nx.MultiDiGraph, option: str, name: str) -> str:
+    """The entity ``name`` picks, ranked as the view's search and ``viz --focus`` rank it;
+    says which it picked when the name matched more than one."""
+    from pmgraph.analysis.network import _expand
+    from pmgraph.view.explore import pick_entity
+
+    if _expand(name.strip()) in net:
+        return _expand(name.strip())
+    picked, others = pick_entity(net, name)
+    if others:
+        data = net.nodes[picked]
+        _err(f"{option} {name!r}: picked {data.get('label')} ({data.get('class_label')}, "
+             f"{picked}); {len(others)} other match{'es' if len(others) > 1 else ''}, first "
+             f"{others[0]}; give an IRI to pick another")
+    return picked
+
+
 def cmd_viz(args: argparse.Namespace) -> int:
     from pmgraph.paths import display_path
     from pmgraph.view.viz import build_view_network, write_html
@@ -662,7 +679,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     if args.analysis == "chain":
         if not (args.source and args.target):
             raise ParameterError("chain needs --from NAME and --to NAME")
-        records = analyse.shortest_chain(net, args.source, args.target)
+        records = analyse.shortest_chain(net, _pick(net, "--from", args.source),
+                                         _pick(net, "--to", args.target))
         if records is None:
             from pmgraph.safe import one_line
 

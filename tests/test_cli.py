@@ -47,6 +47,18 @@ def one_error_line(run, *fragments: str) -> None:
 # ---------------------------------------------------------------- help and version
 
 
+def test_analyse_chain_picks_names_as_the_view_search_does(cli):
+    """"leeds" is the Leeds centre, not the city (as in the view's search and viz --focus),
+    and the command says which entity it picked."""
+    run = cli("analyse", "chain", "--from", "leeds", "--to", "belfast", "--format", "json")
+    assert run.code == 0, run.err
+    steps = json.loads(run.out)
+    centre = "https://w3id.org/pmgraph/id/centre/"
+    assert steps[0]["from_iri"] == centre + "leeds" and steps[-1]["to_iri"] == centre + "belfast"
+    assert "--from 'leeds': picked Leeds Centre for Personalised Medicine and Health" in run.err
+    assert "give an IRI to pick another" in run.err
+
+
 def test_version(cli):
     run = cli("--version")
     assert run.code == 0 and run.out.strip() == f"pmgraph {__version__}"
