@@ -364,7 +364,7 @@ def _common(verbose_default: object = argparse.SUPPRESS, data: bool = True) -> _
     if data:
         parent.add_argument(
             "--data", action="append", metavar="PATH",
-            help="an RDF file (.ttl, .nt or .jsonld, by extension; others are read as "
+            help="an RDF file (.ttl, .turtle, .nt or .jsonld, by extension; others are read as "
             "Turtle), a folder of them (not its sub-folders), or - for Turtle on standard "
             "input, instead of the project's data/ (repeatable; the ontology always comes "
             "along)",
