@@ -316,11 +316,19 @@ def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
 ENGINES = ("auto", "sparql", "pyshacl")
 
 
-@lru_cache(maxsize=4)
 def _compiled_file(path: Path, mtime: float, subclasses: frozenset | None) -> tuple:
+    # Compiled from the very graph the findings name their paths and shapes from (the cached
+    # parse of the file): checks kept from an earlier parse would hold blank nodes this one
+    # does not have.
     from pmgraph.validation.shacl_sparql import compile_shapes
 
-    return compile_shapes(_plain_file(path, mtime), dict(subclasses or ()))
+    shapes = _plain_file(path, mtime)
+    kept: dict = shapes.__dict__.setdefault("_pmgraph_compiled", {})
+    if subclasses not in kept:
+        if len(kept) >= 4:
+            kept.pop(next(iter(kept)))
+        kept[subclasses] = compile_shapes(shapes, dict(subclasses or ()))
+    return kept[subclasses]
 
 
 def _compiled(
