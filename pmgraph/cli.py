@@ -603,33 +603,32 @@ def _network(args: argparse.Namespace) -> nx.MultiDiGraph:
     return to_networkx(_load(args), classes=args.classes)
 
 
+def _picked_note(net: nx.MultiDiGraph, option: str, name: str, picked: str,
+                 others: list[str], verb: str) -> str:
+    """Which entity ``option NAME`` picked, and how to ``verb`` another."""
+    data = net.nodes[picked]
+    note = f"{option} {name!r}: picked {data.get('label')} ({data.get('class_label')}, {picked})"
+    if others:
+        note += f"; {len(others)} other match{'es' if len(others) > 1 else ''}, first "
+        note += f"{others[0]}; give an IRI to {verb} another"
+    return note
+
+
 def _focus_note(net: nx.MultiDiGraph) -> str:
     """Which entity ``--focus`` picked, and how to pick another."""
     picked = net.graph["focus"]
-    data = net.nodes[picked]
-    others = net.graph.get("focus_others", [])
-    note = (f"--focus {net.graph.get('focus_query', picked)!r}: picked {data.get('label')} "
-            f"({data.get('class_label')}, {picked})")
-    if others:
-        note += f"; {len(others)} other match{'es' if len(others) > 1 else ''}, first "
-        note += f"{others[0]}; give an IRI to focus on another"
-    return note
+    return _picked_note(net, "--focus", net.graph.get("focus_query", picked), picked,
+                        net.graph.get("focus_others", []), "focus on")
 
 
 def _pick(net: nx.MultiDiGraph, option: str, name: str) -> str:
     """The entity ``name`` picks, ranked as the view's search and ``viz --focus`` rank it;
     says which it picked when the name matched more than one."""
-    from pmgraph.analysis.network import _expand
     from pmgraph.view.explore import pick_entity
 
-    if _expand(name.strip()) in net:
-        return _expand(name.strip())
     picked, others = pick_entity(net, name)
     if others:
-        data = net.nodes[picked]
-        _err(f"{option} {name!r}: picked {data.get('label')} ({data.get('class_label')}, "
-             f"{picked}); {len(others)} other match{'es' if len(others) > 1 else ''}, first "
-             f"{others[0]}; give an IRI to pick another")
+        _err(_picked_note(net, option, name, picked, others, "pick"))
     return picked
 
 

@@ -52,7 +52,7 @@ from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from pmgraph.errors import ParameterError
-from pmgraph.graph.namespaces import GEO, PM, PREFIXES
+from pmgraph.graph.namespaces import GEO, PM, PREFIXES, expand_name
 
 log = logging.getLogger(__name__)
 
@@ -453,14 +453,6 @@ def to_networkx(
     return filter_network(net, classes=classes, predicates=predicates, isolated=isolated)
 
 
-def _expand(name: str) -> str:
-    """``name`` as an IRI when it is a known prefixed name, else unchanged."""
-    prefix, sep, rest = name.partition(":")
-    if sep and prefix in PREFIXES and not rest.startswith("//"):
-        return PREFIXES[prefix] + rest
-    return name
-
-
 def _match_names(given: Iterable[str], known: dict[str, str], what: str, option: str) -> set[str]:
     """IRIs in ``known`` (IRI → label) named by ``given``: IRIs, prefixed or local names, labels."""
     by_key: dict[str, set[str]] = defaultdict(set)
@@ -469,7 +461,7 @@ def _match_names(given: Iterable[str], known: dict[str, str], what: str, option:
             by_key[key.casefold()].add(iri)
     chosen: set[str] = set()
     for name in given:
-        hits = by_key.get(_expand(name.strip()).casefold())
+        hits = by_key.get(expand_name(name.strip()).casefold())
         if not hits:
             choices = sorted({local_name(iri) for iri in known})
             close = difflib.get_close_matches(local_name(name), choices, n=3, cutoff=0.5)
@@ -558,7 +550,7 @@ def resolve_node(net: nx.MultiDiGraph, name_or_iri: str, *, option: str | None =
     or with the candidates' IRIs when a name is ambiguous.
     """
     given = name_or_iri.strip()
-    iri = _expand(given)
+    iri = expand_name(given)
     if iri in net:
         return iri
     wanted = _fold(given)

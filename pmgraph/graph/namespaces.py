@@ -186,6 +186,17 @@ PREFIXES: dict[str, str] = {
 }
 
 
+def expand_name(name: str) -> str:
+    """``name`` as a full IRI when it is a prefixed name of the project's prefixes
+    (``ctr:leeds``), or an IRI in angle brackets; else unchanged."""
+    if name.startswith("<") and name.endswith(">"):
+        return name[1:-1]
+    prefix, sep, rest = name.partition(":")
+    if sep and prefix in PREFIXES and not rest.startswith("//"):
+        return PREFIXES[prefix] + rest
+    return name
+
+
 def bind_prefixes(graph: Graph) -> Graph:
     """Bind the project's prefixes on ``graph`` (replacing rdflib's defaults) and return it."""
     for prefix, iri in PREFIXES.items():

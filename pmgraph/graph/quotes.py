@@ -23,9 +23,9 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from pmgraph.errors import ParameterError
-from pmgraph.graph.evidence import source_file
+from pmgraph.graph.evidence import find_source, source_roots
+from pmgraph.graph.namespaces import expand_name
 from pmgraph.graph.text import repair
-from pmgraph.paths import sources_dir
 
 #: Characters of source text shown before and after a quote, by default.
 CONTEXT = 300
@@ -123,27 +123,15 @@ class QuoteInSource:
         return self.to_html()
 
 
-def _file_of(identifier: str | None) -> Path | None:
-    """The file in ``sources/`` a source's ``dcterms:identifier`` names, if it is there."""
+def _file_of(identifier: str | None, roots: tuple[Path, ...]) -> Path | None:
+    """The file a source's ``dcterms:identifier`` names, in the first of ``roots`` that has
+    it (:func:`pmgraph.graph.evidence.find_source`), if it lies inside that root."""
     if not identifier:
         return None
-    root = sources_dir().resolve()
-    path = source_file(identifier).resolve()
-    if root not in path.parents or not path.is_file():
+    path = find_source(identifier, roots).resolve()
+    if not path.is_file() or not any(root.resolve() in path.parents for root in roots):
         return None
     return path
-
-
-def _iri(graph: Graph, statement: str) -> URIRef:
-    text = str(statement).strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
-    prefix, colon, rest = text.partition(":")
-    if colon and not rest.startswith("//"):
-        namespaces = dict(graph.namespaces())
-        if prefix in namespaces:
-            return URIRef(str(namespaces[prefix]) + rest)
-    return URIRef(text)
 
 
 def statement_evidence(
@@ -158,7 +146,8 @@ def statement_evidence(
     """
     from pmgraph.query.library import run_text
 
-    iri = _iri(graph, statement)
+    iri = URIRef(expand_name(str(statement).strip()))
+    roots = source_roots(getattr(graph, "pmgraph_files", ()))
     rows = run_text(_EVIDENCE, graph, {"statement": iri}, name="statement-evidence")
     records = rows.rows_as_dicts()
     if not records:
@@ -173,7 +162,7 @@ def statement_evidence(
         quote = str(row["quote"])
         source = None if row["source"] is None else str(row["source"])
         label = None if row["sourceLabel"] is None else str(row["sourceLabel"])
-        path = _file_of(None if row["file"] is None else str(row["file"]))
+        path = _file_of(None if row["file"] is None else str(row["file"]), roots)
         span = None
         if path is not None:
             if path not in texts:

@@ -28,7 +28,8 @@ from collections import Counter
 
 import networkx as nx
 
-from pmgraph.analysis.network import _expand, local_name
+from pmgraph.analysis.network import local_name
+from pmgraph.graph.namespaces import expand_name
 from pmgraph.view.layout import _offset
 
 #: The class an analyst most often means when a name also names a place or another body.
@@ -60,8 +61,8 @@ def rank_entities(net: nx.MultiDiGraph, query: str) -> list[str]:
     given = query.strip()
     if not given:
         return []
-    if _expand(given) in net:
-        return [_expand(given)]
+    if expand_name(given) in net:
+        return [expand_name(given)]
     q = normalise(given)
     scored = []
     for node, data in net.nodes(data=True):
