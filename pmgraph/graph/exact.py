@@ -250,6 +250,52 @@ def shown_term(term: object) -> str:
     return str(term)
 
 
+def short_term(term: object) -> str:
+    """``term`` as :func:`shown_term` gives it, an XSD datatype as ``xsd:name``
+    (``"01"^^xsd:integer``), for a line meant for a person."""
+    text = shown_term(term)
+    if type(term) is ox.Literal and term.datatype is not None and (
+            term.datatype.value.startswith(_XSD)):
+        text = text.replace(f"^^<{term.datatype.value}>",
+                            f"^^xsd:{term.datatype.value[len(_XSD):]}")
+    return text
+
+
+def mark_tags(data: bytes) -> bytes:
+    """Turtle or N-Triples ``data`` with each language tag that has a capital letter written
+    as the table's datatype (:func:`cased`), so that ``pyoxigraph.parse`` keeps its case."""
+    return _TAGGED.sub(_MARKED, data)
+
+
+def held_note(changed: list[tuple[ox.Literal, ox.Literal]], count: int, holder: str,
+              readers: str) -> str:
+    """One line for the user: ``holder`` holds ``count`` literals in another form than
+    written; ``changed`` are (written, held) pairs to show (the first three)."""
+    shown = ", ".join(f"{short_term(w)} as {short_term(h)}" for w, h in changed[:3])
+    more = ", ..." if len(changed) > 3 else ""
+    word = "literal" if count == 1 else "literals"
+    return (f"note: {holder} keeps {count} {word} in another form than written ({shown}{more})"
+            f"; {readers}")
+
+
+def table_note(table: ExactTerms | None, holder: str, readers: str) -> str | None:
+    """:func:`held_note` for an Oxigraph store loaded with the terms of ``table`` (which holds
+    them as pmgraph's store does), or None when it holds every term as written."""
+    if table is None or not table.triples:
+        return None
+    changed: dict[ox.Literal, ox.Literal] = {}
+    count = 0
+    for key, kept in table.triples.items():
+        for written in kept:
+            if written != key[2]:
+                count += 1
+                changed.setdefault(written, key[2])
+    if not count:
+        return None
+    return held_note(sorted(changed.items(), key=lambda pair: str(pair[0])), count, holder,
+                     readers)
+
+
 # --------------------------------------------------------------------------- graphs
 
 _TABLES: weakref.WeakKeyDictionary[Store, ExactTerms] = weakref.WeakKeyDictionary()

@@ -89,7 +89,7 @@ _MARKED_TAG = re.compile(
 )
 
 
-def _with_tags(data: bytes) -> bytes:
+def with_tags(data: bytes) -> bytes:
     """Oxigraph's Turtle or N-Triples ``data`` with each marked language tag written as
     ``@tag``, its case as the data gave it (Oxigraph writes tags in lower case)."""
     if _MARK not in data:
@@ -113,7 +113,7 @@ def to_turtle(graph: Graph) -> bytes:
         format=ox.RdfFormat.TURTLE,
         prefixes=prefixes,
     )
-    return _with_tags(data)
+    return with_tags(data)
 
 
 def to_ntriples(graph: Graph) -> bytes:
@@ -122,7 +122,7 @@ def to_ntriples(graph: Graph) -> bytes:
         (ox.Triple(*(_ox_term(x) for x in t)) for t in stable_triples(graph)),
         format=ox.RdfFormat.N_TRIPLES,
     )
-    return _with_tags(data)
+    return with_tags(data)
 
 
 def to_jsonld(graph: Graph) -> bytes:

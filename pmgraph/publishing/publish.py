@@ -31,14 +31,14 @@ import logging
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 from rdflib import Graph
 
-from pmgraph.errors import EndpointError, ParameterError
+from pmgraph.errors import EndpointError, ParameterError, PMGraphError
 from pmgraph.query.remote import (
     DEFAULT_TIMEOUT,
     Credentials,
@@ -149,18 +149,70 @@ def resolve_target(
 
 
 def write_ntriples(graph: Graph, path: Path) -> int:
-    """``graph`` as N-Triples in ``path``; returns the number of triples written."""
+    """``graph`` as N-Triples in ``path``, every term as written; returns the number of
+    triples written."""
+    return _write_ntriples(graph, path)[0]
+
+
+def _write_ntriples(graph: Graph, path: Path) -> tuple[int, int]:
+    """``graph`` as N-Triples in ``path``: (triples written, the store's triples).
+
+    A store that keeps values by value holds at least the second number: one store triple can
+    stand for several written ones (``"1"^^xsd:boolean`` and ``"true"`` on one subject and
+    predicate). With an empty exact-term table (the data in the store's forms), the store's
+    own dump; else the store's triples read once, in a stream, each literal as written."""
     import pyoxigraph as ox
 
+    from pmgraph.graph.exact import cased_tag, table_of
     from pmgraph.query.engine import oxigraph_target
 
     target = oxigraph_target(graph)
-    if target is not None:
-        store, name = target
+    if target is None:
+        graph.serialize(destination=str(path), format="nt", encoding="utf-8")
+        return len(graph), len(graph)
+    store, name = target
+    table = table_of(graph)
+    written = table.triples if table is not None else None
+    if not written:
         store.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=name)
-        return sum(1 for _ in store.quads_for_pattern(None, None, None, name))
-    graph.serialize(destination=str(path), format="nt", encoding="utf-8")
-    return len(graph)
+        count = sum(1 for _ in store.quads_for_pattern(None, None, None, name))
+        return count, count
+    counts = [0, 0]
+    tagged = []
+
+    def triples() -> Iterator[ox.Triple]:
+        literal = ox.Literal
+        for quad in store.quads_for_pattern(None, None, None, name):
+            counts[1] += 1
+            obj = quad.object
+            forms = written.get((quad.subject, quad.predicate, obj)) if type(
+                obj) is literal else None
+            if not forms:
+                counts[0] += 1
+                yield quad.triple
+                continue
+            for form in forms:
+                counts[0] += 1
+                if not tagged and cased_tag(form) is not None:
+                    tagged.append(form)
+                yield ox.Triple(quad.subject, quad.predicate, form)
+
+    ox.serialize(triples(), output=str(path), format=ox.RdfFormat.N_TRIPLES)
+    if tagged:
+        _restore_tags(path)
+    return counts[0], counts[1]
+
+
+def _restore_tags(path: Path) -> None:
+    """Write the language tags marked in the N-Triples file ``path`` (a tag with a capital
+    letter, which pyoxigraph would lower-case) as written, a line at a time."""
+    from pmgraph.publishing.export import with_tags
+
+    fixed = path.with_name(path.name + ".tags")
+    with open(path, "rb") as source, open(fixed, "wb") as out:
+        for line in source:
+            out.write(with_tags(line))
+    fixed.replace(path)
 
 
 def _count(target: Target, graph_iri: str, credentials: Credentials | None,
@@ -198,6 +250,75 @@ def _update(target: Target, text: str, what: str, credentials: Credentials | Non
         raise _refused(response, target, what, target.update_url)
 
 
+#: How many distinct literals a push sends to the store once more, to read back how it keeps
+#: them (:func:`held_forms`).
+PROBE_LIMIT = 10_000
+PROBE_SUFFIX = "-pmgraph-probe"
+_PROBE = "urn:x-pmgraph:probe:"
+
+
+def held_forms(graph: Graph, target: Target, credentials: Credentials | None = None,
+               timeout: float | None = DEFAULT_TIMEOUT) -> str | None:
+    """A line for the user when the store holds literals of ``graph`` in another form than
+    written, else None.
+
+    The literals pmgraph's own store keeps by value (the exact-term table's) are put into a
+    graph of their own, ``<GRAPH>-pmgraph-probe``, read back with a Graph Store ``GET`` and
+    dropped: what comes back is what the store holds, whatever store it is (the Oxigraph
+    server keeps values by value, as pmgraph's store does; Virtuoso 7 keeps ``xsd:int`` but
+    not ``"01"``). Nothing is checked for data without such literals.
+    """
+    import pyoxigraph as ox
+
+    from pmgraph.graph.exact import held_note, mark_tags, table_of
+    from pmgraph.publishing.export import with_tags
+
+    table = table_of(graph)
+    if table is None or not table.triples:
+        return None
+    forms = sorted({written for key, kept in table.triples.items() for written in kept
+                    if written != key[2]}, key=str)[:PROBE_LIMIT]
+    if not forms:
+        return None
+    predicate = ox.NamedNode(_PROBE + "value")
+    body = with_tags(ox.serialize(
+        [ox.Triple(ox.NamedNode(f"{_PROBE}{i}"), predicate, form)
+         for i, form in enumerate(forms)], format=ox.RdfFormat.N_TRIPLES))
+    probe = target.graph + PROBE_SUFFIX
+    readers = ("pmgraph query --endpoint shows them as the store holds them, pmgraph export "
+               "as written")
+    try:
+        try:
+            sent = send("PUT", target.store_url, body=body, content_type="application/n-triples",
+                        params={"graph": probe}, name="the check of literal forms",
+                        timeout=timeout, credentials=credentials)
+            if sent.status >= 300:
+                raise _refused(sent, target, "the check of literal forms", target.store_url)
+            answer = send("GET", target.store_url, params={"graph": probe},
+                          name="the check of literal forms", timeout=timeout,
+                          credentials=credentials, accept="application/n-triples")
+            if answer.status >= 300:
+                raise _refused(answer, target, "the check of literal forms", target.store_url)
+        finally:
+            _update(target, f"DROP SILENT GRAPH <{probe}>", "dropping the check's graph",
+                    credentials, timeout)
+        media = (answer.headers.get("Content-Type") or "").split(";")[0].strip()
+        fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+        held = {triple.subject.value[len(_PROBE):]: triple.object
+                for triple in ox.parse(mark_tags(answer.body), format=fmt, lenient=True)}
+    except (PMGraphError, SyntaxError, ValueError) as exc:
+        log.warning("could not read back the literals sent (%s)", exc)
+        return (f"note: {len(table)} literals are sent in forms pmgraph's own store keeps by "
+                f"value; the store could not be asked how it keeps them; {readers}")
+    changed = {form: held[str(i)] for i, form in enumerate(forms)
+               if str(i) in held and held[str(i)] != form}
+    if not changed:
+        return None
+    count = sum(1 for key, kept in table.triples.items() for written in kept
+                if written != key[2] and written in changed)
+    return held_note(list(changed.items()), count, "the store", readers)
+
+
 def push(
     graph: Graph,
     target: Target,
@@ -218,8 +339,8 @@ def push(
     staged = []  # (staging IRI, final IRI, triples sent)
     with tempfile.TemporaryDirectory(prefix="pmgraph-push-") as folder:
         data_path, void_path = Path(folder) / "graph.nt", Path(folder) / "description.nt"
-        triples = write_ntriples(graph, data_path)
-        described = write_ntriples(description, void_path)
+        triples, least = _write_ntriples(graph, data_path)
+        described, described_least = _write_ntriples(description, void_path)
         size = data_path.stat().st_size + void_path.stat().st_size
         if dry_run:
             return PushResult(target, triples, size, time.monotonic() - started, True)
@@ -228,8 +349,9 @@ def push(
             # (Virtuoso closes the connection mid-upload to ask); the answer itself is unused.
             send("HEAD", target.store_url, params={"graph": target.staging},
                  name="the login check", timeout=DEFAULT_TIMEOUT, credentials=credentials)
-        for path, count, final in ((data_path, triples, target.graph),
-                                   (void_path, described, target.description)):
+        for path, count, fewest, final in (
+                (data_path, triples, least, target.graph),
+                (void_path, described, described_least, target.description)):
             staging = final + STAGING_SUFFIX
             say(f"uploading {count} triples ({path.stat().st_size / 1e6:.1f} MB) to "
                 f"{redact(target.store_url)} as <{staging}>")
@@ -245,21 +367,26 @@ def push(
                                 timeout=timeout, credentials=credentials)
             if response.status >= 300:
                 raise _refused(response, target, "the upload", target.store_url)
-            staged.append((staging, final, count, response))
+            staged.append((staging, final, count, fewest, response))
     count_timeout = min(timeout or DEFAULT_TIMEOUT, DEFAULT_TIMEOUT)
-    for staging, _, count, response in staged:
+    for staging, _, count, fewest, response in staged:
         kept = _count(target, staging, credentials, count_timeout)
-        if kept != count:
+        # A store that keeps values by value holds "1"^^xsd:boolean and "true" on one subject
+        # and predicate as one triple, as pmgraph's own store does.
+        if not fewest <= kept <= count:
             drops = " ; ".join(f"DROP SILENT GRAPH <{s}>" for s, *_ in staged)
             _update(target, drops, "dropping the staging graphs", credentials, DEFAULT_TIMEOUT)
             raise EndpointError(
                 f"{redact(target.store_url)} answered the upload with {status_text(response)} "
                 f"but holds {kept} of the {count} triples sent; nothing was replaced (a store "
                 "that drops chunked or large uploads: check its request size limits)")
+    notes = [held_forms(graph, target, credentials, count_timeout)]
     say(f"replacing <{target.graph}> and <{target.description}> in one update (MOVE)")
     moves = " ;\n".join(f"MOVE <{staging}> TO <{final}>" for staging, final, *_ in staged)
     _update(target, moves, "the swap (MOVE staging TO graph)", credentials, timeout)
-    caveat = VIRTUOSO_CAVEAT if target.server == "Virtuoso" else None
+    if target.server == "Virtuoso":
+        notes.append(VIRTUOSO_CAVEAT)
+    caveat = "\n".join(note for note in notes if note) or None
     if caveat:
         log.info("%s", caveat)
     return PushResult(target, triples, size, time.monotonic() - started, False, caveat)

@@ -32,6 +32,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from pmgraph.errors import EndpointError, PMGraphError
+from pmgraph.graph.exact import ExactTerms, table_note, table_of
 from pmgraph.publishing.publish import write_ntriples
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,23 @@ def prepare_store(graph: Graph, folder: Path) -> tuple[Path, int]:
         detail = (loaded.stderr.strip().splitlines() or ["no message"])[-1]
         raise ServeError(f"oxigraph could not load the graph ({detail})")
     return location, triples
+
+
+def held_note(table: ExactTerms | None) -> str | None:
+    """The line that says which literals the server holds in another form than written (the
+    Oxigraph server keeps numbers, booleans and dates by value, and tags in lower case, as
+    pmgraph's store does: the exact-term table lists them), or None."""
+    return table_note(table, "the Oxigraph server",
+                      "its SPARQL clients see them so, pmgraph query and export (on --data "
+                      "or --store) as written")
+
+
+def stored_table(store: Path) -> ExactTerms | None:
+    """The exact-term table kept beside the on-disk store ``store``, or None."""
+    from pmgraph.graph.store import EXACT_TERMS
+
+    path = store / EXACT_TERMS
+    return ExactTerms.read(path) if path.is_file() else None
 
 
 def _answers(query_url: str) -> bool:
@@ -236,9 +254,13 @@ def serve(
             try:
                 if store is not None:
                     location, what = store, f"the store {store}"
+                    note = held_note(stored_table(store))
                 else:
                     assert graph_loader is not None
-                    location, triples = prepare_store(graph_loader(), folder)
+                    graph = graph_loader()
+                    location, triples = prepare_store(graph, folder)
+                    note = held_note(table_of(graph))
+                    del graph
                     what = f"{triples} triples"
                 server = start_server(location, address=address, port=port, writable=writable,
                                       log_path=folder / "oxigraph.log")
@@ -249,6 +271,8 @@ def serve(
                     say(f"  SPARQL update:   {server.query_url[:-len('query')]}update")
                     say(f"  Graph Store:     {server.store_url}")
                 say(f"  Query page:      {server.page_url}")
+                if note:
+                    say(note)
                 say("Press Ctrl-C to stop.")
                 code = server.process.wait()
                 raise EndpointError(f"the Oxigraph server stopped by itself (exit {code}): "
@@ -321,6 +345,9 @@ class LocalServer:
             raise
         atexit.register(self.stop)
         log.info("serving %d triples at %s", self.triples, self._server.query_url)
+        note = held_note(table_of(self.graph))
+        if note:
+            log.info("%s", note)
         return self
 
     def stop(self) -> None:
