@@ -65,6 +65,9 @@ class ExactTerms:
         self._values: dict[ox.Literal, ox.Literal | None] | None = None
         #: Values written in several forms (the persisted table lists them).
         self._shared: set[ox.Literal] = set()
+        #: The files loaded into the table, (name, ``pyoxigraph.parse`` arguments), to find
+        #: where each form of a value written in several forms is (:func:`warn_collisions`).
+        self.sources: list[tuple[str, dict]] = []
 
     # ----------------------------------------------------------------- detection
 
@@ -121,6 +124,7 @@ class ExactTerms:
         self.triples.clear()
         self._values = None
         self._shared.clear()
+        self.sources.clear()
 
     def record(self, subject: object, predicate: object, written: ox.Literal,
                stored: ox.Literal) -> None:
@@ -170,7 +174,8 @@ class ExactTerms:
         return self._values
 
     def collisions(self) -> dict[ox.Literal, list[ox.Literal]]:
-        """Stored values written in several forms -> those forms."""
+        """Stored values written in several forms -> those forms (the stored form among them
+        when it was written too, on any subject)."""
         forms: dict[ox.Literal, list[ox.Literal]] = {}
         for key, kept in self.triples.items():
             for written in kept:
@@ -178,9 +183,16 @@ class ExactTerms:
                 if written not in bucket:
                     bucket.append(written)
         values = self.values()
-        return {
-            value: sorted(f, key=str) for value, f in forms.items() if values.get(value) is None
-        }
+        found = {}
+        for value, bucket in forms.items():
+            if values.get(value) is not None:
+                continue
+            # written as stored somewhere: met by the scan, or (a table read back from disk)
+            # the only way one rewritten form makes a value ambiguous
+            if value not in bucket and (self._stored.get(value) == value or len(bucket) < 2):
+                bucket.append(value)
+            found[value] = sorted(bucket, key=str)
+        return found
 
     def original(self, term: object) -> object:
         """``term`` of a query result as written, when one form was written for its value."""
@@ -551,17 +563,43 @@ def exact_triples(graph: Graph) -> Iterator[tuple[Identifier, Identifier, Identi
 
 
 def warn_collisions(table: ExactTerms, where: str) -> None:
-    """Log a warning for each stored value written in several forms."""
+    """Log one warning when some stored value was written in several forms, naming one such
+    value, its forms and the file each is first written in."""
     collisions = table.collisions()
     if not collisions:
         return
-    value, forms = next(iter(collisions.items()))
+    value, forms = min(collisions.items(), key=lambda item: str(item[0]))
+    files = _first_files(table, set(forms))
+    shown = " and ".join(
+        short_term(form) + (f" ({files[form]})" if form in files else "") for form in forms[:3])
+    others = len(collisions) - 1
+    more = (f" (and {others} more value{'s' if others != 1 else ''} written in several forms)"
+            if others else "")
     log.warning(
-        "%s: %d value%s written in several forms (e.g. %s), which the store keeps as one "
-        "(%s); query results show that form, exports and validation keep each form",
-        where, len(collisions), "s are" if len(collisions) != 1 else " is",
-        ", ".join(shown_term(f) for f in forms[:3]), value,
+        "%s: a value is written in several forms: %s%s; the store keeps one (%s), which query "
+        "results show for each; exports, validation and rdflib's API keep each form as "
+        "written", where, shown, more, short_term(value),
     )
+
+
+def _first_files(table: ExactTerms, forms: set[ox.Literal]) -> dict[ox.Literal, str]:
+    """The name of the first loaded file that writes each of ``forms`` (tags as written).
+    Reads the files again: only for a value written in several forms, which is rare."""
+    found: dict[ox.Literal, str] = {}
+    for name, source in table.sources:
+        if len(found) == len(forms):
+            break
+        reading = tag_reading(source)
+        try:
+            for triple in ox.parse(**reading, lenient=True):
+                obj = triple.object
+                if type(obj) is ox.Literal:
+                    obj = written_form(obj)
+                    if obj in forms and obj not in found:
+                        found[obj] = name
+        except (SyntaxError, OSError, ValueError):  # read for a message only
+            continue
+    return found
 
 
 # --------------------------------------------------------------------------- loading
@@ -648,10 +686,14 @@ def load_file(
         if any(type(item[0]) is ox.BlankNode for item in rewritten):
             _load_parsed(store, graph_name, table, original, reading, bulk,
                          {item[3] for item in rewritten})
+            if path is not None:
+                table.sources.append((name or str(path), original))
             return None
         fill(**source, format=fmt, base_iri=base_iri, to_graph=graph_name)
     for subject, predicate, written, stored in rewritten:
         table.record(subject, predicate, written, stored)
+    if path is not None:
+        table.sources.append((name or str(path), original))
     return reading
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import re
 from collections.abc import Sequence
 
-from rdflib import Literal
+from rdflib import BNode, Literal
 from rdflib.namespace import XSD
 
 from pmgraph.graph.namespaces import PREFIXES
@@ -18,7 +17,7 @@ from pmgraph.query.library import QueryInfo, QueryResult
 from pmgraph.safe import one_line, spreadsheet_safe
 from pmgraph.validation.validate import Finding, Severity, ValidationReport
 
-QUERY_FORMATS = ("table", "csv", "json", "markdown")
+QUERY_FORMATS = ("table", "csv", "json", "markdown", "sparql-json")
 REPORT_FORMATS = ("text", "json", "turtle")
 STATS_FORMATS = ("table", "csv", "json", "markdown")
 ANALYSE_FORMATS = ("table", "csv", "json", "markdown")
@@ -111,17 +110,21 @@ def csv_text(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def query_result(result: QueryResult, fmt: str) -> str:
-    """``result`` in ``fmt`` (one of :data:`QUERY_FORMATS`). JSON gives numbers and booleans
-    as JSON numbers and booleans; a table with no rows is the line ``No results.``."""
+    """``result`` in ``fmt`` (one of :data:`QUERY_FORMATS`); a table with no rows is the line
+    ``No results.``.
+
+    ``json``: one object per row, numbers and booleans as JSON numbers and booleans written
+    with their lexical form (``"1.50"^^xsd:decimal`` as ``1.50``), a form JSON cannot write as
+    a number (``"01"``, ``"+7"``, ``"1."``, ``"INF"``, a boolean ``"1"``) as a string, so that
+    no term changes on output. ``sparql-json``: the W3C SPARQL 1.1 Query Results JSON format,
+    each term with its type, datatype and language tag as written."""
     columns = list(result.columns())
+    if fmt == "sparql-json":
+        return sparql_json(result)
     if fmt == "json":
         if result.form == "ASK":
             return json.dumps({"boolean": result.boolean}) + "\n"
-        records = [
-            {key: json_value(term) for key, term in row.items()}
-            for row in result.rows_as_dicts()
-        ]
-        return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+        return _json_records(result.rows_as_dicts())
     records = result.to_records()
     rows = [[record.get(c) for c in columns] for record in records]
     if fmt == "csv":
@@ -137,25 +140,80 @@ _INTEGERS = {XSD[t] for t in (
     "unsignedByte",
 )}
 _REALS = {XSD.decimal, XSD.double, XSD.float}
+#: RFC 8259's number: what a JSON number's text may be.
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+class JsonNumber(str):
+    """A number's lexical form that is also a JSON number's text: written as it is."""
 
 
 def json_value(term: object) -> object:
-    """A result term as JSON: numbers as numbers, booleans as booleans, the rest as text
-    (IRIs in full, literals by their lexical form)."""
+    """A result term as JSON: a number whose lexical form is a JSON number's text as that
+    number (:class:`JsonNumber`, its text kept), ``"true"``/``"false"`` booleans as JSON
+    booleans, the rest as text (IRIs in full, literals by their lexical form)."""
     if term is None:
         return None
     if isinstance(term, Literal):
-        try:
-            if term.datatype in _INTEGERS:
-                return int(str(term))
-            if term.datatype in _REALS:
-                value = float(str(term))
-                return value if math.isfinite(value) else str(term)
-            if term.datatype == XSD.boolean:
-                return str(term).strip() in ("true", "1")
-        except ValueError:  # an ill-typed literal stays text
-            return str(term)
+        text = str(term)
+        if term.datatype in _INTEGERS or term.datatype in _REALS:
+            return JsonNumber(text) if _JSON_NUMBER.fullmatch(text) else text
+        if term.datatype == XSD.boolean and text in ("true", "false"):
+            return text == "true"
+        return text
     return str(term)
+
+
+def _json_scalar(value: object) -> str:
+    if isinstance(value, JsonNumber):
+        return str.__str__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_records(rows: Sequence[dict]) -> str:
+    """``rows`` as a JSON list of objects, laid out as ``json.dumps(..., indent=2)`` does,
+    numbers written with their lexical form."""
+    if not rows:
+        return "[]\n"
+    items = []
+    for row in rows:
+        if not row:
+            items.append("  {}")
+            continue
+        fields = ",\n".join(f"    {json.dumps(key, ensure_ascii=False)}: "
+                            f"{_json_scalar(json_value(term))}" for key, term in row.items())
+        items.append("  {\n" + fields + "\n  }")
+    return "[\n" + ",\n".join(items) + "\n]\n"
+
+
+def sparql_term(term: object) -> dict[str, str]:
+    """A term as the W3C SPARQL 1.1 Query Results JSON format writes it."""
+    if isinstance(term, Literal):
+        value = {"type": "literal", "value": str(term)}
+        if term.language:
+            value["xml:lang"] = term.language
+        elif term.datatype is not None and term.datatype != XSD.string:
+            value["datatype"] = str(term.datatype)
+        return value
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    return {"type": "uri", "value": str(term)}
+
+
+def sparql_json(result: QueryResult) -> str:
+    """``result`` in the W3C SPARQL 1.1 Query Results JSON format, every term as written
+    (lexical form, datatype, language tag). A CONSTRUCT or DESCRIBE graph is given as the
+    bindings of ``subject``, ``predicate`` and ``object``."""
+    if result.form == "ASK":
+        return json.dumps({"head": {}, "boolean": bool(result.boolean)}) + "\n"
+    document = {
+        "head": {"vars": list(result.columns())},
+        "results": {"bindings": [
+            {key: sparql_term(term) for key, term in row.items() if term is not None}
+            for row in result.rows_as_dicts()
+        ]},
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def query_list(infos: Sequence[QueryInfo]) -> str:
