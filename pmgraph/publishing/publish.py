@@ -255,6 +255,7 @@ def _update(target: Target, text: str, what: str, credentials: Credentials | Non
 PROBE_LIMIT = 10_000
 PROBE_SUFFIX = "-pmgraph-probe"
 _PROBE = "urn:x-pmgraph:probe:"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def held_forms(graph: Graph, target: Target, credentials: Credentials | None = None,
@@ -262,22 +263,38 @@ def held_forms(graph: Graph, target: Target, credentials: Credentials | None = N
     """A line for the user when the store holds literals of ``graph`` in another form than
     written, else None.
 
-    The literals pmgraph's own store keeps by value (the exact-term table's) are put into a
-    graph of their own, ``<GRAPH>-pmgraph-probe``, read back with a Graph Store ``GET`` and
-    dropped: what comes back is what the store holds, whatever store it is (the Oxigraph
-    server keeps values by value, as pmgraph's store does; Virtuoso 7 keeps ``xsd:int`` but
-    not ``"01"``). Nothing is checked for data without such literals.
+    The graph's distinct typed literals (the forms written that pmgraph's own store keeps by
+    value, then the others, up to :data:`PROBE_LIMIT` in all) are put into a graph of their
+    own, ``<GRAPH>-pmgraph-probe``, read back with a Graph Store ``GET`` and dropped: what
+    comes back is what the store holds, whatever store it is (the Oxigraph server keeps values
+    by value, as pmgraph's store does; Virtuoso 7 keeps ``xsd:int`` but not ``"01"``, and
+    writes ``"P1Y"^^xsd:duration`` as ``"12"``).
     """
     import pyoxigraph as ox
 
     from pmgraph.graph.exact import held_note, mark_tags, table_of
     from pmgraph.publishing.export import with_tags
+    from pmgraph.query.engine import oxigraph_target
 
-    table = table_of(graph)
-    if table is None or not table.triples:
+    local = oxigraph_target(graph)
+    if local is None:
         return None
-    forms = sorted({written for key, kept in table.triples.items() for written in kept
-                    if written != key[2]}, key=str)[:PROBE_LIMIT]
+    store, name = local
+    table = table_of(graph)
+    written = table.triples if table is not None else {}
+    forms = sorted({form for key, kept in written.items() for form in kept if form != key[2]},
+                   key=str)[:PROBE_LIMIT]
+    room = PROBE_LIMIT - len(forms)
+    # the literals as the store holds them, which are as written on every other triple
+    others = [row[0] for row in store.query(
+        "SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && LANG(?o) = '' && "
+        f"DATATYPE(?o) != <{_XSD_STRING}>) }} LIMIT {room + 1}", default_graph=name)]
+    checked_all = len(others) <= room and len(forms) < PROBE_LIMIT
+    if written:  # not a value held only for triples written in another form
+        targets = {key[2] for key in written}
+        shared = table.shared_values()
+        others = [o for o in others if o not in targets or o in shared]
+    forms += sorted(others[:room], key=str)
     if not forms:
         return None
     predicate = ox.NamedNode(_PROBE + "value")
@@ -308,16 +325,26 @@ def held_forms(graph: Graph, target: Target, credentials: Credentials | None = N
                 for triple in ox.parse(mark_tags(answer.body), format=fmt, lenient=True)}
     except (PMGraphError, SyntaxError, ValueError) as exc:
         log.warning("could not read back the literals sent (%s)", exc)
-        return (f"note: {len(table)} literals are sent in forms pmgraph's own store keeps by "
-                f"value; the store could not be asked how it keeps them; {readers}")
+        return (f"note: {len(forms)} distinct literals were sent; the store could not be "
+                f"asked in which form it keeps them; {readers}")
     changed = {form: held[str(i)] for i, form in enumerate(forms)
                if str(i) in held and held[str(i)] != form}
     if not changed:
         return None
-    count = sum(1 for key, kept in table.triples.items() for written in kept
-                if written != key[2] and written in changed)
-    return held_note(list(changed.items()), count, "the store", readers)
-
+    count = 0
+    as_held = set(others)
+    for form in changed:
+        if form in as_held:  # as the local store holds it: each triple not written otherwise
+            for quad in store.quads_for_pattern(None, None, form, name):
+                kept = written.get((quad.subject, quad.predicate, form)) if written else None
+                count += kept.count(form) if kept else 1
+    count += sum(1 for key, kept in written.items() for form in kept
+                 if form != key[2] and form in changed)
+    note = held_note(sorted(changed.items(), key=lambda pair: str(pair[0])), count,
+                     "the store", readers)
+    if not checked_all:
+        note += f" (the first {PROBE_LIMIT:,} distinct literals checked)"
+    return note
 
 def push(
     graph: Graph,
