@@ -192,3 +192,19 @@ def test_serve_says_which_literals_its_clients_see_in_another_form(data_file, tm
     assert note.startswith("note: the Oxigraph server keeps 6 literals in another form")
     assert_note_tells_what_the_store_holds(note, held)
     assert lines[-1].startswith("Press Ctrl-C")
+
+
+@pytest.mark.server
+def test_serve_of_a_store_says_so_too(data_file, tmp_path, cli):
+    from conftest import free_port
+
+    store = tmp_path / "store"
+    assert cli("load", "--store", store, data_file).code == 0
+    port = free_port()
+    process, lines = serve(tmp_path, "--store", str(store), "--port", str(port))
+    try:
+        held = select_forms(f"http://127.0.0.1:{port}/query", None)
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert_note_tells_what_the_store_holds(note_of(lines), held)

@@ -259,7 +259,8 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def held_forms(graph: Graph, target: Target, credentials: Credentials | None = None,
-               timeout: float | None = DEFAULT_TIMEOUT) -> str | None:
+               timeout: float | None = DEFAULT_TIMEOUT,
+               say: Callable[[str], None] | None = None) -> str | None:
     """A line for the user when the store holds literals of ``graph`` in another form than
     written, else None.
 
@@ -302,6 +303,8 @@ def held_forms(graph: Graph, target: Target, credentials: Credentials | None = N
         [ox.Triple(ox.NamedNode(f"{_PROBE}{i}"), predicate, form)
          for i, form in enumerate(forms)], format=ox.RdfFormat.N_TRIPLES))
     probe = target.graph + PROBE_SUFFIX
+    (say or log.info)(f"checking how the store keeps the {len(forms)} distinct typed literals "
+                      f"sent, in <{probe}>")
     readers = ("pmgraph query --endpoint shows them as the store holds them, pmgraph export "
                "as written")
     try:
@@ -407,7 +410,7 @@ def push(
                 f"{redact(target.store_url)} answered the upload with {status_text(response)} "
                 f"but holds {kept} of the {count} triples sent; nothing was replaced (a store "
                 "that drops chunked or large uploads: check its request size limits)")
-    notes = [held_forms(graph, target, credentials, count_timeout)]
+    notes = [held_forms(graph, target, credentials, count_timeout, say)]
     say(f"replacing <{target.graph}> and <{target.description}> in one update (MOVE)")
     moves = " ;\n".join(f"MOVE <{staging}> TO <{final}>" for staging, final, *_ in staged)
     _update(target, moves, "the swap (MOVE staging TO graph)", credentials, timeout)
