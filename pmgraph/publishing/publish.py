@@ -4,13 +4,17 @@ Only the standard protocols are used, so any store with the SPARQL 1.1 Graph Sto
 Protocol and SPARQL 1.1 Update works (tested: the Oxigraph server, Virtuoso 7):
 
 1. the graph is validated; data with violations is not pushed;
-2. its triples are written as N-Triples to a temporary file (never held whole in memory) and
-   sent with one Graph Store ``PUT`` to a staging graph, ``<GRAPH>-pmgraph-staging``,
-   replacing whatever an earlier failed push left there; the VoID/DCAT description
-   (:mod:`pmgraph.publishing.describe`) goes the same way to ``<GRAPH>/description``'s staging graph
-   (kept apart: it describes the data and is not part of what is validated);
+2. its triples are written as N-Triples, every term as written, to a temporary file (never
+   held whole in memory) and sent with one Graph Store ``PUT`` to a staging graph,
+   ``<GRAPH>-pmgraph-staging``, replacing whatever an earlier failed push left there; the
+   VoID/DCAT description (:mod:`pmgraph.publishing.describe`) goes the same way to
+   ``<GRAPH>/description``'s staging graph (kept apart: it describes the data and is not
+   part of what is validated);
 3. each staging graph's size is checked against what was sent (Virtuoso 7 answers a chunked
    upload with 201 Created and stores nothing, so a PUT's status alone proves little);
+   then the graph's distinct typed literals go once more to a graph of their own and are read
+   back (:func:`held_forms`): the push then says which ones the store holds in another form
+   than written (both tested stores keep numbers by value, whatever they are sent);
 4. one SPARQL Update request, ``MOVE <staging> TO <GRAPH>; MOVE ... TO <GRAPH/description>``,
    replaces both. A failure before this step leaves the previous version in place; pushing
    the same build again leaves one copy. Oxigraph runs an update request as one transaction,
