@@ -480,8 +480,9 @@ def _exchange(
     - With credentials, HTTP basic auth first; an HTTP digest challenge is answered (at most
       twice: a remembered nonce may be stale) and remembered for the URL, so that the next
       request answers it at once (a server that asks mid-upload closes the connection before
-      its 401 can be read). A ``HEAD`` refused with a bare 401 (Virtuoso, to a basic login on
-      a digest URL) is asked again without a login, to learn the scheme.
+      its 401 can be read). A request refused with a bare 401 (Virtuoso's answer to a basic
+      login on a digest URL) is sent once more without a login, to learn the scheme; a push
+      asks with a ``HEAD`` first, so that no large body is sent for that.
     - ``rewind`` puts a file body back at its start before each attempt; a body that cannot
       be sent again (``can_resend`` False) is neither retried nor re-authenticated.
     - A network failure or the deadline raises the error a user should see. An HTTP status
@@ -531,9 +532,10 @@ def _exchange(
                             log.info("%s asks for digest auth; answering as %s", request.shown,
                                      credentials.user)
                             continue
-                    elif (not challenge and http_request.get_method() == "HEAD"
-                          and (authorization or "").startswith("Basic ")):
-                        authorization = None  # asked without a login, it names its scheme
+                    elif not challenge and (authorization or "").startswith("Basic "):
+                        # Virtuoso answers a basic login on a digest URL with a bare 401;
+                        # asked without a login, it names the scheme it wants.
+                        authorization = None
                         continue
                 if exc.code in RETRY_STATUSES and can_resend and retries < MAX_RETRIES:
                     wait = _retry_wait(exc.headers, retries)
