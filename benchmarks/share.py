@@ -431,6 +431,18 @@ def measure(s: argparse.Namespace) -> None:
                     results["entries"][f"{size}/{kind}/remote"] = {
                         "measured": now(), "repeat": s.repeat, **stage_remote(s, size, server)}
                     save(s.workdir, results)
+                if s.validate and pushed and pushed[-1]["exit"] == 0:
+                    say(f"validate --endpoint {size} {kind}")
+                    result = run([sys.executable, "-m", "pmgraph", "validate", "--endpoint",
+                                  server.url, "--graph", GRAPH, "--timeout",
+                                  str(s.query_timeout)], server_pid=server.pid,
+                                 timeout=s.validate_timeout)
+                    result["stdout"] = result["stdout"][-3000:]
+                    say(f"  exit {result['exit']}, {result['wall']:.1f} s; "
+                        f"{(result['stderr'] or [''])[-1][:300]}")
+                    results["entries"][f"{size}/{kind}/validate"] = {"measured": now(),
+                                                                     **result}
+                    save(s.workdir, results)
     record["ended"] = now()
     record["load_end"] = load_average()
     save(s.workdir, results)
@@ -609,6 +621,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--push-timeout", type=float, default=1800,
                         help="pmgraph push --timeout (default 1800)")
     parser.add_argument("--query-timeout", type=float, default=300)
+    parser.add_argument("--validate", action="store_true",
+                        help="after the remote queries, run 'pmgraph validate --endpoint' once")
+    parser.add_argument("--validate-timeout", type=float, default=600,
+                        help="--validate: stop it after this many seconds (default 600)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pmgraph-share"))
     parser.add_argument("--report", action="store_true",
                         help="write the section of docs/benchmarks.md from the results")
