@@ -502,9 +502,10 @@ def report(s: argparse.Namespace) -> None:
     lines.append("")
     lines += ["### Push (whole `pmgraph push` process)", "",
               "| size | server | runs | sent (triples, N-Triples) | wall (median) | CPU | load + "
-              "validate + write | upload | count + MOVE | peak RSS (whole run) | peak RSS "
-              "during upload | server CPU | load average before each run |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "validate + write | upload + count | MOVE | pmgraph peak RSS (whole run) | "
+              "pmgraph peak RSS during upload | server CPU | server peak RSS | load average "
+              "before each run |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for size in SIZES:
         for kind in ("oxigraph", "virtuoso"):
             entry = entries.get(f"{size}/{kind}/push")
@@ -528,7 +529,7 @@ def report(s: argparse.Namespace) -> None:
                 f"{secs(med('prepare_s', runs))} | {secs(med('upload_s', runs))} | "
                 f"{secs(med('swap_s', runs))} | {med('peak_mb', runs) or 0:,.0f} MB | "
                 f"{med('rss_upload_mb', runs) or 0:,.0f} MB | {secs(med('server_cpu', runs))} | "
-                f"{loads} |")
+                f"{max(r.get('server_peak_mb') or 0 for r in runs):,.0f} MB | {loads} |")
     lines.append("")
     lines += ["### Queries: remote beside local", "",
               "Whole process = `pmgraph query NAME --endpoint URL --graph G --format json` "
@@ -574,7 +575,10 @@ def report(s: argparse.Namespace) -> None:
                     continue
                 inside = entry["in_process"].get(name, [])
                 good = ok_runs(inside)
-                cells.append(secs(median([r["wall"] for r in good])) if good else
+                differs = ""
+                if good and rows is not None and good[0].get("rows") != rows:
+                    differs = f" ({good[0].get('rows')} rows)"
+                cells.append(secs(median([r["wall"] for r in good])) + differs if good else
                              (failure(inside) or "–"))
                 whole = entry["whole"].get(name, [])
                 good = ok_runs(whole)
