@@ -364,6 +364,8 @@ def stage_local(s: argparse.Namespace, size: str, data: Path) -> dict:
                     for name, runs in out["in_process"].items() if name != "load"))
     repeat = s.local_whole_repeat or s.repeat
     for name in s.local_whole_queries or s.queries:
+        if name == "none":
+            break
         runs = []
         for _ in range(repeat):
             result = run([sys.executable, "-m", "pmgraph", "query", name, "--data", str(data),
@@ -621,7 +623,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local-whole-repeat", type=int, default=0,
                         help="runs of each local whole-process query (default: --repeat)")
     parser.add_argument("--local-whole-queries", default="",
-                        help="the queries run as local whole processes (default: all)")
+                        help="the queries run as local whole processes (default: all; "
+                        "none: no whole-process runs)")
     parser.add_argument("--push-timeout", type=float, default=1800,
                         help="pmgraph push --timeout (default 1800)")
     parser.add_argument("--query-timeout", type=float, default=300)
