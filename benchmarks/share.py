@@ -399,7 +399,18 @@ def save(workdir: Path, results: dict) -> None:
     path.with_suffix(".tmp").replace(path)
 
 
+def available_gb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return 0.0
+
+
 def measure(s: argparse.Namespace) -> None:
+    if available_gb() < s.min_free_gb:
+        say(f"only {available_gb():.1f} GB of memory available (--min-free-gb "
+            f"{s.min_free_gb:g}); nothing measured")
+        raise SystemExit(75)
     results = read_results(s.workdir)
     record = {"argv": " ".join(sys.argv[1:]), "started": now(), "load_start": load_average()}
     results["runs"].append(record)
@@ -633,6 +644,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--validate-timeout", type=float, default=600,
                         help="--validate: stop it after this many seconds (default 600)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pmgraph-share"))
+    parser.add_argument("--min-free-gb", type=float, default=0,
+                        help="measure nothing (exit 75) when less memory is available")
     parser.add_argument("--report", action="store_true",
                         help="write the section of docs/benchmarks.md from the results")
     parser.add_argument("--notes", type=Path,
