@@ -231,7 +231,7 @@ def push_phases(result: dict) -> dict:
 
 def stage_push(s: argparse.Namespace, size: str, data: Path, server: Server) -> list[dict]:
     runs = []
-    for number in range(1, s.repeat + 1):
+    for number in range(1, (s.push_repeat or s.repeat) + 1):
         say(f"push {size} -> {server.kind}, run {number}")
         result = run([sys.executable, "-m", "pmgraph", "push", "-v", "--endpoint", server.url,
                       "--data", str(data), "--timeout", str(s.push_timeout)],
@@ -437,8 +437,9 @@ def measure(s: argparse.Namespace) -> None:
                 continue
             with Server(kind, s.workdir) as server:
                 pushed = stage_push(s, size, data, server)
-                results["entries"][f"{size}/{kind}/push"] = {"measured": now(),
-                                                             "runs": pushed}
+                earlier = results["entries"].get(f"{size}/{kind}/push", {}).get("runs", [])
+                results["entries"][f"{size}/{kind}/push"] = {
+                    "measured": now(), "runs": (earlier if s.append else []) + pushed}
                 save(s.workdir, results)
                 if "remote" in s.stages and pushed and pushed[-1]["exit"] == 0:
                     results["entries"][f"{size}/{kind}/remote"] = {
@@ -631,6 +632,10 @@ def main(argv: list[str] | None = None) -> int:
                         "loaded (queries on an Oxigraph server that bulk-loaded the file)")
     parser.add_argument("--queries", default=",".join(QUERIES))
     parser.add_argument("--repeat", type=int, default=3, help="runs per step (median kept)")
+    parser.add_argument("--push-repeat", type=int, default=0,
+                        help="pushes per server (default: --repeat)")
+    parser.add_argument("--append", action="store_true",
+                        help="add the pushes to those recorded before instead of replacing them")
     parser.add_argument("--local-whole-repeat", type=int, default=0,
                         help="runs of each local whole-process query (default: --repeat)")
     parser.add_argument("--local-whole-queries", default="",
