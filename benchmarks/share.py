@@ -500,8 +500,9 @@ def report(s: argparse.Namespace) -> None:
         "Measured by `benchmarks/share.py` (see its docstring for the method): the synthetic "
         "graphs of `pmgraph synth` (seed 0) with their statement provenance, pushed with "
         "`pmgraph push` into the Oxigraph server 0.5 and Virtuoso 7.2 (Debian's package, its "
-        "`virtuoso.ini` unchanged but for the folder and loopback ports: 10,000 buffers, "
-        "`ResultSetMaxRows` 10,000, `MaxQueryExecutionTime` 60 s), each started by "
+        "`virtuoso.ini` unchanged but for the folder and loopback ports: `NumberOfBuffers` "
+        "10000, `ResultSetMaxRows` 10000, `MaxQueryExecutionTime` 60 s, "
+        "`MaxQueryCostEstimationTime` 400 s), each started by "
         "`scripts/sparql-server` on a free loopback port; then queried remotely and locally. "
         "2 cores shared with other jobs: load averages are given with each run; CPU time is "
         "the pmgraph process's own (user + system), server CPU the server's during the run.",
@@ -530,15 +531,19 @@ def report(s: argparse.Namespace) -> None:
             first = runs[0]
             sent = (f"{first['sent_triples']:,}, {first['sent_mb']:.0f} MB"
                     if first.get("sent_triples") else "–")
-            walls = " / ".join(f"{r['wall']:.1f}" for r in runs)
+            walls = " / ".join(f"{r['wall']:.1f}" if not r["exit"] else
+                               f"exit {r['exit']} after {r['wall']:.1f}" for r in runs)
 
             def med(key: str, rs: list[dict] = good) -> float | None:
                 return median([r[key] for r in rs if r.get(key) is not None])
 
+            if good:
+                runs = good  # the phases and memory of the pushes that finished
+
             fail = failure(runs)
             loads = ", ".join(f"{r['load_before']:.1f}" for r in runs)
             lines.append(
-                f"| {size} | {kind} | {len(runs)} ({walls} s) | {sent} | "
+                f"| {size} | {kind} | {len(entry['runs'])} ({walls} s) | {sent} | "
                 f"{secs(med('wall')) if good else fail} | {secs(med('cpu'))} | "
                 f"{secs(med('prepare_s', runs))} | {secs(med('upload_s', runs))} | "
                 f"{secs(med('swap_s', runs))} | {med('peak_mb', runs) or 0:,.0f} MB | "
