@@ -22,6 +22,13 @@ loopback port in a new folder and stopped at the end of its stage.
   (in process).
 - local: ``load_graph(FILE)`` and the same queries with ``run_query`` in one process, and
   ``python -m pmgraph query NAME --data FILE`` as a whole process.
+- ``--validate``: ``pmgraph validate --endpoint URL --graph G`` once after the remote queries.
+- loaded: the queries on an Oxigraph server that bulk-loaded the file and the ontology
+  (``scripts/sparql-server start --load``), for remote figures where a push is too slow.
+
+Runs are split so that each stays within about 15 minutes (``--sizes``, ``--servers``,
+``--stages``); run them under the machine's lock for timed work, e.g. ``flock
+/work/wt/_notes/bench.lock python benchmarks/share.py ...``.
 
 Each figure is the median of ``--repeat`` runs. Results go to ``WORKDIR/share-results.json``
 (one entry per size, server and step; a later run replaces an entry); ``--report`` writes
