@@ -26,9 +26,8 @@ loopback port in a new folder and stopped at the end of its stage.
 - loaded: the queries on an Oxigraph server that bulk-loaded the file and the ontology
   (``scripts/sparql-server start --load``), for remote figures where a push is too slow.
 
-Runs are split so that each stays within about 15 minutes (``--sizes``, ``--servers``,
-``--stages``); run them under the machine's lock for timed work, e.g. ``flock
-/work/wt/_notes/bench.lock python benchmarks/share.py ...``.
+Long measurements can be split into shorter runs (``--sizes``, ``--servers``, ``--stages``);
+their results add up in the same file.
 
 Each figure is the median of ``--repeat`` runs. Results go to ``WORKDIR/share-results.json``
 (one entry per size, server and step; a later run replaces an entry); ``--report`` writes
