@@ -238,6 +238,25 @@ def test_a_push_with_a_digest_login(pushed, cli, monkeypatch):
     assert "Note: Virtuoso 7 shows readers" in run.out
 
 
+def test_a_query_with_a_digest_login(pushed, cli, monkeypatch):
+    if pushed.name != "virtuoso":
+        pytest.skip("only Virtuoso's query endpoint takes digest auth here (/sparql-auth)")
+    base = pushed.query_url.rsplit("/", 1)[0]
+    options = ("query", "theme-coverage", "--endpoint", f"{base}/sparql-auth", "--graph",
+               DEFAULT_GRAPH, "--user", "dba", "--password-env", "PMGRAPH_TEST_PASSWORD",
+               "--format", "csv")
+    monkeypatch.setenv("PMGRAPH_TEST_PASSWORD", "not-the-password")
+    refused = cli(*options)
+    assert refused.code == 3 and refused.err.count("\n") == 1
+    assert "refused the login (HTTP 401" in refused.err
+    assert "not-the-password" not in refused.err
+    monkeypatch.setenv("PMGRAPH_TEST_PASSWORD", "dba")  # the test server's own login
+    run = cli(*options)
+    local = cli("query", "theme-coverage", "--format", "csv")
+    assert run.code == 0, run.err
+    assert csv_by_value(run.out) == csv_by_value(local.out)
+
+
 def test_a_cut_answer_is_an_error_not_a_result(pushed, tmp_path, cli):
     if pushed.name != "virtuoso":
         pytest.skip("only Virtuoso cuts answers (ResultSetMaxRows)")

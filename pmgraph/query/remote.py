@@ -6,14 +6,18 @@ a second is stopped at the limit like one that never answers. Answers are checke
 they become rows: HTML, broken JSON or JSON of the wrong shape is an :class:`EndpointError`
 naming the endpoint and showing what came back, never an empty result.
 
-Credentials (HTTP basic auth; digest auth when a Graph Store or update URL asks for it, as
-Virtuoso's ``/sparql-graph-crud-auth`` does) come from the caller, from ``user:password@`` in
-the URL, or from ``~/.netrc`` (``$NETRC``) for the endpoint's host. Messages and log lines
-show the URL with its password replaced by ``***``.
+Every request, a query as much as a Graph Store upload or an update, goes through one loop
+(:func:`_exchange`): the same deadline, retries of busy answers, login and error messages.
+
+Credentials (HTTP basic auth; digest auth when the server asks for it, as Virtuoso's
+``/sparql-graph-crud-auth`` and ``/sparql-auth`` do) come from the caller, from
+``user:password@`` in the URL, or from ``~/.netrc`` (``$NETRC``) for the endpoint's host.
+Messages and log lines show the URL with its password replaced by ``***``.
 """
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import functools
 import http.client
@@ -30,7 +34,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +43,7 @@ from urllib.parse import unquote, urlparse, urlunparse
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Identifier
-from SPARQLWrapper import BASIC, JSON, N3, POST, SPARQLWrapper
+from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 
 from pmgraph.errors import EndpointError, ParameterError, QueryError, QueryTimeoutError
 from pmgraph.graph.load import plain_literal
@@ -325,16 +329,6 @@ def _opener(attempt: _Attempt) -> urllib.request.OpenerDirector:
     return opener
 
 
-class _Client(SPARQLWrapper):
-    """SPARQLWrapper (which writes the request: query, form, Accept, auth) sending it through
-    an opener whose sockets a deadline watches."""
-
-    opener: urllib.request.OpenerDirector
-
-    def _query(self) -> tuple[http.client.HTTPResponse, str]:
-        return self.opener.open(self._createRequest()), self.returnFormat
-
-
 # --------------------------------------------------------------------------- messages
 
 
@@ -391,10 +385,17 @@ def _retry_wait(headers: Mapping[str, str] | None, attempt: int) -> float:
 
 
 @dataclass(frozen=True)
-class _Answer:
+class Response:
+    """The status, headers and body of an answer (of a query, or of a request made by
+    :func:`send`)."""
+
+    status: int
+    headers: Mapping[str, str]
     body: bytes
-    content_type: str
-    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return (self.headers or {}).get("Content-Type", "") or ""
 
 
 @dataclass(frozen=True)
@@ -404,6 +405,12 @@ class _Request:
     name: str
     credentials: Credentials | None
     timeout: float | None
+    #: How messages name the URL: "SPARQL endpoint <URL>" for queries, the URL for others.
+    subject: str = ""
+
+    @property
+    def who(self) -> str:
+        return self.subject or f"SPARQL endpoint {self.shown}"
 
     def timed_out(self, attempt: _Attempt) -> QueryTimeoutError:
         limit = f"{self.timeout:g} s (--timeout)"
@@ -418,7 +425,7 @@ class _Request:
         )
 
     def unreachable(self, reason: object) -> EndpointError:
-        return EndpointError(f"cannot reach SPARQL endpoint {self.shown} "
+        return EndpointError(f"cannot reach {self.who} "
                              f"({_safe(str(reason), 120)}); "
                              "check the URL and that the server is running")
 
@@ -456,82 +463,150 @@ def _read_body(response: http.client.HTTPResponse, attempt: _Attempt) -> bytes:
     return b"".join(chunks)
 
 
-def _exchange(client: _Client, request: _Request) -> _Answer:
-    """Send the request (retrying busy answers) and read the whole answer, all before the
-    deadline; raises the error a user should see."""
+def _exchange(
+    request: _Request,
+    build: Callable[[], urllib.request.Request],
+    *,
+    rewind: Callable[[], None] | None = None,
+    can_resend: bool = True,
+    raise_for_status: bool = False,
+) -> Response:
+    """The one request loop of every remote call (queries, Graph Store uploads, updates):
+    send the request ``build`` makes and read the whole answer, all before the deadline
+    (``request.timeout`` seconds for the whole exchange, retries included).
+
+    - A busy answer (429/502/503/504) is sent again at most MAX_RETRIES times, after its
+      Retry-After or 1, 2, 4 s, while the wait is within MAX_RETRY_WAIT and the deadline.
+    - With credentials, HTTP basic auth first; an HTTP digest challenge is answered (at most
+      twice: a remembered nonce may be stale) and remembered for the URL, so that the next
+      request answers it at once (a server that asks mid-upload closes the connection before
+      its 401 can be read). A request refused with a bare 401 (Virtuoso's answer to a basic
+      login on a digest URL) is sent once more without a login, to learn the scheme; a push
+      asks with a ``HEAD`` first, so that no large body is sent for that.
+    - ``rewind`` puts a file body back at its start before each attempt; a body that cannot
+      be sent again (``can_resend`` False) is neither retried nor re-authenticated.
+    - A network failure or the deadline raises the error a user should see. An HTTP status
+      from 400 up raises too with ``raise_for_status`` (queries); otherwise it is returned
+      for the caller to explain.
+    """
+    credentials = request.credentials
+    key = request.url.split("?", 1)[0]
+    authorization = None
+    if credentials is not None:
+        authorization = _basic_authorization(credentials)
+        known = _DIGEST_CHALLENGES.get(key)
+        if known is not None:
+            authorization = _digest_authorization(known, build(), credentials) or authorization
     deadline = _Deadline(request.timeout)
+    retries = digests = 0
     try:
-        for number in range(1, MAX_RETRIES + 2):
+        while True:
             attempt = _Attempt(deadline)
-            client.opener = _opener(attempt)
+            if rewind is not None:
+                rewind()
+            http_request = build()
+            if authorization is None:
+                http_request.remove_header("Authorization")
+            else:
+                http_request.add_header("Authorization", authorization)
             try:
-                answer = client.query().response
-                attempt.status = answer.status
-                body = _read_body(answer, attempt)
+                with _opener(attempt).open(http_request) as answer:
+                    attempt.status = answer.status
+                    body = _read_body(answer, attempt)
+                if deadline.expired:
+                    raise request.timed_out(attempt)
+                return Response(answer.status, answer.headers, body)
             except urllib.error.HTTPError as exc:
                 attempt.status = exc.code
                 body = _error_body(exc)
                 if deadline.expired:
                     raise request.timed_out(attempt) from None
-                if exc.code not in RETRY_STATUSES or number > MAX_RETRIES:
-                    raise request.refused(exc.code, exc.reason, body, number) from None
-                wait = _retry_wait(exc.headers, number - 1)
-                remaining = deadline.remaining()
-                if wait > MAX_RETRY_WAIT or (remaining is not None and wait >= remaining):
-                    left = "" if remaining is None else f"; {remaining:.0f} s of --timeout left"
-                    raise EndpointError(
-                        f"SPARQL endpoint {request.shown} is busy "
-                        f"({_status(exc.code, exc.reason, body)}) and asks to wait "
-                        f"{wait:.0f} s{left}; try again later"
-                    ) from None
-                log.info("%s answered HTTP %s; retrying in %.1f s (attempt %d of %d)",
-                         request.shown, exc.code, wait, number + 1, MAX_RETRIES + 1)
-                time.sleep(wait)
-                continue
+                challenge = (exc.headers or {}).get("WWW-Authenticate", "")
+                if exc.code == 401 and credentials is not None and can_resend:
+                    if challenge.lower().startswith("digest "):
+                        _DIGEST_CHALLENGES[key] = challenge
+                        digest = _digest_authorization(challenge, http_request, credentials)
+                        if digest is not None and digests < 2:
+                            authorization = digest
+                            digests += 1
+                            log.info("%s asks for digest auth; answering as %s", request.shown,
+                                     credentials.user)
+                            continue
+                    elif not challenge and (authorization or "").startswith("Basic "):
+                        # Virtuoso answers a basic login on a digest URL with a bare 401;
+                        # asked without a login, it names the scheme it wants.
+                        authorization = None
+                        continue
+                if exc.code in RETRY_STATUSES and can_resend and retries < MAX_RETRIES:
+                    wait = _retry_wait(exc.headers, retries)
+                    remaining = deadline.remaining()
+                    if wait <= MAX_RETRY_WAIT and (remaining is None or wait < remaining):
+                        retries += 1
+                        log.info("%s answered HTTP %s; retrying in %.1f s (attempt %d of %d)",
+                                 request.shown, exc.code, wait, retries + 1, MAX_RETRIES + 1)
+                        time.sleep(wait)
+                        continue
+                    if raise_for_status:
+                        left = "" if remaining is None else f"; {remaining:.0f} s of --timeout left"
+                        raise EndpointError(
+                            f"{request.who} is busy ({_status(exc.code, exc.reason, body)}) and "
+                            f"asks to wait {wait:.0f} s{left}; try again later"
+                        ) from None
+                if raise_for_status:
+                    raise request.refused(exc.code, exc.reason, body, retries + 1) from None
+                return Response(exc.code, exc.headers, body)
             except _RedirectRefused as exc:
                 raise EndpointError(
-                    f"SPARQL endpoint {request.shown} redirected {request.name} to "
+                    f"{request.who} redirected {request.name} to "
                     f"{_safe(redact(exc.target), 120)!r} (HTTP {exc.code}); {exc.why}"
                 ) from None
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-                if deadline.expired or (attempt.connected and isinstance(reason, TimeoutError)):
-                    raise request.timed_out(attempt) from None
-                if isinstance(reason, ssl.SSLCertVerificationError):
-                    raise EndpointError(
-                        f"SPARQL endpoint {request.shown} has a TLS certificate that is not "
-                        f"trusted ({_safe(reason.verify_message or str(reason), 120)}); check "
-                        "the URL, or add its certificate authority to SSL_CERT_FILE"
-                    ) from None
-                if isinstance(reason, ssl.SSLError):
-                    raise EndpointError(
-                        f"TLS with SPARQL endpoint {request.shown} failed "
-                        f"({_safe(reason.reason or str(reason), 120)}); check the URL "
-                        "(does the server speak https?)"
-                    ) from None
-                if not attempt.connected:
-                    if isinstance(reason, TimeoutError):
-                        reason = "timed out while connecting"
-                    raise request.unreachable(reason) from None
-                if isinstance(reason, http.client.BadStatusLine) and not isinstance(
-                    reason, http.client.RemoteDisconnected
-                ):
-                    raise EndpointError(
-                        f"SPARQL endpoint {request.shown} answered {request.name} with "
-                        f"something that is not HTTP: {_preview(str(reason.line).encode())}"
-                    ) from None
-                what = "before answering" if attempt.status is None else (
-                    f"after {attempt.received} bytes of its answer")
-                raise EndpointError(
-                    f"SPARQL endpoint {request.shown} broke off the connection {what} "
-                    f"to {request.name} ({_safe(str(reason) or type(reason).__name__, 120)})"
-                ) from None
-            if deadline.expired:
-                raise request.timed_out(attempt)
-            return _Answer(body, answer.headers.get("Content-Type", ""), answer.headers)
-        raise AssertionError("unreachable: the loop returns or raises")
+                raise _network_error(request, attempt, exc,
+                                     digest=(authorization or "").startswith("Digest ")) from None
     finally:
         deadline.cancel()
+
+
+def _network_error(request: _Request, attempt: _Attempt, exc: Exception, *,
+                   digest: bool) -> EndpointError:
+    """The error a user should see for a failure below HTTP (or the deadline's)."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if attempt.deadline.expired or (attempt.connected and isinstance(reason, TimeoutError)):
+        return request.timed_out(attempt)
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return EndpointError(
+            f"{request.who} has a TLS certificate that is not trusted "
+            f"({_safe(reason.verify_message or str(reason), 120)}); check the URL, or add its "
+            "certificate authority to SSL_CERT_FILE")
+    if isinstance(reason, ssl.SSLError):
+        return EndpointError(
+            f"TLS with {request.who} failed ({_safe(reason.reason or str(reason), 120)}); "
+            "check the URL (does the server speak https?)")
+    if not attempt.connected:
+        return request.unreachable("timed out while connecting"
+                                   if isinstance(reason, TimeoutError) else reason)
+    if (digest and attempt.status is None and request.credentials is not None
+            and isinstance(reason, BrokenPipeError | ConnectionResetError)):
+        # Virtuoso closes the connection mid-body when it refuses a digest login.
+        return EndpointError(
+            f"{request.who} closed the connection during {request.name} after a digest login "
+            f"as {request.credentials.user} ({request.credentials.source}): the login was most "
+            "likely refused; check the user and password")
+    if isinstance(reason, http.client.BadStatusLine) and not isinstance(
+        reason, http.client.RemoteDisconnected
+    ):
+        return EndpointError(f"{request.who} answered {request.name} with something that is "
+                             f"not HTTP: {_preview(str(reason.line).encode())}")
+    what = "before answering" if attempt.status is None else (
+        f"after {attempt.received} bytes of its answer")
+    return EndpointError(
+        f"{request.who} broke off the connection {what} to {request.name} "
+        f"({_safe(str(reason) or type(reason).__name__, 120)})")
+
+
+def _basic_authorization(credentials: Credentials) -> str:
+    token = base64.b64encode(f"{credentials.user}:{credentials.password}".encode()).decode()
+    return f"Basic {token}"
 
 
 # --------------------------------------------------------------------------- the answer
@@ -603,7 +678,7 @@ def _quiet() -> Iterator[None]:
         rdflib_term.removeFilter(to_debug)
 
 
-def _result(form: str, answer: _Answer, request: _Request) -> QueryResult:
+def _result(form: str, answer: Response, request: _Request) -> QueryResult:
     media = _media_type(answer.content_type)
     shown_type = _safe(media, 60) if media else "no content type"
     what = f"SPARQL endpoint {request.shown} answered {request.name} with"
@@ -707,7 +782,7 @@ def run_remote(
     request = _Request(url, redact(endpoint), name, credentials, limit)
     form = query_form(text)
     with _quiet():
-        client = _Client(url)
+        client = SPARQLWrapper(url)
         client.setQuery(_bind_on_one_line(text, bindings))
         # SPARQLWrapper guesses the form from keywords anywhere in the text, comments
         # included ("dropped" made one a DROP update); the form is known, so say it.
@@ -716,13 +791,12 @@ def run_remote(
         client.setReturnFormat(N3 if form in ("CONSTRUCT", "DESCRIBE") else JSON)
         if graph is not None:
             client.addDefaultGraph(graph)
-        if credentials is not None:
-            client.setHTTPAuth(BASIC)
-            client.setCredentials(credentials.user, credentials.password)
         log.info("sending %s to %s%s", name, request.shown,
                  f" as {credentials.user} ({credentials.source})" if credentials else "")
         started = time.monotonic()
-        answer = _exchange(client, request)
+        # SPARQLWrapper writes the request (query, form, Accept, default graph); the loop
+        # sends it, with the login.
+        answer = _exchange(request, client._createRequest, raise_for_status=True)
         log.info("%s answered in %.2f s (%d bytes, %s)", request.shown,
                  time.monotonic() - started, len(answer.body), answer.content_type or "no type")
         result = _result(form, answer, request)
@@ -743,7 +817,7 @@ _MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
 _PARTIAL_STATE_HEADER = "X-SQL-State"
 
 
-def _check_complete(result: QueryResult, answer: _Answer, request: _Request) -> None:
+def _check_complete(result: QueryResult, answer: Response, request: _Request) -> None:
     """Raise :class:`IncompleteAnswerError` when the store marked ``answer`` as cut short."""
     headers = answer.headers
     state = headers.get(_PARTIAL_STATE_HEADER) if headers else None
@@ -768,15 +842,6 @@ def _check_complete(result: QueryResult, answer: _Answer, request: _Request) -> 
 
 
 # --------------------------------------------------------------------------- other requests
-
-
-@dataclass(frozen=True)
-class Response:
-    """The status, headers and body of a request made by :func:`send`."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
 
 
 def send(
@@ -805,7 +870,7 @@ def send(
     clean, from_url = _without_userinfo(url)
     if credentials is None:
         credentials = from_url or netrc_credentials(urlparse(clean).hostname or "")
-    request = _Request(clean, redact(url), name, credentials, limit)
+    request = _Request(clean, redact(url), name, credentials, limit, subject=redact(url))
     if params:
         clean += ("&" if "?" in clean else "?") + urllib.parse.urlencode(params)
     headers = {"Accept": accept}
@@ -813,95 +878,13 @@ def send(
         headers["Content-Type"] = content_type
     if length is not None:
         headers["Content-Length"] = str(length)
-    if credentials is not None:
-        import base64
-
-        token = base64.b64encode(f"{credentials.user}:{credentials.password}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
-    deadline = _Deadline(limit)
     start = body.tell() if hasattr(body, "tell") else None
-    digest_sent = 0  # digest answers sent: a known challenge's nonce may be stale, then one more
-    known = _DIGEST_CHALLENGES.get(clean.split("?", 1)[0]) if credentials else None
-    if known is not None:  # answered at once: a server that challenges a large body
-        # mid-upload closes the connection before its 401 can be read
-        digest = _digest_authorization(
-            known, urllib.request.Request(clean, method=method), credentials)
-        if digest is not None:
-            headers["Authorization"] = digest
-    try:
-        for number in range(1, MAX_RETRIES + 4):
-            attempt = _Attempt(deadline)
-            if start is not None:
-                body.seek(start)
-            http_request = urllib.request.Request(clean, data=body, headers=headers,
-                                                  method=method)
-            try:
-                with _opener(attempt).open(http_request) as answer:
-                    attempt.status = answer.status
-                    data = _read_body(answer, attempt)
-                    return Response(answer.status, answer.headers, data)
-            except urllib.error.HTTPError as exc:
-                attempt.status = exc.code
-                data = _error_body(exc)
-                rewindable = body is None or isinstance(body, bytes) or start is not None
-                challenge = (exc.headers or {}).get("WWW-Authenticate", "")
-                if exc.code == 401 and challenge.lower().startswith("digest "):
-                    _DIGEST_CHALLENGES[clean.split("?", 1)[0]] = challenge
-                if (exc.code == 401 and not challenge and method == "HEAD"
-                        and headers.get("Authorization", "").startswith("Basic ")):
-                    # Virtuoso answers a basic login to a digest URL with a bare 401: asked
-                    # without one, it names the scheme it wants.
-                    del headers["Authorization"]
-                    continue
-                if (exc.code == 401 and credentials is not None and rewindable
-                        and challenge.lower().startswith("digest ") and digest_sent < 2):
-                    # Virtuoso's /sparql-graph-crud-auth takes HTTP digest auth only.
-                    digest = _digest_authorization(challenge, http_request, credentials)
-                    if digest is not None:
-                        headers["Authorization"] = digest
-                        digest_sent += 1
-                        log.info("%s asks for digest auth; answering as %s", request.shown,
-                                 credentials.user)
-                        continue
-                if exc.code in RETRY_STATUSES and number <= MAX_RETRIES and rewindable:
-                    wait = _retry_wait(exc.headers, number - 1)
-                    remaining = deadline.remaining()
-                    if wait <= MAX_RETRY_WAIT and (remaining is None or wait < remaining):
-                        log.info("%s answered HTTP %s; retrying in %.1f s", request.shown,
-                                 exc.code, wait)
-                        time.sleep(wait)
-                        continue
-                return Response(exc.code, exc.headers, data)
-            except _RedirectRefused as exc:
-                raise EndpointError(
-                    f"{request.shown} redirected {name} to "
-                    f"{_safe(redact(exc.target), 120)!r} (HTTP {exc.code}); {exc.why}"
-                ) from None
-            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-                if deadline.expired:
-                    raise request.timed_out(attempt) from None
-                if not attempt.connected:
-                    raise EndpointError(f"cannot reach {request.shown} "
-                                        f"({_safe(str(reason), 120)}); check the URL and that "
-                                        "the server is running") from None
-                if (attempt.status is None and credentials is not None
-                        and headers.get("Authorization", "").startswith("Digest ")
-                        and isinstance(reason, BrokenPipeError | ConnectionResetError)):
-                    # Virtuoso closes the connection mid-body when it refuses a digest login.
-                    raise EndpointError(
-                        f"{request.shown} closed the connection during {name} after a digest "
-                        f"login as {credentials.user} ({credentials.source}): the login was "
-                        "most likely refused; check the user and password") from None
-                what = "before answering" if attempt.status is None else (
-                    f"after {attempt.received} bytes of its answer")
-                raise EndpointError(
-                    f"{request.shown} broke off the connection {what} to {name} "
-                    f"({_safe(str(reason) or type(reason).__name__, 120)})"
-                ) from None
-        raise AssertionError("unreachable: the loop returns or raises")
-    finally:
-        deadline.cancel()
+    return _exchange(
+        request,
+        lambda: urllib.request.Request(clean, data=body, headers=headers, method=method),
+        rewind=None if start is None else lambda: body.seek(start),
+        can_resend=body is None or isinstance(body, bytes) or start is not None,
+    )
 
 
 #: The last HTTP digest challenge of each URL (without its query), answered at once next time.
