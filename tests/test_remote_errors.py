@@ -344,6 +344,24 @@ def test_well_formed_answers_still_work(fake, cli, queries):
     assert [r.path for r in select.requests + ask.requests] == ["/query", "/query"]
 
 
+def test_terms_come_as_the_store_sent_them(fake, cli, queries):
+    """A store that keeps a literal's form ("01", "1.50", a capitalised tag) is shown so."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    rows = {"head": {"vars": ["x"]}, "results": {"bindings": [
+        {"x": {"type": "literal", "value": "01", "datatype": xsd + "integer"}},
+        {"x": {"type": "literal", "value": "1.50", "datatype": xsd + "decimal"}},
+        {"x": {"type": "literal", "value": "colour", "xml:lang": "en-GB"}},
+    ]}}
+    select = fake(answer(200, json.dumps(rows)))
+    run = cli("query", queries["SELECT"], "--endpoint", select.url, "--format", "sparql-json")
+    assert run.code == 0, run.err
+    got = [b["x"] for b in json.loads(run.out)["results"]["bindings"]]
+    assert [(t["value"], t.get("datatype"), t.get("xml:lang")) for t in got] == [
+        ("01", xsd + "integer", None), ("1.50", xsd + "decimal", None), ("colour", None, "en-GB")]
+    run = cli("query", queries["SELECT"], "--endpoint", select.url, "--format", "csv")
+    assert (run.code, run.out) == (0, "x\n01\n1.50\ncolour\n")
+
+
 def test_nothing_but_the_error_line_reaches_the_terminal(fake, queries):
     """Python warnings (SPARQLWrapper's RuntimeWarning) and rdflib's log records stay off
     stderr, even with every warning switched on."""

@@ -631,7 +631,9 @@ def _term(binding: object) -> Identifier:
     if not isinstance(datatype, str | None) or not isinstance(language, str | None):
         raise _Shape("a literal has a datatype or language that is not a string")
     try:
-        literal = Literal(value, lang=language, datatype=URIRef(datatype) if datatype else None)
+        # normalize=False: a store that kept "01"^^xsd:integer is shown "01", not "1"
+        literal = Literal(value, lang=language, datatype=URIRef(datatype) if datatype else None,
+                          normalize=False)
     except (TypeError, ValueError) as exc:
         raise _Shape(f"a literal cannot be read ({exc})") from None
     return plain_literal(literal)
