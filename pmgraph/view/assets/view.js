@@ -837,8 +837,13 @@
       statementsOf(id).forEach(function (r) { neighbourSet.add(r.other); });
       if (nodesDS.length > 3000) return;
       var nodeUpdates = [], edgeUpdates = [];
+      /* Among groups, those holding the selection or a neighbour of it stay. */
+      var near = new Set();
+      groupById.forEach(function (g, gid) {
+        if (g.members.some(function (i) { return neighbourSet.has(nodes[i].id); })) near.add(gid);
+      });
       nodesDS.getIds().forEach(function (other) {
-        if (!neighbourSet.has(other)) {
+        if (!neighbourSet.has(other) && !near.has(other)) {
           nodeUpdates.push({ id: other, opacity: 0.18 });
           dimmed.push({ id: other });
         }
@@ -849,7 +854,7 @@
         return;
       }
       edgesDS.get().forEach(function (e) {
-        if (e.from !== id && e.to !== id) {
+        if (e.from !== id && e.to !== id && !(near.has(e.from) && near.has(e.to))) {
           edgeUpdates.push({ id: e.id, color: { opacity: 0.12 } });
           dimmed.push({ id: e.id, edge: true });
         }
