@@ -187,7 +187,7 @@
       var p = positionOf(i);
       return {
         id: n.id, label: "", title: tip, x: p[0], y: p[1], group: n.group,
-        size: 5 + 27 * importance(n), font: { size: LABEL_PX },
+        size: 5 + 27 * importance(n),
       };
     }
     /* Each pair is one vis-network edge, drawn in the direction of its statements; "to" is the
@@ -387,7 +387,7 @@
           inNation += 1;
           var cls = classByGroup.get(g.group);
           visNew.push({
-            id: g.id, label: "", group: g.group, x: g.x, y: g.y, font: { size: LABEL_PX },
+            id: g.id, label: "", group: g.group, x: g.x, y: g.y,
             size: 8 + 24 * Math.log(g.members.length) / Math.log(Math.max(most, 2)),
             title: whole(g.members.length) + " entities: " +
               (cls ? cls.label : g.group) + ", " + (g.nation ? labelOf(g.nation) : "no nation known") +
@@ -475,7 +475,8 @@
       groups: groups,
       nodes: {
         borderWidth: 1,
-        font: { face: "system-ui, sans-serif", color: "#222", strokeWidth: 3, strokeColor: "#fff" },
+        font: { face: "system-ui, sans-serif", color: "#222", strokeWidth: 3, strokeColor: "#fff",
+                size: LABEL_PX },
         /* placeLabels sets each label's size to LABEL_PX on screen after every zoom. */
         scaling: { label: { enabled: true, maxVisible: 40, drawThreshold: 4 } },
       },
@@ -563,15 +564,19 @@
     var notice = document.getElementById("notice");
     function say(text) { notice.textContent = text; }
     /* After a filter change the view fits what is left, so a small selection is not a speck. */
-    function applyFilters(keepNotice) {
+    /* focusFollows: the caller moves the view next (an animation, whose end places the
+       labels), so neither fitting nor labels are done here. */
+    function applyFilters(keepNotice, focusFollows) {
       usePositions(positionKind());
       computeShown();
       syncDrawing();
       updateStats();
       updateScope();
       if (!keepNotice) say("");
-      if (nodesDS.length) fitView();
-      placeLabels();
+      if (!focusFollows) {
+        if (nodesDS.length) fitView();
+        placeLabels();
+      }
       if (state.selected) highlight(state.selected);
       if (state.onChange) state.onChange();
     }
@@ -1540,7 +1545,7 @@
       }
       if (changed) {
         state.selected = id;
-        applyFilters(true);
+        applyFilters(true, !quiet);
         say(message || "");
       }
       state.selected = id;
