@@ -617,8 +617,12 @@
     }
     if (window.ResizeObserver) {
       new ResizeObserver(function (entries) {
+        /* A change of more than a pixel from a size known before is a resize: the labels
+           are placed again (not on the first report, which would rewrite the address a
+           moment after the page opened). */
         var box = entries[entries.length - 1].contentRect;
-        var changed = !knownSize || knownSize[0] !== box.width || knownSize[1] !== box.height;
+        var changed = knownSize !== null && (Math.abs(knownSize[0] - box.width) > 1 ||
+                                             Math.abs(knownSize[1] - box.height) > 1);
         knownSize = [box.width, box.height];
         if (changed && state.ready) placeLabelsSoon();
       }).observe(container);
