@@ -384,3 +384,31 @@ def test_page_names_the_inverse_of_each_relationship_it_uses(real, real_page, pr
     own = real.copy()
     own.graph["inverse_labels"] = {"preceded by": "came after"}
     assert view_data(own)["view"]["inverses"] == {"preceded by": "came after"}
+
+
+ORG = "http://www.w3.org/ns/org#"
+
+
+def test_a_membership_is_named_by_its_member_and_organisation(project_graph, real_page):
+    """A membership's own name ("Leeds centre in the initial cohort of the network of
+    centres") says neither whose nor of what when cut to fit: the view writes "Membership:
+    <member> in <organisation>" from its org:member and org:organization statements."""
+    memberships = sorted(project_graph.subjects(RDF.type, PM.Membership))
+    assert memberships
+    view = json.loads(DATA_BLOCK.search(real_page).group(1))
+    ids = [full_iri(short, view["base"]) for short in view["nodes"]["id"]]
+    for membership in memberships:
+        member = project_graph.value(membership, URIRef(ORG + "member"))
+        organisation = project_graph.value(membership, URIRef(ORG + "organization"))
+        named = str(project_graph.value(organisation, PM.abbreviation)
+                    or project_graph.value(organisation, RDFS.label))
+        # The member by the short name the view gives it everywhere (LCPMH for Leeds).
+        at = ids.index(str(member))
+        member_short = view["nodes"]["short"].get(str(at), view["nodes"]["label"][at])
+        written = view["nodes"]["short"][str(ids.index(str(membership)))]
+        assert written == f"Membership: {member_short} in {named}"
+    # Whatever else is written short is the name cut at 30 characters, or an abbreviation
+    # or a centre's city: never the cut form, which the page makes itself.
+    for i, text in view["nodes"]["short"].items():
+        label = view["nodes"]["label"][int(i)]
+        assert text != (label if len(label) <= 30 else label[:29] + "\u2026")

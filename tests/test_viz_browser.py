@@ -1044,3 +1044,37 @@ def test_map_labels_do_not_collide_and_name_every_centre(browser, real, real_fil
                for b in boxes)
     centres = {n for n, c in real.nodes(data="class") if c == CENTRE_CLASS}
     assert centres <= {b[0] for b in boxes}, sorted(centres - {b[0] for b in boxes})
+
+
+def test_focused_centre_names_its_membership_and_labels_do_not_collide(browser, real,
+                                                                        real_file):
+    """The Leeds centre focused ("Only this and its neighbours") at 1440x900: its membership
+    of the network of centres is drawn with a label naming member and network, and no two
+    drawn labels overlap."""
+    leeds = "https://w3id.org/pmgraph/id/centre/leeds"
+    membership = next(n for n in nx.all_neighbors(real, leeds)
+                      if real.nodes[n]["class"] == "Membership")
+    network = next(v for _, v, name in real.out_edges(membership, data="name")
+                   if name == "organization")
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
+        page.fill("#search", "Leeds")
+        page.press("#search", "Enter")
+        page.get_by_role("button", name="Only this and its neighbours").click()
+        page.wait_for_timeout(600)
+        boxes = page.evaluate(LABEL_BOXES)
+    finally:
+        context.close()
+    labels = {b[0]: b[1] for b in boxes}
+    assert labels.get(membership) == (
+        f"Membership: {real.nodes[leeds]['abbreviation']} in "
+        f"{real.nodes[network]['abbreviation']}"
+    )
+    overlaps = [
+        (a[1], b[1]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+        if a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]
+    ]
+    assert overlaps == []

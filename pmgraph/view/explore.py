@@ -199,7 +199,8 @@ OVERVIEW_CLASSES = frozenset(
     {"CentreOfExcellence", "GovernmentBody", "CentreNetwork", "FundingProgramme", "Nation",
      "Country"}
 )
-_SHORT_LIMIT = 30
+#: Longest name the view writes beside an entity (longer ones are cut or abbreviated).
+SHORT_LIMIT = 30
 
 
 def overview_members(net: nx.MultiDiGraph) -> set[str]:
@@ -241,14 +242,39 @@ def centre_groups(net: nx.MultiDiGraph, shown: set[str]) -> dict[str, str]:
     return groups
 
 
+def cut_label(label: str) -> str:
+    """``label`` cut at :data:`SHORT_LIMIT` characters (the last one an ellipsis)."""
+    return label if len(label) <= SHORT_LIMIT else label[: SHORT_LIMIT - 1] + "\u2026"
+
+
+def _membership_label(net: nx.MultiDiGraph, node: str) -> str | None:
+    """"Membership: <member> in <organisation>" for a membership (``org:member``,
+    ``org:organization``), the member by its short name and the organisation by its
+    abbreviation or name; None when the view lacks either."""
+    ends: dict[str, str] = {}
+    for _, other, name in sorted(net.out_edges(node, data="name")):
+        if name in ("member", "organization") and name not in ends:
+            ends[name] = other
+    if len(ends) < 2:
+        return None
+    member, organisation = ends["member"], net.nodes[ends["organization"]]
+    whole = organisation.get("abbreviation") or organisation.get("label") or ends["organization"]
+    return f"Membership: {short_label(net, member)} in {whole}"
+
+
 def short_label(net: nx.MultiDiGraph, node: str) -> str:
     """What the view writes beside ``node``: its abbreviation when its name is long, a
-    centre's city ("Glasgow centre") when it has none, else the name (cut at 30 characters)."""
+    centre's city ("Glasgow centre") when it has none, for a membership "Membership: <member>
+    in <organisation>" from its links, else the name (cut at 30 characters)."""
     data = net.nodes[node]
     label = data.get("label") or node
-    if len(label) <= _SHORT_LIMIT:
+    if data.get("class") == "Membership":
+        membership = _membership_label(net, node)
+        if membership is not None:
+            return membership
+    if len(label) <= SHORT_LIMIT:
         return label
-    if data.get("abbreviation") and len(data["abbreviation"]) <= _SHORT_LIMIT:
+    if data.get("abbreviation") and len(data["abbreviation"]) <= SHORT_LIMIT:
         return data["abbreviation"]
     if data.get("class") == FIRST_CLASS:
         for _, place, name in sorted(net.out_edges(node, data="name")):
@@ -259,7 +285,7 @@ def short_label(net: nx.MultiDiGraph, node: str) -> str:
         for place in data.get("location", ()):
             if place not in net and names.get(place):
                 return f"{names[place]} centre"
-    return label[: _SHORT_LIMIT - 1] + "\u2026"
+    return cut_label(label)
 
 
 def overview_positions(net: nx.MultiDiGraph, shown: set[str]) -> dict[str, tuple[float, float]]:

@@ -51,7 +51,9 @@ from pmgraph.errors import OutputError, ParameterError
 from pmgraph.files import atomic_write
 from pmgraph.graph.namespaces import ID_BASE
 from pmgraph.view.explore import (
+    SHORT_LIMIT,
     centre_groups,
+    cut_label,
     map_positions,
     nation_column,
     overview_members,
@@ -227,7 +229,9 @@ def view_data(
       ``x``, ``y``, ``degree`` (distinct neighbours), ``nation`` (index into ``terms`` or -1:
       stated, or derived through the place hierarchy by :func:`pmgraph.view.explore.nation_column`,
       then ``nation_via`` ``{index: index of the neighbour it came through}``),
-      ``themes`` (lists of ``terms`` indices), ``abbreviation`` (``{index: text}``);
+      ``themes`` (lists of ``terms`` indices), ``abbreviation`` (``{index: text}``),
+      ``short`` (``{index: text}``, what is written beside the entity when it is not the
+      name cut at ``short_limit`` characters: see :func:`pmgraph.view.explore.short_label`);
     - ``edges``: one ``[from, to, statement, ...]`` per linked pair (node indices, from < to
       or equal), each statement ``predicate * 2 + reverse`` (index into ``predicates``;
       ``reverse`` 1 when it runs from ``to`` to ``from``);
@@ -316,8 +320,11 @@ def view_data(
         columns["themes"].append([term(t) for t in d.get("themes", ())])
         if d.get("abbreviation"):
             abbreviations[str(i)] = d["abbreviation"]
-        if short_label(net, node) != (d.get("label") or node):
-            short[str(i)] = short_label(net, node)
+        # The page cuts a name itself (cut_label); only other short forms are written. A
+        # name beyond the Basic Multilingual Plane is written too: the page counts UTF-16.
+        name, written = d.get("label") or node, short_label(net, node)
+        if written != cut_label(name) or any(ord(c) > 0xFFFF for c in name):
+            short[str(i)] = written
         description = _clip(d.get("description"))
         details.append(
             [
@@ -359,6 +366,7 @@ def view_data(
         "classes": classes,
         "nodes": {**columns, "abbreviation": abbreviations, "nation_via": nation_via,
                   "short": short, **({"size": sizes} if sizes is not None else {})},
+        "short_limit": SHORT_LIMIT,
         **({"size_name": size_name} if sizes is not None else {}),
         "map": _map_data(net, index),
         "overview": sorted(index[n] for n in overview),

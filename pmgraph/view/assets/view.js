@@ -7,6 +7,9 @@
      more are shown they are drawn as groups (class and nation), which open on demand. An
      entity selected among groups comes with at most NEIGHBOUR_LIMIT neighbours. */
   var LARGE_VIEW = 5000, DRAW_LIMIT = 500, NEIGHBOUR_LIMIT = 200;
+  /* The details panel lists an entity's first ROWS_FIRST relationships, up to ROWS_MOST on
+     request. */
+  var ROWS_FIRST = 50, ROWS_MOST = 300;
   /* A large view starts after the browser has painted its "Preparing" message. */
   if (Number(document.body.dataset.nodes) > LARGE_VIEW) {
     requestAnimationFrame(function () { setTimeout(start, 0); });
@@ -28,6 +31,12 @@
     var terms = data.terms.map(function (t) { return { id: fullIri(t[0]), label: t[1] }; });
     function termIri(i) { return terms[i].id; }
     var columns = data.nodes;
+    /* A long name is written cut (pmgraph.view.explore.cut_label); other short forms come
+       in columns.short. */
+    var SHORT_LIMIT = data.short_limit || Infinity;
+    function cutLabel(label) {
+      return label.length > SHORT_LIMIT ? label.slice(0, SHORT_LIMIT - 1) + "\u2026" : label;
+    }
     var nodes = columns.id.map(function (short, i) {
       var nation = columns.nation[i];
       return {
@@ -42,7 +51,7 @@
         nationVia: columns.nation_via && Object.prototype.hasOwnProperty.call(columns.nation_via, i)
           ? columns.nation_via[i] : null,
         short: Object.prototype.hasOwnProperty.call(columns.short || {}, i)
-          ? columns.short[i] : columns.label[i],
+          ? columns.short[i] : cutLabel(columns.label[i]),
         key: false, centre: null,
       };
     });
@@ -97,25 +106,53 @@
       return text.length > size ? text.slice(0, size - 1) + "\u2026" : text;
     }
 
-    /* Relationships, both directions, for the details panel: built on first use. */
-    var statements = null;
-    function statementsOf(id) {
-      if (!statements) {
-        statements = new Map();
-        data.edges.forEach(function (e, index) {
-          var a = nodes[e[0]].id, b = nodes[e[1]].id;
-          for (var k = 2; k < e.length; k++) {
-            var rel = data.predicates[e[k] >> 1];
-            var from = e[k] & 1 ? b : a, to = e[k] & 1 ? a : b;
-            var ev = { edge: index, k: k - 2 };
-            if (!statements.has(from)) statements.set(from, []);
-            if (!statements.has(to)) statements.set(to, []);
-            statements.get(from).push({ rel: rel, other: to, forward: true, ev: ev });
-            if (to !== from) statements.get(to).push({ rel: rel, other: from, forward: false, ev: ev });
-          }
-        });
+    /* The links of each entity: linkList[linkStart[i] .. linkStart[i + 1]) are the indices
+       of the pairs (data.edges) entity i is in, each once. */
+    var linkStart = new Int32Array(nodes.length + 1);
+    data.edges.forEach(function (e) {
+      linkStart[e[0] + 1] += 1;
+      if (e[1] !== e[0]) linkStart[e[1] + 1] += 1;
+    });
+    for (var at = 0; at < nodes.length; at++) linkStart[at + 1] += linkStart[at];
+    var linkList = new Int32Array(linkStart[nodes.length]);
+    (function () {
+      var next = linkStart.slice(0, nodes.length);
+      data.edges.forEach(function (e, k) {
+        linkList[next[e[0]]++] = k;
+        if (e[1] !== e[0]) linkList[next[e[1]]++] = k;
+      });
+    })();
+    /* The entities linked to entity i (indices, each once). */
+    function neighbourIndices(i) {
+      var out = [];
+      for (var k = linkStart[i]; k < linkStart[i + 1]; k++) {
+        var e = data.edges[linkList[k]];
+        out.push(e[0] === i ? e[1] : e[0]);
       }
-      return statements.get(id) || [];
+      return out;
+    }
+
+    /* Relationships, both directions, for the details panel: an entity's on first use. */
+    var statements = new Map();
+    function statementsOf(id) {
+      var n = byId.get(id);
+      if (!n) return [];
+      var list = statements.get(id);
+      if (list) return list;
+      list = [];
+      for (var k = linkStart[n.index]; k < linkStart[n.index + 1]; k++) {
+        var index = linkList[k], e = data.edges[index];
+        var a = nodes[e[0]].id, b = nodes[e[1]].id;
+        for (var s = 2; s < e.length; s++) {
+          var rel = data.predicates[e[s] >> 1];
+          var from = e[s] & 1 ? b : a, to = e[s] & 1 ? a : b;
+          var ev = { edge: index, k: s - 2 };
+          if (from === id) list.push({ rel: rel, other: to, forward: true, ev: ev });
+          if (to === id && (from !== id)) list.push({ rel: rel, other: from, forward: false, ev: ev });
+        }
+      }
+      statements.set(id, list);
+      return list;
     }
 
     /* Size and label size by importance (neighbour count) on a log scale, so that more than
@@ -141,21 +178,22 @@
     /* Labels are drawn at one size on screen, placed by priority where they have room
        (placeLabels); vis-network only draws the text it is given. */
     var LABEL_PX = 13;
-    /* vis-network data: positions come from Python, physics stays off. */
-    var visNodes = nodes.map(function (n) {
-      var cls = classByGroup.get(n.group);
+    /* vis-network's items, made when an entity or link is drawn: positions come from
+       Python (positionOf), physics stays off. */
+    function visNode(i) {
+      var n = nodes[i], cls = classByGroup.get(n.group);
       var tip = n.label + "\n" + (cls ? cls.label : n.group);
       if (n.nation) tip += " \u00b7 " + labelOf(n.nation) + (n.nationVia !== null ? " (derived)" : "");
-      var weight = importance(n);
+      var p = positionOf(i);
       return {
-        id: n.id, label: "", title: tip, x: n.x, y: n.y, group: n.group,
-        size: 5 + 27 * weight, font: { size: LABEL_PX },
+        id: n.id, label: "", title: tip, x: p[0], y: p[1], group: n.group,
+        size: 5 + 27 * importance(n),
       };
-    });
+    }
     /* Each pair is one vis-network edge, drawn in the direction of its statements; "to" is the
        default arrow, so only pairs linked both ways carry an arrows option of their own. */
-    var visEdges = data.edges.map(function (e, index) {
-      var a = nodes[e[0]], b = nodes[e[1]];
+    function visEdge(index) {
+      var e = data.edges[index], a = nodes[e[0]], b = nodes[e[1]];
       var lines = [], dirs = 0;
       for (var k = 2; k < e.length; k++) {
         var reverse = e[k] & 1;
@@ -171,7 +209,7 @@
         edge.arrows = "to, from";
       }
       return edge;
-    });
+    }
 
     var hiddenGroups = new Set();
     var tab = data.layout === "geo" && data.map ? "map" : "network";
@@ -189,25 +227,24 @@
     var placedAs = "full";
     /* Positions: "full" (the layout), "overview" (its own columns) or "map". */
     var mapData = data.map || null;
+    function positionOf(i) {
+      if (placedAs === "map") return [mapData.x[i], mapData.y[i]];
+      if (placedAs === "overview" && overviewXY[i]) return overviewXY[i];
+      return [nodes[i].x, nodes[i].y];
+    }
+    /* Moves what is drawn to the positions of kind; what is drawn later is made there. */
     function usePositions(kind) {
       if (kind === "overview" && !overviewKeys.length) kind = "full";
       if (kind === placedAs) return;
-      var updates;
-      if (kind === "map" || placedAs === "map") {
-        updates = nodes.map(function (n) {
-          var i = n.index;
-          var p = kind === "map" ? [mapData.x[i], mapData.y[i]]
-            : kind === "overview" && overviewXY[i] ? overviewXY[i] : [n.x, n.y];
-          return { id: n.id, x: p[0], y: p[1] };
-        });
-      } else {
-        updates = overviewKeys.map(function (i) {
-          var n = nodes[i], p = kind === "overview" ? overviewXY[i] : [n.x, n.y];
-          return { id: n.id, x: p[0], y: p[1] };
-        });
-      }
+      var before = placedAs;
       placedAs = kind;
-      nodesDS.update(updates);
+      var updates = [];
+      drawnList.forEach(function (i) {
+        if (kind !== "map" && before !== "map" && !overviewXY[i]) return;  /* the same place */
+        var p = positionOf(i);
+        updates.push({ id: nodes[i].id, x: p[0], y: p[1] });
+      });
+      if (updates.length) nodesDS.update(updates);
     }
     function positionKind() {
       if (tab === "map") return "map";
@@ -229,21 +266,15 @@
       return true;
     }
 
-    if (tab === "map") {
-      nodes.forEach(function (n) {
-        visNodes[n.index].x = data.map.x[n.index];
-        visNodes[n.index].y = data.map.y[n.index];
-      });
-      placedAs = "map";
-    } else if (view.overview) {
-      overviewKeys.forEach(function (i) {
-        visNodes[i].x = overviewXY[i][0];
-        visNodes[i].y = overviewXY[i][1];
-      });
-      placedAs = "overview";
-    }
-    var nodesDS = new vis.DataSet(visNodes);
-    var edgesDS = new vis.DataSet(visEdges);
+    if (tab === "map") placedAs = "map";
+    else if (view.overview && overviewKeys.length) placedAs = "overview";
+    /* The DataSets hold only what is drawn (drawnList: entity indices; drawnEdges: pair
+       indices; and the groups with their links): vis-network's work on a change grows
+       with what is drawn, not with the graph. */
+    var nodesDS = new vis.DataSet(), edgesDS = new vis.DataSet();
+    var drawnList = [], drawnMask = new Uint8Array(nodes.length);
+    var drawnEdges = new Set();
+    var labelled = new Map();  /* id -> the label drawn (placeLabels) */
     /* What is shown (passes scope and filters): shownMask[i]; counted here, so that the
        header, the table and the CSV speak of entities even when groups are drawn. */
     var shownMask = new Uint8Array(nodes.length), shownCount = 0, shownPairs = 0;
@@ -267,12 +298,6 @@
       for (var i = 0; i < nodes.length; i++) if (shownMask[i]) out.push(i);
       return out;
     }
-    var nodeView = new vis.DataView(nodesDS, {
-      filter: function (item) {
-        var n = byId.get(item.id);
-        return n ? !aggregated && shownMask[n.index] === 1 : groupById.has(item.id);
-      },
-    });
     function edgeShown(e) {
       if (!view.hiddenRelations.size) return true;
       for (var k = 2; k < e.length; k++) {
@@ -280,18 +305,10 @@
       }
       return false;
     }
-    var edgeView = new vis.DataView(edgesDS, {
-      filter: function (item) {
-        if (item.aggregate) return aggregated;
-        var e = data.edges[item.id];
-        return !aggregated && shownMask[e[0]] === 1 && shownMask[e[1]] === 1 && edgeShown(e);
-      },
-    });
-
     /* Groups: one drawn node per class and nation of the shown entities, linked by how many
        links run between them; positions in a block per nation (on the map: around where
        the members are). */
-    var groupEdgeIds = [];
+    var groupEdgeIds = new Set();
     /* Thousands separated ("24,829"); one formatter, as each toLocaleString call builds one. */
     var WHOLE = new Intl.NumberFormat("en-GB");
     function whole(n) { return WHOLE.format(n); }
@@ -300,10 +317,13 @@
       return (cls ? cls.label : g.group) + " \u00b7 " +
         (g.nation ? labelOf(g.nation) : "no nation") + " (" + whole(g.members.length) + ")";
     }
-    function syncGroups() {
-      var oldNodes = Array.from(groupById.keys()), oldEdges = groupEdgeIds;
+    /* Brings the DataSets to what is to be drawn now: the groups and their links when
+       aggregated, else the shown entities and the links among them. Each DataSet gets at
+       most one remove, one update and one add. */
+    function syncDrawing() {
+      var oldGroups = groupById, oldGroupEdges = groupEdgeIds;
       groupById = new Map();
-      groupEdgeIds = [];
+      groupEdgeIds = new Set();
       var visNew = [], edgeNew = [];
       if (aggregated) {
         var byKey = new Map(), list = [];
@@ -367,7 +387,7 @@
           inNation += 1;
           var cls = classByGroup.get(g.group);
           visNew.push({
-            id: g.id, label: "", group: g.group, x: g.x, y: g.y, font: { size: LABEL_PX },
+            id: g.id, label: "", group: g.group, x: g.x, y: g.y,
             size: 8 + 24 * Math.log(g.members.length) / Math.log(Math.max(most, 2)),
             title: whole(g.members.length) + " entities: " +
               (cls ? cls.label : g.group) + ", " + (g.nation ? labelOf(g.nation) : "no nation known") +
@@ -384,20 +404,59 @@
           pairs.set(key, (pairs.get(key) || 0) + e.length - 2);
         });
         Array.from(pairs.entries()).sort(function (x, y) { return y[1] - x[1]; }).slice(0, 300)
-          .forEach(function (entry, k) {
+          .forEach(function (entry) {
             var a = list[Math.floor(entry[0] / 65536)], b = list[entry[0] % 65536];
-            var id = "\u0000links\u0000" + k;
-            groupEdgeIds.push(id);
+            var id = "\u0000links\u0000" + a.id + "\u0000" + b.id;
+            groupEdgeIds.add(id);
             edgeNew.push({ id: id, from: a.id, to: b.id, aggregate: true, arrows: "",
                            width: 1 + 1.5 * Math.log10(entry[1]),
                            title: whole(entry[1]) + " links between " + a.label +
                              " and " + b.label });
           });
       }
-      if (oldEdges.length) edgesDS.remove(oldEdges);
-      if (oldNodes.length) nodesDS.remove(oldNodes);
-      if (visNew.length) nodesDS.add(visNew);
-      if (edgeNew.length) edgesDS.add(edgeNew);
+      var nodeGone = [], nodeAdd = [], nodeUpdate = [], edgeGone = [], edgeAdd = [], edgeUpdate = [];
+      oldGroups.forEach(function (g, id) { if (!groupById.has(id)) nodeGone.push(id); });
+      visNew.forEach(function (item) { (oldGroups.has(item.id) ? nodeUpdate : nodeAdd).push(item); });
+      oldGroupEdges.forEach(function (id) { if (!groupEdgeIds.has(id)) edgeGone.push(id); });
+      edgeNew.forEach(function (item) { (oldGroupEdges.has(item.id) ? edgeUpdate : edgeAdd).push(item); });
+      /* Entities: those shown, unless aggregated; links: those among them, each once
+         (from the end with the lower index). */
+      var keep = [], wanted = new Set();
+      for (var i = 0; i < drawnList.length; i++) {
+        var d = drawnList[i];
+        if (!aggregated && shownMask[d]) keep.push(d);
+        else {
+          drawnMask[d] = 0;
+          nodeGone.push(nodes[d].id);
+        }
+      }
+      if (!aggregated) {
+        for (i = 0; i < nodes.length; i++) {
+          if (!shownMask[i]) continue;
+          if (!drawnMask[i]) {
+            drawnMask[i] = 1;
+            keep.push(i);
+            nodeAdd.push(visNode(i));
+          }
+          for (var k = linkStart[i]; k < linkStart[i + 1]; k++) {
+            var e = data.edges[linkList[k]];
+            if (e[0] === i && shownMask[e[1]] && edgeShown(e)) wanted.add(linkList[k]);
+          }
+        }
+      }
+      drawnList = keep;
+      /* Labels of what goes, or is made afresh, are placed again. */
+      nodeGone.concat(nodeUpdate.map(function (item) { return item.id; }))
+        .forEach(function (id) { labelled.delete(id); });
+      drawnEdges.forEach(function (index) { if (!wanted.has(index)) edgeGone.push(index); });
+      wanted.forEach(function (index) { if (!drawnEdges.has(index)) edgeAdd.push(visEdge(index)); });
+      drawnEdges = wanted;
+      if (edgeGone.length) edgesDS.remove(edgeGone);
+      if (nodeGone.length) nodesDS.remove(nodeGone);
+      if (nodeUpdate.length) nodesDS.update(nodeUpdate);
+      if (nodeAdd.length) nodesDS.add(nodeAdd);
+      if (edgeUpdate.length) edgesDS.update(edgeUpdate);
+      if (edgeAdd.length) edgesDS.add(edgeAdd);
     }
 
     var groups = {};
@@ -416,7 +475,8 @@
       groups: groups,
       nodes: {
         borderWidth: 1,
-        font: { face: "system-ui, sans-serif", color: "#222", strokeWidth: 3, strokeColor: "#fff" },
+        font: { face: "system-ui, sans-serif", color: "#222", strokeWidth: 3, strokeColor: "#fff",
+                size: LABEL_PX },
         /* placeLabels sets each label's size to LABEL_PX on screen after every zoom. */
         scaling: { label: { enabled: true, maxVisible: 40, drawThreshold: 4 } },
       },
@@ -438,20 +498,43 @@
     };
 
     computeShown();
-    syncGroups();
-    nodeView.refresh();
-    edgeView.refresh();
+    syncDrawing();
     timings.prepared = performance.now();
     var container = document.getElementById("graph");
-    var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
+    var network = new vis.Network(container, { nodes: nodesDS, edges: edgesDS }, options);
+    /* nodeView and edgeView: what is drawn (the DataSets hold nothing else). */
     var state = {
-      network: network, nodes: nodesDS, edges: edgesDS, nodeView: nodeView, edgeView: edgeView,
+      network: network, nodes: nodesDS, edges: edgesDS, nodeView: nodesDS, edgeView: edgesDS,
       searchReady: false,
       nodeCount: nodes.length, edgeCount: data.edges.length, relationshipCount: data.relationships,
       firstDrawMs: null, timings: timings,
     };
     timings.network = performance.now();
     window.pmgraph = state;
+    /* vis-network (physics off) draws the whole canvas at once on every DataSet change, and
+       a change of the view makes several (links, entities, labels, fading). Within a
+       batched function those draws are held back and one is made at its end. */
+    var batching = 0;
+    function batched(change) {
+      return function () {
+        if (batching++ === 0) network.body.emitter.emit("_blockRedraw");
+        try {
+          return change.apply(this, arguments);
+        } finally {
+          if (--batching === 0) {
+            network.body.emitter.emit("_allowRedraw");
+            network.redraw();
+          }
+        }
+      };
+    }
+    /* eslint-disable no-func-assign -- the declarations are hoisted; each is wrapped once */
+    applyFilters = batched(applyFilters);
+    placeLabels = batched(placeLabels);
+    clearSelection = batched(clearSelection);
+    selectNode = batched(selectNode);
+    usePositions = batched(usePositions);
+    /* eslint-enable no-func-assign */
     network.once("afterDrawing", function () {
       var preparing = document.getElementById("preparing");
       if (preparing) preparing.remove();
@@ -481,17 +564,19 @@
     var notice = document.getElementById("notice");
     function say(text) { notice.textContent = text; }
     /* After a filter change the view fits what is left, so a small selection is not a speck. */
-    function applyFilters(keepNotice) {
+    /* focusFollows: the caller moves the view next (an animation, whose end places the
+       labels), so neither fitting nor labels are done here. */
+    function applyFilters(keepNotice, focusFollows) {
       usePositions(positionKind());
       computeShown();
-      syncGroups();
-      nodeView.refresh();
-      edgeView.refresh();
+      syncDrawing();
       updateStats();
       updateScope();
       if (!keepNotice) say("");
-      if (nodeView.length) fitView();
-      placeLabels();
+      if (!focusFollows) {
+        if (nodesDS.length) fitView();
+        placeLabels();
+      }
       if (state.selected) highlight(state.selected);
       if (state.onChange) state.onChange();
     }
@@ -503,7 +588,6 @@
     var measure = document.createElement("canvas").getContext("2d");
     measure.font = LABEL_PX + "px system-ui, sans-serif";
     var widths = new Map();
-    var labelled = new Map();  /* id -> the label drawn (placeLabels) */
     var neighbourSet = null;
     function labelText(n) {
       var text = n.short;
@@ -523,9 +607,31 @@
       if (neighbourSet && neighbourSet.has(n.id)) return 2;
       return n.key ? 3 : 4;
     }
+    /* The drawing's size on screen, read once and then kept up to date by a
+       ResizeObserver: reading it from the page after the panels changed would make the
+       browser lay the page out an extra time. */
+    var knownSize = null;
+    function graphSize() {
+      if (!knownSize) knownSize = [container.clientWidth, container.clientHeight];
+      return knownSize;
+    }
+    if (window.ResizeObserver) {
+      new ResizeObserver(function (entries) {
+        /* A change of more than a pixel from a size known before is a resize: the labels
+           are placed again (not on the first report, which would rewrite the address a
+           moment after the page opened). */
+        var box = entries[entries.length - 1].contentRect;
+        var changed = knownSize !== null && (Math.abs(knownSize[0] - box.width) > 1 ||
+                                             Math.abs(knownSize[1] - box.height) > 1);
+        knownSize = [box.width, box.height];
+        if (changed && state.ready) placeLabelsSoon();
+      }).observe(container);
+    } else {
+      window.addEventListener("resize", function () { knownSize = null; });
+    }
     /* Fit what is shown with room around it for the labels of the outermost entities. */
     function fitView() {
-      var ids = nodeView.getIds();
+      var ids = nodesDS.getIds();
       if (!ids.length) return;
       var positions = network.getPositions(ids);
       var left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
@@ -548,8 +654,9 @@
       }
       /* Room for a label half as wide as a long one (a group's: longer) at each side, and one
          line below. */
-      var width = Math.max(container.clientWidth - (aggregated ? 380 : 230), 100);
-      var height = Math.max(container.clientHeight - (aggregated ? 130 : 90), 100);
+      var size = graphSize();
+      var width = Math.max(size[0] - (aggregated ? 380 : 230), 100);
+      var height = Math.max(size[1] - (aggregated ? 130 : 90), 100);
       var scale = Math.min(width / Math.max(right - left, 1), height / Math.max(bottom - top, 1));
       network.moveTo({ position: { x: (left + right) / 2, y: (top + bottom) / 2 + 20 / scale },
                        scale: Math.min(scale, 2) });
@@ -557,8 +664,8 @@
     state.fitView = fitView;
     function placeLabels() {
       var scale = network.getScale();
-      var width = container.clientWidth, height = container.clientHeight;
-      var ids = nodeView.getIds();
+      var size = graphSize(), width = size[0], height = size[1];
+      var ids = nodesDS.getIds();
       var positions = network.getPositions(ids);
       var centre = network.getViewPosition();
       var candidates = [];
@@ -623,11 +730,16 @@
         occupy([at.x, at.y - 15, at.x + measure.measureText(bandHeading()).width + 4, at.y + 5]);
         measure.font = LABEL_PX + "px system-ui, sans-serif";
       }
-      /* A label goes below its shape, else above it (vis-network draws labels below;
-         font.vadjust lifts one over its shape). */
+      /* A label goes below its shape, else above it, else one line further below or above
+         (vis-network draws labels below; font.vadjust moves one up or down). */
       var tall = LABEL_PX * 1.4 + 6;
+      var SIDES = 4;
+      function sideTop(label, side) {
+        return side === 0 ? label.y + label.r : side === 1 ? label.y - label.r - tall
+          : side === 2 ? label.y + label.r + tall : label.y - label.r - 2 * tall;
+      }
       function sideBox(label, side) {
-        var top = side ? label.y - label.r - tall : label.y + label.r;
+        var top = sideTop(label, side);
         var at = [label.x - label.w / 2, top, label.x + label.w / 2, top + tall];
         at.label = label;
         return at[0] < 0 || at[1] < 0 || at[2] > width || at[3] > height ? null : at;
@@ -645,7 +757,7 @@
                       r: sizes.has(c.n.id) ? sizes.get(c.n.id) : nodesDS.get(c.n.id).size * scale,
                       strong: c.rank <= 1 };
         var done = false;
-        for (var side = 0; side < 2 && !done; side++) {
+        for (var side = 0; side < SIDES && !done; side++) {
           var box = sideBox(label, side);
           if (box && !clashing(box, label.strong).length) {
             put(label, box, side);
@@ -657,7 +769,8 @@
         for (side = 0; side < 2 && !done && label.strong; side++) {
           box = sideBox(label, side);
           var blocking = box ? clashing(box, true) : [];
-          if (blocking.length === 1 && blocking[0].label && flip(blocking[0].label, [box], 1)) {
+          if (blocking.length === 1 && blocking[0].label && blocking[0].label.side < 2 &&
+              flip(blocking[0].label, [box], 1)) {
             put(label, box, side);
             done = true;
           }
@@ -672,6 +785,7 @@
         if (moved && !keep.some(function (k) { return overlaps(moved, k); })) {
           var blocking = clashing(moved, label.strong);
           if (!blocking.length || (depth > 0 && blocking.length === 1 && blocking[0].label &&
+                                   blocking[0].label.side < 2 &&
                                    flip(blocking[0].label, keep.concat([moved]), depth - 1))) {
             put(label, moved, 1 - label.side);
             return true;
@@ -680,16 +794,24 @@
         occupy(label.box);
         return false;
       }
+      /* Only labels that change are handed to vis-network (each update costs it a
+         fresh reading of the node's options). */
       var updates = [], size = LABEL_PX / scale;
       placed.forEach(function (label, id) {
-        updates.push({ id: id, label: label.text, font: {
-          size: size, vadjust: label.side ? -(2 * label.r + tall - 2) / scale : 0 } });
+        /* vis-network draws the label at its shape's bottom (at sideTop(label, 0)). */
+        var lift = sideTop(label, label.side) - sideTop(label, 0) + (label.side % 2 ? 2 : 0);
+        label.font = { size: size, vadjust: lift / scale };
+        var was = labelled.get(id);
+        if (!was || was.text !== label.text || was.font.size !== size ||
+            was.font.vadjust !== label.font.vadjust) {
+          updates.push({ id: id, label: label.text, font: label.font });
+        }
       });
       labelled.forEach(function (text, id) {
         if (!placed.has(id) && nodesDS.get(id)) updates.push({ id: id, label: "" });
       });
       labelled = placed;
-      nodesDS.update(updates);
+      if (updates.length) nodesDS.update(updates);
       state.labelsPlaced = (state.labelsPlaced || 0) + 1;
     }
     var placing = null;
@@ -722,21 +844,26 @@
       neighbourSet = new Set([id]);
       if (!byId.has(id)) return;
       statementsOf(id).forEach(function (r) { neighbourSet.add(r.other); });
-      if (nodeView.length > 3000) return;
+      if (nodesDS.length > 3000) return;
       var nodeUpdates = [], edgeUpdates = [];
-      nodeView.getIds().forEach(function (other) {
-        if (!neighbourSet.has(other)) {
+      /* Among groups, those holding the selection or a neighbour of it stay. */
+      var near = new Set();
+      groupById.forEach(function (g, gid) {
+        if (g.members.some(function (i) { return neighbourSet.has(nodes[i].id); })) near.add(gid);
+      });
+      nodesDS.getIds().forEach(function (other) {
+        if (!neighbourSet.has(other) && !near.has(other)) {
           nodeUpdates.push({ id: other, opacity: 0.18 });
           dimmed.push({ id: other });
         }
       });
       /* Many links: the selection's own are marked by vis-network; the others stay. */
-      if (edgeView.length > 600) {
+      if (edgesDS.length > 600) {
         nodesDS.update(nodeUpdates);
         return;
       }
-      edgeView.get().forEach(function (e) {
-        if (e.from !== id && e.to !== id) {
+      edgesDS.get().forEach(function (e) {
+        if (e.from !== id && e.to !== id && !(near.has(e.from) && near.has(e.to))) {
           edgeUpdates.push({ id: e.id, color: { opacity: 0.12 } });
           dimmed.push({ id: e.id, edge: true });
         }
@@ -779,7 +906,10 @@
     function neighboursOf(set) {
       var out = new Set(set);
       set.forEach(function (i) {
-        statementsOf(nodes[i].id).forEach(function (r) { out.add(byId.get(r.other).index); });
+        for (var k = linkStart[i]; k < linkStart[i + 1]; k++) {
+          var e = data.edges[linkList[k]];
+          out.add(e[0] === i ? e[1] : e[0]);
+        }
       });
       return out;
     }
@@ -993,23 +1123,38 @@
       }
       var rows = relationshipRows(id);
       if (rows.length) {
+        /* The first ROWS_FIRST rows, then the rest up to ROWS_MOST on request: a hub's
+           panel would otherwise make each selection lay out thousands of elements. */
         var relList = el("ul");
-        rows.slice(0, 300).forEach(function (row) {
-          var item = el("li");
-          var target = el("button", labelOf(row.other), "link");
-          target.type = "button";
-          target.setAttribute("aria-label", row.sentences.join("; "));
-          target.addEventListener("click", function () { selectNode(row.other); });
-          if (row.ours.length) {
-            item.append(el("span", row.ours.join(" and ") + " "), target);
-            if (row.theirs.length) item.append(el("span", "; it " + row.theirs.join(" and ") + " this"));
-          } else {
-            item.append(target, el("span", " " + row.theirs.join(" and ") + " this"));
+        var addRows = function (from, to) {
+          rows.slice(from, to).forEach(function (row) {
+            var item = el("li");
+            var target = el("button", labelOf(row.other), "link");
+            target.type = "button";
+            target.setAttribute("aria-label", row.sentences.join("; "));
+            target.addEventListener("click", function () { selectNode(row.other); });
+            if (row.ours.length) {
+              item.append(el("span", row.ours.join(" and ") + " "), target);
+              if (row.theirs.length) item.append(el("span", "; it " + row.theirs.join(" and ") + " this"));
+            } else {
+              item.append(target, el("span", " " + row.theirs.join(" and ") + " this"));
+            }
+            row.quotes.forEach(function (q) { item.append(el("blockquote", q)); });
+            relList.append(item);
+          });
+          if (to < Math.min(rows.length, ROWS_MOST)) {
+            var rest = Math.min(rows.length, ROWS_MOST) - to;
+            var item = el("li", null, "more");
+            item.append(button("Show " + rest + " more", function () {
+              item.remove();
+              addRows(to, to + rest);
+            }, "link"));
+            relList.append(item);
+          } else if (rows.length > ROWS_MOST) {
+            relList.append(el("li", "\u2026 and " + (rows.length - ROWS_MOST) + " more"));
           }
-          row.quotes.forEach(function (q) { item.append(el("blockquote", q)); });
-          relList.append(item);
-        });
-        if (rows.length > 300) relList.append(el("li", "\u2026 and " + (rows.length - 300) + " more"));
+        };
+        addRows(0, ROWS_FIRST);
         details.append(section("Relationships (" + rows.length + ")", relList));
       }
     }
@@ -1139,19 +1284,29 @@
       return Object.prototype.hasOwnProperty.call(sourceTexts, termIndex) ? sourceTexts[termIndex] : null;
     }
     /* Where quote occurs in text, white space folded as pmgraph.graph.text.fold_whitespace does. */
+    var foldings = new Map();  /* text -> [folded text, where each of its characters was] */
     function findQuote(text, quote) {
-      var folded = "", at = [];
-      for (var i = 0; i < text.length; i++) {
-        if (/\s/.test(text.charAt(i))) {
-          if (folded.length && folded.charAt(folded.length - 1) !== " ") {
-            folded += " ";
+      var done = foldings.get(text), at;
+      if (!done) {
+        var parts = [], last = "";
+        at = [];
+        for (var i = 0; i < text.length; i++) {
+          var c = text.charAt(i);
+          if (/\s/.test(c)) {
+            if (parts.length && last !== " ") {
+              parts.push(last = " ");
+              at.push(i);
+            }
+          } else {
+            parts.push(last = c);
             at.push(i);
           }
-        } else {
-          folded += text.charAt(i);
-          at.push(i);
         }
+        done = [parts.join(""), at];
+        foldings.set(text, done);
       }
+      var folded = done[0];
+      at = done[1];  /* the folded text's characters' places in text */
       var q = quote.replace(/\s+/g, " ").trim();
       var start = q ? folded.indexOf(q) : -1;
       if (start < 0) return null;
@@ -1358,43 +1513,48 @@
     function selectNode(id, quiet) {
       var n = byId.get(id);
       if (!n) return;
+      /* The view changes at most once (one history entry, one drawing). */
+      var message = null, changed = false, pushed = false;
       if (!nodeVisible(n)) {
-        var message;
         if (hiddenByFilters(n)) {
           clearFilters();
           message = n.label + " was hidden by the filters, so they were cleared to show it.";
         }
         if (!inScope(n)) {
           history.push(snapshot());
+          pushed = true;
           if (view.only) view.only.add(n.index);
           else if (n.centre !== null && view.overview) view.expanded.add(n.centre);
           else view.overview = false;
           message = message || n.label + " was not in this view; it has been added.";
         }
-        state.selected = id;
-        applyFilters(true);
-        say(message);
+        changed = true;
+        computeShown();  /* is it to be drawn among groups? */
       }
       if (aggregated) {
         /* Too many to draw one by one: the entity is drawn with its neighbours (the best
            linked, up to NEIGHBOUR_LIMIT); "Back" returns to the groups. */
-        history.push(snapshot());
+        if (!pushed) history.push(snapshot());
         var around = Array.from(neighboursOf(new Set([n.index]))).filter(function (i) {
           return i === n.index || !hiddenByFilters(nodes[i]);
         }).sort(function (a, b) {
           return (b === n.index) - (a === n.index) || nodes[b].degree - nodes[a].degree || a - b;
         });
         view.only = new Set(around.slice(0, NEIGHBOUR_LIMIT + 1));
+        message = n.label + " is drawn with " + (view.only.size - 1) + " of its neighbours" +
+          (around.length > NEIGHBOUR_LIMIT + 1
+            ? " (the best linked of " + whole(around.length - 1) + ")" : "") +
+          "; \u201cBack\u201d returns to the groups.";
+        changed = true;
+      }
+      if (changed) {
         state.selected = id;
-        applyFilters(true);
-        say(n.label + " is drawn with " + (view.only.size - 1) + " of its neighbours" +
-            (around.length > NEIGHBOUR_LIMIT + 1
-              ? " (the best linked of " + whole(around.length - 1) + ")" : "") +
-            "; \u201cBack\u201d returns to the groups.");
+        applyFilters(true, !quiet);
+        say(message || "");
       }
       state.selected = id;
       state.edgeShown = null;
-      var drawn = !!network.body.nodes[id] && nodeView.get(id) !== null;
+      var drawn = !!network.body.nodes[id] && nodesDS.get(id) !== null;
       if (drawn) network.selectNodes([id]); else network.unselectAll();
       highlight(id);
       if (!quiet && drawn) {
@@ -1454,13 +1614,21 @@
     /* The search index: built in slices while the page is idle after the first drawing
        (indexSoon), or at once by the first search that comes before it is done. */
     var index = [];
+    /* Descriptions and quotes are shared by many entities: each is normalised once, and
+       an entry holds the indices of its own (details.texts). */
+    var plainTexts = null;
     function indexEntry(n) {
-      var d = detailsOf(n);
+      if (!more) detailsOf(n);
+      if (!plainTexts) plainTexts = new Array(more.texts.length);
+      var d = more.nodes[n.index];
       var names = [n.label];
       if (n.abbreviation) names.push(n.abbreviation);
       names.push(localName(n.id));
-      return { node: n, names: names.map(normalise),
-               texts: [d.description || ""].concat(d.evidence).map(normalise) };
+      var texts = d[0] >= 0 ? [d[0]].concat(d[1]) : d[1];
+      texts.forEach(function (t) {
+        if (plainTexts[t] === undefined) plainTexts[t] = normalise(more.texts[t]);
+      });
+      return { node: n, names: names.map(normalise), texts: texts };
     }
     function searchIndex() {
       while (index.length < nodes.length) index.push(indexEntry(nodes[index.length]));
@@ -1483,7 +1651,11 @@
       if (byId.has(given)) return [byId.get(given)];
       var q = normalise(given);
       var hits = [];
-      searchIndex().forEach(function (entry) {
+      var entries = searchIndex(), inText = new Uint8Array(plainTexts ? plainTexts.length : 0);
+      for (var t = 0; t < inText.length; t++) {
+        inText[t] = plainTexts[t] !== undefined && plainTexts[t].indexOf(q) >= 0 ? 1 : 0;
+      }
+      entries.forEach(function (entry) {
         var n = entry.node, key;
         var named = entry.names.some(function (name) { return name.indexOf(q) >= 0; });
         if (named) {
@@ -1491,7 +1663,7 @@
           var quality = exact ? 0 : entry.names.some(function (name) { return wordStart(name, q); })
             ? 1 : 2;
           key = [0, n.group === FIRST_CLASS ? 0 : 1, quality];
-        } else if (entry.texts.some(function (t) { return t.indexOf(q) >= 0; })) {
+        } else if (entry.texts.some(function (t) { return inText[t] === 1; })) {
           key = [1, 1, 2];
         } else {
           return;
@@ -1625,6 +1797,7 @@
       });
       tableView.hidden = name !== "table";
       container.hidden = name === "table";
+      knownSize = null;
       if (name === "map" || wasMap) setMap(name === "map");
       if (name === "table") fillTable();
       else placeLabelsSoon();
@@ -1808,7 +1981,7 @@
       p.set("zoom", [network.getScale().toFixed(4), at.x.toFixed(1), at.y.toFixed(1)].join(","));
       var hash = "#" + p.toString();
       if (location.hash !== hash) {
-        try { history.replaceState(null, "", hash); } catch (e) { location.replace(hash); }
+        try { window.history.replaceState(null, "", hash); } catch (e) { location.replace(hash); }
       }
     }
     var hashTimer = null;
