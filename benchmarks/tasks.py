@@ -265,6 +265,22 @@ def _cpu() -> float:
     return time.process_time()
 
 
+_cpu_limited = False
+
+
+def _unlimit_cpu() -> None:
+    """No more SIGXCPU: ignored, and the soft limit raised to the hard one, so that the
+    process ends normally (the kernel sends SIGXCPU every second past the soft limit, and
+    Python restores its default action, which kills, while it shuts down)."""
+    import signal
+
+    if not _cpu_limited:
+        return
+    signal.signal(signal.SIGXCPU, signal.SIG_IGN)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+
+
 def _limit_cpu(seconds: float) -> float:
     """From now on, stop this process after ``seconds`` more CPU seconds: SIGXCPU raises
     :class:`CpuLimitReached` (RLIMIT_CPU, whole seconds; SIGKILL 10 minutes later if that
@@ -277,6 +293,8 @@ def _limit_cpu(seconds: float) -> float:
 
     used = _cpu()
     signal.signal(signal.SIGXCPU, reached)
+    global _cpu_limited
+    _cpu_limited = True
     soft = math.ceil(used + seconds)
     resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 600))
     return used
@@ -371,14 +389,12 @@ def _pyshacl(args: dict, progress: Progress | None) -> tuple[float, dict]:
     try:
         outcome = run()
     except CpuLimitReached:
+        _unlimit_cpu()
         return -1.0, {"cpu_limit": limit, "cpu": _cpu() - cpu,
                       "wall": time.perf_counter() - start, "triples": len(data)}
     seconds = time.perf_counter() - start
     cpu = _cpu() - cpu
-    if limit:  # finished: no SIGXCPU while the report is read (the hard limit stays)
-        import signal
-
-        signal.signal(signal.SIGXCPU, signal.SIG_IGN)
+    _unlimit_cpu()  # finished: no SIGXCPU while the report is read
     info = describe(outcome)
     info["cpu"] = cpu
     info["triples"] = len(data)
