@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -365,6 +365,8 @@ def say_note(label: str, note: str, **fields) -> Measure:
 
 
 def describe_failure(info: dict) -> str:
+    if info.get("cpu_limit"):
+        return f"not finished after {info['cpu']:.0f} CPU s (its limit: {info['cpu_limit']:.0f})"
     if info.get("drawn") is False:
         why = "never drawn within the time limit"
         if info.get("blocked"):
@@ -465,6 +467,7 @@ class Settings:
     validate_sizes: list = field(default_factory=list)
     pyshacl_timeout: float = 1800
     validate_repeat: int = 3
+    pyshacl_cpu_factor: float = 0.0
 
 
 def size_label(count: int) -> str:
@@ -1006,12 +1009,7 @@ def run_scale(s: Settings, results: dict, save=lambda: None) -> None:
                        workdir=s.workdir)
         row = {"triples": made.info.get("triples")}
         scale["validation"][label] = row
-        row.update(interleaved(f"{label} validate", [
-            ("pmgraph", "validate", {"file": str(data), "impl": "pmgraph"}),
-            ("pyshacl", "validate", {"file": str(expanded), "impl": "pyshacl",
-                                     "ontology": str(ONTOLOGY), "shapes": str(SHAPES)}),
-        ], replace(s, repeat=s.validate_repeat), timeout=s.pyshacl_timeout))
-        say_ratio(f"{label} validate pyshacl / pmgraph", row["pyshacl"], row["pmgraph"])
+        row.update(validation_pairs(label, data, expanded, s))
         save()
 
     # pmgraph's validation of the largest graphs last: one run each, minutes.
@@ -1024,6 +1022,108 @@ def run_scale(s: Settings, results: dict, save=lambda: None) -> None:
                                   {"file": str(data), "impl": "pmgraph"}, repeat=1,
                                   timeout=s.timeout, workdir=s.workdir)
         save()
+
+
+def validation_pairs(label: str, data: Path, expanded: Path, s: Settings) -> dict:
+    """pmgraph and pyshacl validating the same graph, alternately (pmgraph, pyshacl, ...),
+    ``--validate-repeat`` times each, each run a fresh process: per run the wall time and the
+    CPU time of the validation call, the 1-minute load average before it, and the SHACL
+    findings (their multiset is kept beside the results, ``findings-SIZE-SIDE-RUN.json``).
+
+    With ``--pyshacl-cpu-factor F`` (F > 0; at sizes where pyshacl cannot finish), pyshacl
+    runs under a CPU-time limit of F times the most CPU time pmgraph took so far at this
+    size: a run stopped there shows that pyshacl is at least F times slower (a lower bound,
+    with no findings to compare), and is not repeated."""
+    runs: dict[str, list[dict]] = {"pmgraph": [], "pyshacl": []}
+    unfinished: dict | None = None
+    for i in range(s.validate_repeat):
+        before = load_now()
+        found = measure(f"{label} validate pmgraph", "validate", {
+            "file": str(data), "impl": "pmgraph",
+            "findings_out": str(s.workdir / f"findings-{label}-pmgraph-{i}.json")},
+            repeat=1, timeout=s.timeout, workdir=s.workdir)
+        if not found.ok:
+            return {**runs, "note": f"pmgraph {found.note}"}
+        runs["pmgraph"].append({"wall": found.seconds, "rss_mb": found.rss_mb, "load": before,
+                                **found.info})
+        if unfinished is not None:
+            continue
+        limit = s.pyshacl_cpu_factor * max(r["cpu"] for r in runs["pmgraph"]) or None
+        before = load_now()
+        found = measure(f"{label} validate pyshacl", "validate", {
+            "file": str(expanded), "impl": "pyshacl", "ontology": str(ONTOLOGY),
+            "shapes": str(SHAPES), "cpu_limit": round(limit, 1) if limit else None,
+            "findings_out": str(s.workdir / f"findings-{label}-pyshacl-{i}.json")},
+            repeat=1, timeout=max(s.pyshacl_timeout, 2 * (limit or 0)), workdir=s.workdir)
+        if found.ok:
+            runs["pyshacl"].append({"wall": found.seconds, "rss_mb": found.rss_mb,
+                                    "load": before, **found.info})
+        elif not found.info.get("cpu_limit"):  # failed, or stopped by the wall-clock timeout
+            return {**runs, "note": f"pyshacl {found.note}"}
+        else:
+            unfinished = {"note": found.note, "load": before, "load_after": load_now(),
+                          **found.info}
+    out: dict = {"pmgraph": runs["pmgraph"], "pyshacl": runs["pyshacl"]}
+    if unfinished is not None:
+        out["pyshacl_unfinished"] = unfinished
+    ours = statistics.median(r["cpu"] for r in runs["pmgraph"])
+    if runs["pyshacl"]:
+        theirs = statistics.median(r["cpu"] for r in runs["pyshacl"])
+        same = {(r["findings"], r["signature"]) for r in runs["pmgraph"] + runs["pyshacl"]}
+        print(f"  {label} validate CPU pyshacl / pmgraph: {theirs / ours:.2f}x; findings "
+              f"{'same' if len(same) == 1 else 'differ'}", flush=True)
+    elif unfinished is not None:
+        print(f"  {label} validate: pyshacl unfinished after {unfinished['cpu_limit']:.0f} CPU s"
+              f" = at least {unfinished['cpu_limit'] / ours:.1f}x pmgraph's median "
+              f"{ours:.1f} CPU s", flush=True)
+    return out
+
+
+def validation_table(validation: dict) -> list[str]:
+    """The validation pairs (:func:`validation_pairs`) as a table: medians of the CPU time
+    and the wall time of the validation call, each run, the findings compared."""
+    lines = ["### Validation against pyshacl", "",
+             "CPU time of the validation call (all threads), wall time, the 1-minute load "
+             "average before each run; findings compared as (severity, focus, component, "
+             "path) multisets.", "",
+             "| graph | triples pyshacl reads | pmgraph CPU | pyshacl CPU | pyshacl ÷ pmgraph "
+             "(CPU) | wall: pmgraph, pyshacl | findings | runs: CPU s (load) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for label, row in validation.items():
+        ours, theirs = row.get("pmgraph") or [], row.get("pyshacl") or []
+        if not ours:
+            lines.append(f"| {label} direct triples | – | {row.get('note', 'not measured')} "
+                         "| – | – | – | – | – |")
+            continue
+        cpu = statistics.median(r["cpu"] for r in ours)
+        wall = statistics.median(r["wall"] for r in ours)
+        detail = "pmgraph " + " / ".join(f"{r['cpu']:.1f} ({r['load']:.1f})" for r in ours)
+        unfinished = row.get("pyshacl_unfinished")
+        triples = theirs[0].get("triples") if theirs else (unfinished or {}).get("triples")
+        if theirs:
+            their_cpu = statistics.median(r["cpu"] for r in theirs)
+            their_wall = statistics.median(r["wall"] for r in theirs)
+            sets = {(r["findings"], r["signature"]) for r in ours + theirs}
+            same = (f"same ({ours[0]['findings']:,} SHACL results)" if len(sets) == 1
+                    else "differ: " + ", ".join(f"{n:,}" for n, _ in sorted(sets)))
+            detail += "; pyshacl " + " / ".join(f"{r['cpu']:.1f} ({r['load']:.1f})"
+                                                for r in theirs)
+            lines.append(f"| {label} direct triples | {triples or 0:,} | {fmt_seconds(cpu)} | "
+                         f"{fmt_seconds(their_cpu)} | {fmt_ratio(their_cpu / cpu)} | "
+                         f"{fmt_seconds(wall)}, {fmt_seconds(their_wall)} | {same} | {detail} |")
+        elif unfinished:
+            detail += (f"; pyshacl stopped at its limit of {unfinished['cpu_limit']:.0f} CPU s "
+                       f"({unfinished['load']:.1f})")
+            lines.append(f"| {label} direct triples | {triples or 0:,} | {fmt_seconds(cpu)} | "
+                         f"not finished after {fmt_seconds(unfinished['cpu'])} | at least "
+                         f"{fmt_ratio(unfinished['cpu_limit'] / cpu)} | {fmt_seconds(wall)}, – "
+                         f"| not compared: pyshacl did not finish | {detail} |")
+        else:
+            lines.append(f"| {label} direct triples | – | {fmt_seconds(cpu)} | "
+                         f"{row.get('note', 'not measured')} | – | {fmt_seconds(wall)}, – | – "
+                         f"| {detail} |")
+    lines.append("")
+    return lines
 
 
 def fmt_loads(m: Measure) -> str:
@@ -1100,18 +1200,7 @@ def scale_section(results: dict, s: Settings, started: datetime) -> list[str]:
             lines += query_table(queries)
         lines.append("")
     if scale["validation"]:
-        lines += ["### Validation against pyshacl", "",
-                  "| graph | triples pyshacl reads | pmgraph | pyshacl | pyshacl ÷ pmgraph "
-                  "| findings | runs (s) | load average before each run |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for label, row in scale["validation"].items():
-            ours, theirs = row["pmgraph"], row["pyshacl"]
-            runs = " / ".join(f"{x:.1f}" for x in ours.runs) + " vs " + " / ".join(
-                f"{x:.1f}" for x in theirs.runs)
-            same = same_findings({"pmgraph": ours, "pyshacl": theirs})
-            lines.append(f"| {label} direct triples | {row.get('triples') or 0:,} | {cell(ours)} "
-                         f"| {cell(theirs)} | {fmt_ratio(ratio(theirs, ours))} | {same} | "
-                         f"{runs} | {fmt_loads(ours)} vs {fmt_loads(theirs)} |")
+        lines += validation_table(scale["validation"])
         lines.append("")
     return lines
 
@@ -1549,7 +1638,12 @@ def parse_args(argv: list[str] | None) -> Settings:
     parser.add_argument("--validate-repeat", type=int, default=3,
                         help="--only scale: runs per side of the validation comparison")
     parser.add_argument("--pyshacl-timeout", type=float, default=1800,
-                        help="--only scale: seconds before a pyshacl run is given up")
+                        help="--only scale: seconds before a pyshacl run is given up (at "
+                        "least twice its CPU-time limit)")
+    parser.add_argument("--pyshacl-cpu-factor", type=float, default=0.0,
+                        help="--only scale: give pyshacl a CPU-time limit of this many times "
+                        "the most CPU time pmgraph took at that size (at least 10 to show a "
+                        "10x target where pyshacl cannot finish; default 0: no limit)")
     args = parser.parse_args(argv)
     try:
         counts = [parse_size(text) for text in args.sizes.split(",") if text.strip()]
@@ -1571,6 +1665,7 @@ def parse_args(argv: list[str] | None) -> Settings:
         query_timeout=args.query_timeout, only=args.only,
         validate_sizes=[(size_label(c), c) for c in sorted(set(validate_counts))],
         pyshacl_timeout=args.pyshacl_timeout, validate_repeat=args.validate_repeat,
+        pyshacl_cpu_factor=args.pyshacl_cpu_factor,
     )
 
 

@@ -372,6 +372,65 @@ class _Compiler:
             return f"{v} {RDF_TYPE} {t} FILTER({t} IN ({', '.join(map(_n3, listed))}))"
         return f"VALUES {t} {{ {' '.join(map(_n3, listed))} }} {v} {RDF_TYPE} {t}"
 
+    def type_set(self, shape: Node, seen: frozenset = frozenset()) -> frozenset[URIRef] | None:
+        """The classes a node must be typed with (one of them) to conform to ``shape``, when
+        that is all ``shape`` tests: a node shape whose one constraint is ``sh:class C``
+        (C and its subclasses listed) or ``sh:or`` of such shapes. None for any other shape
+        (a deactivated one, one with a path, property shapes or other constraints, a class
+        whose subclasses are not listed), which is then compiled constraint by constraint."""
+        g = self.g
+        if self.subclasses is None or shape in seen or isinstance(shape, Literal):
+            return None
+        if (shape, SH.deactivated, None) in g or (shape, SH.path, None) in g or (
+                shape, SH.property, None) in g:
+            return None
+        constraints = list(self.constraints(shape))
+        if len(constraints) != 1:
+            return None
+        prop, obj = constraints[0]
+        if prop == SH["class"]:
+            members = self.subclasses.get(obj) if isinstance(obj, URIRef) else None
+            return None if members is None else frozenset({obj, *members})
+        if prop == SH["or"]:
+            found: set[URIRef] = set()
+            for member in Collection(g, obj):
+                classes = self.type_set(member, seen | {shape})
+                if classes is None:
+                    return None
+                found |= classes
+            return frozenset(found)
+        return None
+
+    def type_sets(self, members: Node) -> list[frozenset[URIRef]] | None:
+        """:meth:`type_set` of each shape of the list ``members``; None unless all have one."""
+        found = []
+        for member in Collection(self.g, members):
+            classes = self.type_set(member)
+            if classes is None:
+                return None
+            found.append(classes)
+        return found
+
+    def typed(self, v: str, classes: Iterable[URIRef]) -> str:
+        """True when ``v`` is a resource typed with one of ``classes``: the ``sh:class`` test
+        (see :meth:`value_expr`) for several classes at once."""
+        t = self.var()
+        listed = ", ".join(map(_n3, sorted(classes, key=str)))
+        return f"EXISTS {{ {v} {RDF_TYPE} {t} FILTER({t} IN ({listed})) FILTER(!isLiteral({v})) }}"
+
+    def xone_query(self, focus: str, sets: list[frozenset[URIRef]]) -> str:
+        """A node shape's ``sh:xone`` of shapes that each test a node's classes
+        (:meth:`type_set`): the focus nodes whose types meet not exactly one of them. One
+        look at each node's types, not one ``EXISTS`` a member: the members a node conforms
+        to are counted as the distinct members its types belong to (a node typed with no
+        listed class, or a literal, conforms to none)."""
+        t, b = self.var(), self.var()
+        rows = " ".join(f"({_n3(cls)} {i})" for i, classes in enumerate(sets)
+                        for cls in sorted(classes, key=str))
+        return (f"SELECT ?focus (?focus AS ?value) WHERE {{ {focus} OPTIONAL {{ "
+                f"?focus {RDF_TYPE} {t} . VALUES ({t} {b}) {{ {rows} }} }} }} "
+                f"GROUP BY ?focus HAVING (COUNT(DISTINCT {b}) != 1)")
+
     # -- paths ---------------------------------------------------------------------------
     def path(self, node: Node) -> str:
         g = self.g
@@ -449,6 +508,9 @@ class _Compiler:
         if prop == SH.maxLength:
             return f"(!isBlank({v}) && STRLEN(STR({v})) <= {int(obj)})"
         if prop == SH["or"]:
+            sets = self.type_sets(obj)
+            if sets:  # shapes that each test a node's classes: one look at its types
+                return self.typed(v, frozenset().union(*sets))
             # Not one of them fails (the same under SPARQL's error rules as a || b): Virtuoso 7
             # refuses EXISTS under || inside a function call, such as an sh:xone's count.
             members = [f"!{self.conforms(s, v)}" for s in Collection(g, obj)]
@@ -702,6 +764,10 @@ class _Compiler:
                                 f"?focus ?predicate ?value "
                                 f"{self.closed_filter(shape, '?predicate')} }}",
                                 path_var=True)
+                    continue
+                if prop == SH.xone and self.type_sets(obj):
+                    yield Check(shape, _VALUE_COMPONENTS[prop], severity, message, None,
+                                self.xone_query(focus, self.type_sets(obj) or []))
                     continue
                 if prop == SH.hasValue:  # reported without sh:value (as the W3C suite has it)
                     yield Check(shape, _FOCUS_COMPONENTS[prop], severity, message, None,
