@@ -214,7 +214,7 @@ class _Anchors:
 
 def expand_statements(
     store: ox.Store, graph_name: object = None, table: ExactTerms | None = None,
-    roots: Sequence[Path] | None = None, *, in_store: bool = True,
+    roots: Sequence[Path] | None = None, *, in_store: bool = False,
 ) -> int:
     """Turn every RDF 1.2 reifier in ``graph_name`` of ``store`` into an ``rdf:Statement``
     record with ``oa:TextQuoteSelector`` quotes (see the module notes); the number turned.
@@ -227,13 +227,15 @@ def expand_statements(
     learns the record's ``rdf:object`` as written too, so that record and triple export the
     same term.
 
-    In a graph named by an IRI, the records of the common annotations (one triple about an
-    IRI, one source, quotes) are made by one SPARQL update inside the store; Python only
-    finds each distinct quote in its source once (:func:`_expand_in_store`). The rest (and
-    everything, with ``in_store=False`` or in a graph named by a blank node, which SPARQL
-    updates cannot address) is written as N-Triples text that the store parses; a record
-    with a blank node or triple term in it is added term by term. Both give the same
-    triples.
+    The records are written as N-Triples text that the store parses (in Rust); a record
+    with a blank node or triple term in it is added term by term.
+
+    ``in_store=True`` makes the records of the common annotations (one triple about an IRI,
+    one source, quotes) by SPARQL updates inside the store instead, Python only finding each
+    distinct quote in its source once (:func:`_expand_in_store`; not in a graph named by a
+    blank node, which an update cannot address). It gives the same triples, but took more
+    CPU time and memory on the 1M synthetic graph (docs/benchmarks.md); the tests check the
+    two against each other.
     """
     import pyoxigraph as ox
 
