@@ -683,10 +683,10 @@ def task_strip(args: dict) -> tuple[float, dict]:
     import pyoxigraph as ox
 
     file, reifies = args["file"], ox.NamedNode(RDF_REIFIES)
-    reifiers = {quad.subject for quad in ox.parse(path=file, format=_rdf_format(file))
-                if quad.predicate == reifies}
-    kept = (quad for quad in ox.parse(path=file, format=_rdf_format(file))
-            if quad.subject not in reifiers)
+    # One parse: each parse gives an annotation's reifier a new blank node label.
+    quads = list(ox.parse(path=file, format=_rdf_format(file)))
+    reifiers = {quad.subject for quad in quads if quad.predicate == reifies}
+    kept = (quad for quad in quads if quad.subject not in reifiers)
     prefixes = dict(re.findall(r"^@prefix ([\w-]*): <([^>]*)> \.$",
                                Path(file).read_text(encoding="utf-8")[:20_000], re.M))
     ox.serialize(kept, args["out"], format=ox.RdfFormat.TURTLE, prefixes=prefixes)
