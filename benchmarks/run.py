@@ -468,6 +468,9 @@ class Settings:
     pyshacl_timeout: float = 1800
     validate_repeat: int = 3
     pyshacl_cpu_factor: float = 0.0
+    #: --only scale: the files loaded side by side (annotated, records, plain).
+    load_forms: tuple = ("annotated",)
+    validate_large: bool = True
 
 
 def size_label(count: int) -> str:
@@ -968,11 +971,16 @@ def run_scale(s: Settings, results: dict, save=lambda: None) -> None:
             continue
         row: dict = {}
         scale["sizes"][label] = row
-        row["load"] = interleaved(f"{label} load", [
-            ("pyoxigraph", "load", {"file": str(data), "impl": "oxigraph"}),
-            ("pmgraph", "load", {"file": str(data), "impl": "pmgraph"}),
-        ], s)
-        raw, ours = row["load"]["pyoxigraph"].info, row["load"]["pmgraph"].info
+        if "annotated" not in s.load_forms:
+            row["load"] = {}
+        else:
+            row["load"] = interleaved(f"{label} load", [
+                ("pyoxigraph", "load", {"file": str(data), "impl": "oxigraph"}),
+                ("pmgraph", "load", {"file": str(data), "impl": "pmgraph"}),
+            ], s)
+        empty = Measure(note="not measured in this run")
+        raw = row["load"].get("pyoxigraph", empty).info
+        ours = row["load"].get("pmgraph", empty).info
         statements = raw.get("statements") or 0
         row["provenance"] = {
             "direct_triples": raw.get("triples", 0) - raw.get("annotation_triples", 0),
@@ -983,17 +991,27 @@ def run_scale(s: Settings, results: dict, save=lambda: None) -> None:
             "file_per_statement": raw.get("annotation_triples", 0) / max(statements, 1),
             "store_per_statement": ours.get("store_records", 0) / max(statements, 1),
         }
-        say_ratio(f"{label} load pmgraph / pyoxigraph", row["load"]["pmgraph"],
-                  row["load"]["pyoxigraph"])
+        if row["load"]:
+            say_ratio(f"{label} load pmgraph / pyoxigraph", row["load"]["pmgraph"],
+                      row["load"]["pyoxigraph"])
         row["validate"] = Measure(note="not measured yet")
+        for form in ("records", "plain"):
+            if form in s.load_forms:
+                other = form_file(s, label, data, form)
+                row[f"load_{form}"] = interleaved(f"{label} load ({form})", [
+                    ("pyoxigraph", "load", {"file": str(other), "impl": "oxigraph"}),
+                    ("pmgraph", "load", {"file": str(other), "impl": "pmgraph"}),
+                ], s) if other else {}
+                if other:
+                    say_ratio(f"{label} load ({form}) pmgraph / pyoxigraph",
+                              row[f"load_{form}"]["pmgraph"], row[f"load_{form}"]["pyoxigraph"])
+                save()
         save()
         if s.queries != ["none"]:
             before = load_now()
-            # pyoxigraph runs the queries on what pmgraph's store holds (the records too)
-            expanded = s.workdir / f"expanded-{label}.nt"
-            measure(f"{label} expanded N-Triples", "expand",
-                    {"file": str(data), "out": str(expanded)}, repeat=1, timeout=s.timeout,
-                    workdir=s.workdir)
+            # pyoxigraph runs the queries on what pmgraph's store holds (the records too):
+            # the graph as `pmgraph export --format nt` writes it
+            expanded = form_file(s, label, data, "records")
             _, row["queries"] = run_queries(s, label, data, whole=False, baseline=expanded)
             row["queries_load"] = [before, load_now()]
             save()
@@ -1013,7 +1031,7 @@ def run_scale(s: Settings, results: dict, save=lambda: None) -> None:
         save()
 
     # pmgraph's validation of the largest graphs last: one run each, minutes.
-    for label, count in s.sizes:
+    for label, count in s.sizes if s.validate_large else ():
         row = scale["sizes"].get(label, {})
         if "load" not in row:
             continue
@@ -1124,6 +1142,28 @@ def validation_table(validation: dict) -> list[str]:
                          f"| {detail} |")
     lines.append("")
     return lines
+def form_file(s: Settings, label: str, data: Path, form: str) -> Path | None:
+    """The synthetic file in another form, made once (untimed): ``records``, the store's form
+    as ``pmgraph export --format nt`` writes it (statement records, no annotations, the
+    ontology); ``plain``, the file without its statement provenance (annotations left out)."""
+    import hashlib
+
+    path = s.workdir / (f"records-{label}.nt" if form == "records" else f"plain-{label}.ttl")
+    stamp = path.with_name(path.name + ".from")
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    if path.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == digest:
+        return path  # made from the same bytes (synth writes the same file for a seed)
+    if form == "records":
+        made = measure(f"{label} {form} file", None, command=[
+            sys.executable, "-m", "pmgraph", "export", "--format", "nt", "--data", str(data),
+            "--out", str(path)], repeat=1, timeout=s.timeout, workdir=s.workdir)
+    else:
+        made = measure(f"{label} {form} file", "strip", {"file": str(data), "out": str(path)},
+                       repeat=1, timeout=s.timeout, workdir=s.workdir)
+    if not (made.ok and path.exists()):
+        return None
+    stamp.write_text(digest, encoding="utf-8")
+    return path
 
 
 def fmt_loads(m: Measure) -> str:
@@ -1150,7 +1190,8 @@ def scale_section(results: dict, s: Settings, started: datetime) -> list[str]:
         "term as written; rdflib cannot read RDF 1.2 annotations), findings compared as "
         "(severity, focus, component, path) multisets. Queries: as in the tables above "
         "(one fresh process per implementation and round, rounds alternating), pyoxigraph "
-        "on that N-Triples file, so that both stores hold the same triples.", "",
+        "on the graph as `pmgraph export --format nt` writes it (data, statement records, "
+        "ontology), so that both stores hold the same triples.", "",
     ]
     for label, row in scale["sizes"].items():
         if "error" in row:
@@ -1172,14 +1213,23 @@ def scale_section(results: dict, s: Settings, started: datetime) -> list[str]:
             "each run |",
             "|---|---|---|---|---|---|",
         ]
-        load = row["load"]
-        runs = " / ".join(f"{x:.1f}" for x in load["pmgraph"].runs) + " vs " + " / ".join(
-            f"{x:.1f}" for x in load["pyoxigraph"].runs)
-        lines.append(f"| load (target ≤ 1.5x) | {cell(load['pmgraph'])}, "
-                     f"{fmt_mb(load['pmgraph'].rss_mb)} | {cell(load['pyoxigraph'])}, "
-                     f"{fmt_mb(load['pyoxigraph'].rss_mb)} | "
-                     f"{fmt_ratio(ratio(load['pmgraph'], load['pyoxigraph']))} | {runs} | "
-                     f"{fmt_loads(load['pmgraph'])} vs {fmt_loads(load['pyoxigraph'])} |")
+        for key, what in (("load", "load (target ≤ 1.5x)"),
+                          ("load_records", "load the store's form (`pmgraph export --format nt`)"),
+                          ("load_plain", "load the file without provenance")):
+            load = row.get(key) or {}
+            if not load:
+                continue
+            runs = " / ".join(f"{x:.1f}" for x in load["pmgraph"].runs) + " vs " + " / ".join(
+                f"{x:.1f}" for x in load["pyoxigraph"].runs)
+            cpu = [m.info.get("cpu") for m in (load["pmgraph"], load["pyoxigraph"])]
+            cpu_text = (f"; CPU {cpu[0]:.1f} s vs {cpu[1]:.1f} s (last run)"
+                        if None not in cpu else "")
+            lines.append(f"| {what} | {cell(load['pmgraph'])}, "
+                         f"{fmt_mb(load['pmgraph'].rss_mb)} | {cell(load['pyoxigraph'])}, "
+                         f"{fmt_mb(load['pyoxigraph'].rss_mb)} | "
+                         f"{fmt_ratio(ratio(load['pmgraph'], load['pyoxigraph']))} | {runs}"
+                         f"{cpu_text} | "
+                         f"{fmt_loads(load['pmgraph'])} vs {fmt_loads(load['pyoxigraph'])} |")
         v = row["validate"]
         lines.append(f"| validate, pmgraph alone (one run) | {cell(v)}, {fmt_mb(v.rss_mb)}, "
                      f"{v.info.get('violations', '–')} violations, "
@@ -1644,7 +1694,17 @@ def parse_args(argv: list[str] | None) -> Settings:
                         help="--only scale: give pyshacl a CPU-time limit of this many times "
                         "the most CPU time pmgraph took at that size (at least 10 to show a "
                         "10x target where pyshacl cannot finish; default 0: no limit)")
+    parser.add_argument("--load-forms", default="annotated",
+                        help="--only scale: the files whose load is compared, comma-separated: "
+                        "annotated (the synthetic file), records (the store's form, as "
+                        "'pmgraph export --format nt' writes it), plain (without provenance); "
+                        "default: annotated")
+    parser.add_argument("--no-validate", dest="validate_large", action="store_false",
+                        help="--only scale: skip pmgraph's own validation at --sizes")
     args = parser.parse_args(argv)
+    forms = tuple(f.strip() for f in args.load_forms.split(",") if f.strip())
+    if set(forms) - {"annotated", "records", "plain"}:
+        parser.error("--load-forms takes annotated, records and plain")
     try:
         counts = [parse_size(text) for text in args.sizes.split(",") if text.strip()]
         nodes = [int(parse_size(text)) for text in args.nodes.split(",") if text.strip()]
@@ -1666,6 +1726,7 @@ def parse_args(argv: list[str] | None) -> Settings:
         validate_sizes=[(size_label(c), c) for c in sorted(set(validate_counts))],
         pyshacl_timeout=args.pyshacl_timeout, validate_repeat=args.validate_repeat,
         pyshacl_cpu_factor=args.pyshacl_cpu_factor,
+        load_forms=forms, validate_large=args.validate_large,
     )
 
 
