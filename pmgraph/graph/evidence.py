@@ -214,7 +214,7 @@ class _Anchors:
 
 def expand_statements(
     store: ox.Store, graph_name: object = None, table: ExactTerms | None = None,
-    roots: Sequence[Path] | None = None, *, in_store: bool = False,
+    roots: Sequence[Path] | None = None,
 ) -> int:
     """Turn every RDF 1.2 reifier in ``graph_name`` of ``store`` into an ``rdf:Statement``
     record with ``oa:TextQuoteSelector`` quotes (see the module notes); the number turned.
@@ -228,41 +228,17 @@ def expand_statements(
     same term.
 
     The records are written as N-Triples text that the store parses (in Rust); a record
-    with a blank node or triple term in it is added term by term.
-
-    ``in_store=True`` makes the records of the common annotations (one triple about an IRI,
-    one source, quotes) by SPARQL updates inside the store instead, Python only finding each
-    distinct quote in its source once (:func:`_expand_in_store`; not in a graph named by a
-    blank node, which an update cannot address). It gives the same triples, but took more
-    CPU time and memory on the 1M synthetic graph (docs/benchmarks.md); the tests check the
-    two against each other.
+    with a blank node or triple term in it is added term by term instead.
     """
     import pyoxigraph as ox
 
     if graph_name is None:
         graph_name = ox.DefaultGraph()
     reifies = ox.NamedNode(RDF + "reifies")
-    if next(iter(store.quads_for_pattern(None, reifies, None, graph_name)), None) is None:
+    quads = list(store.quads_for_pattern(None, reifies, None, graph_name))
+    if not quads:
         return 0
     paths = _source_paths(store, roots)
-    done = 0
-    if in_store and type(graph_name) is not ox.BlankNode:
-        done = _expand_in_store(store, graph_name, table, paths)
-    quads = list(store.quads_for_pattern(None, reifies, None, graph_name))
-    if quads:
-        _expand_in_python(store, graph_name, table, paths, quads)
-    log.info("expanded %d annotated statements", done + len(quads))
-    return done + len(quads)
-
-
-def _expand_in_python(
-    store: ox.Store, graph_name: object, table: ExactTerms | None, paths: dict[str, Path],
-    quads: list,
-) -> None:
-    """The records of the reifiers ``quads``, made in Python (see :func:`expand_statements`)."""
-    import pyoxigraph as ox
-
-    reifies = ox.NamedNode(RDF + "reifies")
     n = ox.NamedNode
     quote_p, source_p = n(PM + "quote"), n(PM + "source")
     skip = (quote_p, source_p, reifies)
@@ -344,161 +320,8 @@ def _expand_in_python(
     _load_records(store, lines, graph_name)
     if added:
         store.extend(added)
-
-
-#: The temporary graph holding where each quote sits in its source while the update runs.
-_ANCHORS = "urn:x-pmgraph:quote-anchors"
-#: The temporary graph noting the quote selectors the update made.
-_NEW = "urn:x-pmgraph:new-selectors"
-_ANCHOR = "urn:x-pmgraph:quote-anchor:"
-#: White space as :func:`pmgraph.graph.text.fold_whitespace` (Python's ``\s``) folds it,
-#: written out so that the store's regular expressions fold exactly the same characters.
-_SPACE = (r"[\\x{9}-\\x{d}\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}"
-          r"\\x{2029}\\x{202f}\\x{205f}\\x{3000}]+")
-
-
-def _slug_sparql(text: str, out: str) -> str:
-    """SPARQL binding ``?out`` to :func:`_slug` of the string expression ``text``."""
-    return (f'BIND(REPLACE(REPLACE(LCASE({text}), "[^a-z0-9]+", "-"), "^-+|-+$", "") '
-            f"AS ?{out}_slug)\n"
-            f'BIND(IF(?{out}_slug = "" || STRLEN(?{out}_slug) > 40, '
-            f'CONCAT("h", SUBSTR(SHA1({text}), 1, 12)), ?{out}_slug) AS ?{out})\n')
-
-
-def _local_sparql(term: str) -> str:
-    """SPARQL expression of :func:`_local` of the IRI ``term``."""
-    return f'REPLACE(REPLACE(STR({term}), "[#/]+$", ""), "^.*[#/]", "")'
-
-
-def _part_sparql(term: str, out: str) -> str:
-    """SPARQL binding ``?out`` to :func:`_part` of ``term`` (an IRI or a literal)."""
-    return (f"BIND(IF(isLITERAL({term}), STR({term}), {_local_sparql(term)}) AS ?{out}_text)\n"
-            + _slug_sparql(f"?{out}_text", f"{out}_slugged")
-            + f'BIND(IF(isIRI({term}) && STRSTARTS(STR({term}), "{ID}"), '
-            f'REPLACE(STRAFTER(STR({term}), "{ID}"), "/", "-"), ?{out}_slugged) AS ?{out})\n')
-
-
-def _records_update(graph: str | None) -> str:
-    """The SPARQL update turning each common reifier of ``graph`` into its record: a reifier
-    of one triple whose subject is an IRI and whose object is an IRI or literal, with one
-    ``pm:source`` (an IRI), at least one ``pm:quote`` (a literal) and nothing else. Records
-    of the reifiers it leaves are made in Python. ``graph`` None: the default graph.
-
-    Each new quote selector is also noted in a temporary graph, for :func:`_anchors_update`.
-    """
-    fold = f'REPLACE(REPLACE(?exact, "{_SPACE}", " "), "^ | $", "")'
-    return f"""
-PREFIX rdf: <{RDF}>
-PREFIX pm: <{PM}>
-PREFIX oa: <{OA}>
-{f"WITH <{graph}>" if graph else ""}
-DELETE {{ ?r rdf:reifies ?t ; pm:source ?src ; pm:quote ?quote }}
-INSERT {{
-  ?st a rdf:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
-      pm:evidenceQuote ?sel .
-  ?sel a oa:TextQuoteSelector ; oa:exact ?exact ; <{DCTERMS_SOURCE}> ?src .
-  GRAPH <{_NEW}> {{ ?sel <{_ANCHOR}new> ?src }}
-}}
-WHERE {{
-  ?r rdf:reifies ?t .
-  FILTER(isTRIPLE(?t))
-  BIND(SUBJECT(?t) AS ?s) BIND(PREDICATE(?t) AS ?p) BIND(OBJECT(?t) AS ?o)
-  FILTER(isIRI(?s) && (isIRI(?o) || isLITERAL(?o)))
-  ?r pm:source ?src .
-  FILTER(isIRI(?src))
-  FILTER NOT EXISTS {{ ?r ?other ?any . FILTER(?other NOT IN (rdf:reifies, pm:source, pm:quote)) }}
-  FILTER NOT EXISTS {{ ?r pm:source ?src2 . FILTER(?src2 != ?src) }}
-  FILTER NOT EXISTS {{ ?r rdf:reifies ?t2 . FILTER(?t2 != ?t) }}
-  FILTER NOT EXISTS {{ ?r pm:quote ?q2 . FILTER(!isLITERAL(?q2)) }}
-  ?r pm:quote ?quote .
-{_part_sparql("?s", "sp")}{_part_sparql("?o", "op")}
-  BIND(IF(isIRI(?r), ?r, IRI(CONCAT("{STATEMENT}", ?sp, "--", {_local_sparql("?p")}, "--", ?op)))
-       AS ?st)
-  FILTER(BOUND(?st))
-  BIND(STR(?quote) AS ?exact)
-  BIND(IRI(CONCAT(STR(?st), "/quote/", SUBSTR(SHA1({fold}), 1, 10))) AS ?sel)
-  FILTER(BOUND(?sel))
-}}
-"""
-
-
-def _anchors_update(graph: str | None) -> str:
-    """The SPARQL update giving each new quote selector (noted by :func:`_records_update`)
-    the text around its quote, from the anchors found in Python (one per distinct source
-    and quote, in a temporary graph). Driven by the anchors: a join from the few anchors
-    to the many selectors, which Oxigraph runs by index."""
-    start, end = (f"GRAPH <{graph}> {{", "}") if graph else ("", "")
-    return f"""
-PREFIX oa: <{OA}>
-INSERT {{ {start} ?sel oa:prefix ?before ; oa:suffix ?after {end} }}
-WHERE {{
-  GRAPH <{_ANCHORS}> {{ ?anchor <{_ANCHOR}source> ?src ; <{_ANCHOR}exact> ?exact ;
-                        <{_ANCHOR}prefix> ?before ; <{_ANCHOR}suffix> ?after }}
-  {start} ?sel oa:exact ?exact ; <{DCTERMS_SOURCE}> ?src {end}
-  GRAPH <{_NEW}> {{ ?sel <{_ANCHOR}new> ?src }}
-}}
-"""
-
-
-def _expand_in_store(
-    store: ox.Store, graph_name: object, table: ExactTerms | None, paths: dict[str, Path],
-) -> int:
-    """The records of the common reifiers of ``graph_name`` (an IRI), made by one SPARQL
-    update (:func:`_records_update`); the number of reifiers turned. Each distinct (source,
-    quote) is found in its source once, here, and handed to the update in a temporary
-    graph."""
-    import pyoxigraph as ox
-
-    reifies = ox.NamedNode(RDF + "reifies")
-    graph = graph_name.value if type(graph_name) is ox.NamedNode else None
-    # The record of a statement whose object the store holds in another form than written
-    # exports that form too (as the Python path does).
-    if table is not None and table.triples:
-        record_object = ox.NamedNode(RDF + "object")
-        for (subject, predicate, obj), forms in list(table.triples.items()):
-            if type(obj) is not ox.Literal:
-                continue
-            triple = ox.Triple(subject, predicate, obj)
-            for quad in store.quads_for_pattern(None, reifies, triple, graph_name):
-                statement = quad.subject if type(quad.subject) is ox.NamedNode else (
-                    ox.NamedNode(statement_iri(subject, predicate, obj)))
-                for written in list(forms):
-                    table.record(statement, record_object, written, obj)
-    anchored = _Anchors()
-    lines = []
-    pairs = store.query(
-        f"PREFIX rdf: <{RDF}> PREFIX pm: <{PM}> SELECT DISTINCT ?src ?exact "
-        "WHERE { ?r rdf:reifies ?t ; pm:source ?src ; pm:quote ?quote . "
-        "FILTER(isIRI(?src) && isLITERAL(?quote)) BIND(STR(?quote) AS ?exact) }",
-        default_graph=graph_name)
-    for number, row in enumerate(pairs):
-        source, quote = row["src"].value, row["exact"].value
-        path = paths.get(source)
-        where = anchored(quote, path) if path else Anchor(False)
-        if where.found:
-            anchor = f"_:a{number}"
-            lines.append(
-                f"{anchor} <{_ANCHOR}source> <{source}> .\n"
-                f"{anchor} <{_ANCHOR}exact> {_nt_string(quote)} .\n"
-                f"{anchor} <{_ANCHOR}prefix> {_nt_string(where.prefix)} .\n"
-                f"{anchor} <{_ANCHOR}suffix> {_nt_string(where.suffix)} .\n")
-    anchors, new = ox.NamedNode(_ANCHORS), ox.NamedNode(_NEW)
-    before = _reifier_count(store, graph_name)
-    try:
-        store.update(_records_update(graph))
-        _load_records(store, lines, anchors)
-        store.update(_anchors_update(graph))
-    finally:
-        store.remove_graph(anchors)
-        store.remove_graph(new)
-    return before - _reifier_count(store, graph_name)
-
-
-def _reifier_count(store: ox.Store, graph_name: object) -> int:
-    """The number of ``rdf:reifies`` triples in ``graph_name`` of ``store``."""
-    row = next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?r <{RDF}reifies> ?t }}",
-                                default_graph=graph_name)))
-    return int(row["n"].value)
+    log.info("expanded %d annotated statements", len(quads))
+    return len(quads)
 
 
 #: Lines of records given to the store at a time: a bounded text, whatever the graph's size.
