@@ -141,6 +141,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, list[str]]:
+    """``pmgraph serve ARGS`` in a process; returns it and its first lines once it serves."""
+    import os
+    import time
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pmgraph", "serve", *args], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Press Ctrl-C"):
+            return process, lines
+    process.kill()
+    pytest.fail(f"serve did not start: {lines} {process.stderr.read()}")
+
+
 def _answers(url: str) -> bool:
     import urllib.error
     import urllib.request

@@ -8,11 +8,7 @@ what it holds in another form, checked here against what the store gives back.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -156,30 +152,12 @@ def test_push_says_which_literals_the_store_holds_in_another_form(store_server, 
     assert probe == {}
 
 
-def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, list[str]]:
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    process = subprocess.Popen([sys.executable, "-m", "pmgraph", "serve", *args], cwd=ROOT,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-    lines: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if line.startswith("Press Ctrl-C"):
-            return process, lines
-    process.kill()
-    pytest.fail(f"serve did not start: {lines} {process.stderr.read()}")
-
-
 @pytest.mark.server
 def test_serve_says_which_literals_its_clients_see_in_another_form(data_file, tmp_path):
-    from conftest import free_port
+    from conftest import free_port, start_serve
 
     port = free_port()
-    process, lines = serve(tmp_path, "--data", str(data_file), "--port", str(port))
+    process, lines = start_serve(tmp_path, "--data", str(data_file), "--port", str(port))
     try:
         base = f"http://127.0.0.1:{port}"
         held = select_forms(f"{base}/query", None)
@@ -196,12 +174,12 @@ def test_serve_says_which_literals_its_clients_see_in_another_form(data_file, tm
 
 @pytest.mark.server
 def test_serve_of_a_store_says_so_too(data_file, tmp_path, cli):
-    from conftest import free_port
+    from conftest import free_port, start_serve
 
     store = tmp_path / "store"
     assert cli("load", "--store", store, data_file).code == 0
     port = free_port()
-    process, lines = serve(tmp_path, "--store", str(store), "--port", str(port))
+    process, lines = start_serve(tmp_path, "--store", str(store), "--port", str(port))
     try:
         held = select_forms(f"http://127.0.0.1:{port}/query", None)
     finally:

@@ -2,50 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port, start_serve
 from rdflib import Literal
 
 from pmgraph.query.library import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, list[str]]:
-    """``pmgraph serve ARGS`` in a process; returns it and its first lines once it serves."""
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pmgraph", "serve", *args], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    lines = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if line.startswith("Press Ctrl-C"):
-            return process, lines
-    process.kill()
-    pytest.fail(f"serve did not start: {lines} {process.stderr.read()}")
 
 
 def url_of(lines: list[str], label: str) -> str:
@@ -56,7 +29,7 @@ def url_of(lines: list[str], label: str) -> str:
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve")
     port = free_port()
-    process, lines = start(tmp, "--port", str(port))
+    process, lines = start_serve(tmp, "--port", str(port))
     yield process, lines, port, tmp
     if process.poll() is None:
         process.kill()
@@ -110,7 +83,7 @@ def test_sigterm_stops_the_server_and_removes_its_folder(served):
 
 def test_ctrl_c_exits_130_and_another_address_warns(tmp_path):
     port = free_port()
-    process, lines = start(tmp_path, "--port", str(port), "--bind", "0.0.0.0", "--writable",
+    process, lines = start_serve(tmp_path, "--port", str(port), "--bind", "0.0.0.0", "--writable",
                            "--data", str(ROOT / "data" / "cardiff.ttl"))
     process.send_signal(signal.SIGINT)
     assert process.wait(30) == 130
