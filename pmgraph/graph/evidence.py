@@ -14,10 +14,14 @@ records any SPARQL 1.1 store can hold and query (no triple terms are left)::
     stm:centre-leeds--establishedBy--org-leeds-academic-health-partnership
         a rdf:Statement ; rdf:subject ctr:leeds ; rdf:predicate pm:establishedBy ;
         rdf:object orgn:leeds-academic-health-partnership ;
-        pm:evidenceQuote <…/quote/1f0c…> .
-    <…/quote/1f0c…> a oa:TextQuoteSelector ; oa:exact "The Leeds Centre …" ;
+        pm:evidenceQuote <https://w3id.org/pmgraph/quote/6b0f…> .
+    <https://w3id.org/pmgraph/quote/6b0f…> a oa:TextQuoteSelector ;
+        oa:exact "The Leeds Centre …" ;
         oa:prefix "…32 characters before…" ; oa:suffix "…32 after…" ;
         dcterms:source src:iuk-precision-medicine-2019 .
+
+One passage of one source is one selector (:func:`selector_iri`), shared by every statement
+that quotes it.
 
 The prefix and suffix are cut from the repaired, white-space-folded source text, so a reader
 (or the view) can show the quote in its context. :func:`evidence_findings` checks the records:
@@ -50,6 +54,7 @@ log = logging.getLogger(__name__)
 
 ID = "https://w3id.org/pmgraph/id/"
 STATEMENT = "https://w3id.org/pmgraph/statement/"
+QUOTE_SELECTOR = "https://w3id.org/pmgraph/quote/"
 PM = "https://w3id.org/pmgraph/ontology#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 OA = "http://www.w3.org/ns/oa#"
@@ -104,6 +109,15 @@ def statement_iri(subject: object, predicate: object, obj: object) -> str:
     """The IRI of the statement ``subject predicate obj`` (pyoxigraph terms): readable and
     stable, ``…/statement/<subject>--<predicate>--<object>``."""
     return f"{STATEMENT}{_part(subject)}--{_local(predicate.value)}--{_part(obj)}"
+
+
+def selector_iri(quote: str, source: object | None) -> str:
+    """The IRI of the quote selector for ``quote`` (as written) in ``source`` (a pyoxigraph
+    term, or None): one passage of one source is one selector, whichever statements it
+    supports, ``…/quote/<hash of source and quote>``."""
+    named = getattr(source, "value", "") if source is not None else ""
+    digest = hashlib.sha1(f"{named}\n{quote}".encode("utf-8")).hexdigest()[:16]
+    return f"{QUOTE_SELECTOR}{digest}"
 
 
 @dataclass(frozen=True)
@@ -254,8 +268,8 @@ def expand_statements(
     remove = store.remove
     # Subjects, objects, quotes and places repeat across statements: each is worked out once.
     parts: dict[object, str] = {}
-    quoted: dict[str, tuple[str, str]] = {}
-    placed: dict[tuple[str, tuple], str] = {}
+    placed: dict[tuple[str, tuple], str] = {}  # (quote, sources) -> its selector
+    emitted: set[str] = set()
 
     def part(term: object) -> str:
         found = parts.get(term)
@@ -297,26 +311,22 @@ def expand_statements(
         lines.append(st + head)
         lines += [f"{s} {p} {o} .\n" for s, p, o in texts]
         for quote in quotes:
-            known = quoted.get(quote)
-            if known is None:
-                digest = hashlib.sha1(fold_whitespace(quote).encode("utf-8")).hexdigest()[:10]
-                known = quoted[quote] = (digest, _nt_string(quote))
-            selector = f"<{statement.value}/quote/{known[0]}>"
-            lines.append(f"{st} {evidence_quote} {selector} .\n{selector}{selector_type}"
-                         f"{selector} {exact_p} {known[1]} .\n")
             key = (quote, tuple(source.value for source in sources))
-            where_text = placed.get(key)
-            if where_text is None:
+            selector = placed.get(key)
+            if selector is None:
                 source, where = _place(quote, sources, paths, anchored)
-                where_text = ""
+                selector = f"<{selector_iri(quote, source)}>"
+                text = f"{selector}{selector_type}{selector} {exact_p} {_nt_string(quote)} .\n"
                 if source is not None:
-                    where_text = f" {source_nt} <{source.value}> .\n"
+                    text += f"{selector} {source_nt} <{source.value}> .\n"
                     if where.found:
-                        where_text += (f"\0 {prefix_p} {_nt_string(where.prefix)} .\n"
-                                       f"\0 {suffix_p} {_nt_string(where.suffix)} .\n")
-                placed[key] = where_text
-            if where_text:
-                lines.append(selector + where_text.replace("\0", selector))
+                        text += (f"{selector} {prefix_p} {_nt_string(where.prefix)} .\n"
+                                 f"{selector} {suffix_p} {_nt_string(where.suffix)} .\n")
+                if selector not in emitted:  # another key naming the same source and quote
+                    emitted.add(selector)
+                    lines.append(text)
+                placed[key] = selector
+            lines.append(f"{st} {evidence_quote} {selector} .\n")
     _load_records(store, lines, graph_name)
     if added:
         store.extend(added)
@@ -365,16 +375,13 @@ def _quads(
     n = ox.NamedNode
     add = [(statement, n(RDF + "type"), n(RDF + "Statement")), *add]
     for quote in quotes:
-        selector = n(
-            f"{statement.value}/quote/"
-            + hashlib.sha1(fold_whitespace(quote).encode("utf-8")).hexdigest()[:10]
-        )
+        source, where = _place(quote, sources, paths, anchored)
+        selector = n(selector_iri(quote, source))
         add += [
             (statement, n(PM + "evidenceQuote"), selector),
             (selector, n(RDF + "type"), n(OA + "TextQuoteSelector")),
             (selector, n(OA + "exact"), ox.Literal(quote)),
         ]
-        source, where = _place(quote, sources, paths, anchored)
         if source is not None:
             add.append((selector, n(DCTERMS_SOURCE), source))
             if where.found:
