@@ -183,9 +183,10 @@ class Progress:
 
 _RECORDS = (
     "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> "
-    "PREFIX pm: <https://w3id.org/pmgraph/ontology#> "
+    "PREFIX oa: <http://www.w3.org/ns/oa#> "
     "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?st) AS ?statements) WHERE { "
-    "?st a rdf:Statement . { ?st ?p ?o } UNION { ?st pm:evidenceQuote ?q . ?q ?p ?o } }"
+    # each quote selector once, however many statements share it
+    "{ ?st a rdf:Statement ; ?p ?o } UNION { ?q a oa:TextQuoteSelector ; ?p ?o } }"
 )
 _ANNOTATIONS = (
     "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> "

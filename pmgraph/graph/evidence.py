@@ -116,7 +116,7 @@ def selector_iri(quote: str, source: object | None) -> str:
     term, or None): one passage of one source is one selector, whichever statements it
     supports, ``…/quote/<hash of source and quote>``."""
     named = getattr(source, "value", "") if source is not None else ""
-    digest = hashlib.sha1(f"{named}\n{quote}".encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha1(f"{named}\n{quote}".encode()).hexdigest()[:16]
     return f"{QUOTE_SELECTOR}{digest}"
 
 
@@ -255,7 +255,6 @@ def expand_statements(
     paths = _source_paths(store, roots)
     n = ox.NamedNode
     quote_p, source_p = n(PM + "quote"), n(PM + "source")
-    skip = (quote_p, source_p, reifies)
     anchored = _Anchors()
     rdf_type = f"<{RDF}type>"
     head = f" {rdf_type} <{RDF}Statement> .\n"
@@ -263,11 +262,15 @@ def expand_statements(
     selector_type = f" {rdf_type} <{OA}TextQuoteSelector> .\n"
     exact_p, prefix_p, suffix_p = f"<{OA}exact>", f"<{OA}prefix>", f"<{OA}suffix>"
     source_nt = f"<{DCTERMS_SOURCE}>"
+    subject_p, predicate_p, object_p = f"<{RDF}subject>", f"<{RDF}predicate>", f"<{RDF}object>"
     lines: list[str] = []
     added: list[ox.Quad] = []
     remove = store.remove
+    named, triple_type = ox.NamedNode, ox.Triple
     # Subjects, objects, quotes and places repeat across statements: each is worked out once.
     parts: dict[object, str] = {}
+    terms: dict[object, str | None] = {}  # a term -> its N-Triples (None: cannot be written)
+    local_names: dict[str, str] = {}
     placed: dict[tuple[str, tuple], str] = {}  # (quote, sources) -> its selector
     emitted: set[str] = set()
 
@@ -277,39 +280,56 @@ def expand_statements(
             found = parts[term] = _part(term)
         return found
 
+    def written(term: object) -> str | None:
+        if term in terms:
+            return terms[term]
+        found = terms[term] = _nt(term)
+        return found
+
     for quad in quads:
         reifier, triple = quad.subject, quad.object
-        if not isinstance(triple, ox.Triple):
+        if type(triple) is not triple_type:
             continue
         subject, predicate, obj = triple.subject, triple.predicate, triple.object
-        statement = reifier if isinstance(reifier, ox.NamedNode) else n(
-            f"{STATEMENT}{part(subject)}--{_local(predicate.value)}--{part(obj)}"
-        )
+        if type(reifier) is named:
+            iri = reifier.value
+        else:
+            local = local_names.get(predicate.value)
+            if local is None:
+                local = local_names[predicate.value] = _local(predicate.value)
+            iri = f"{STATEMENT}{part(subject)}--{local}--{part(obj)}"
         own = list(store.quads_for_pattern(reifier, None, None, graph_name))
-        quotes = [q.object.value for q in own if q.predicate == quote_p]
-        sources = [q.object for q in own if q.predicate == source_p]
+        quotes, sources, others = [], [], []
         for q in own:
             remove(q)
-        if table is not None and isinstance(obj, ox.Literal):
-            for written in table.triples.get((subject, predicate, obj), ()):
-                table.record(statement, n(RDF + "object"), written, obj)
-        add = [
-            (statement, n(RDF + "subject"), subject),
-            (statement, n(RDF + "predicate"), predicate),
-            (statement, n(RDF + "object"), obj),
-        ]
-        add += [(statement, q.predicate, q.object) for q in own if q.predicate not in skip]
-        texts = [(_nt(s), _nt(p), _nt(o)) for s, p, o in add]
-        if any(None in text for text in texts) or any(
-            type(s) is not ox.NamedNode for s in sources
-        ):
+            said = q.predicate
+            if said == quote_p:
+                quotes.append(q.object.value)
+            elif said == source_p:
+                sources.append(q.object)
+            elif said != reifies:
+                others.append(q)
+        if table is not None and type(obj) is ox.Literal:
+            for form in table.triples.get((subject, predicate, obj), ()):
+                table.record(n(iri), n(RDF + "object"), form, obj)
+        s_nt, p_nt, o_nt = written(subject), written(predicate), written(obj)
+        other_nts = [(written(q.predicate), written(q.object)) for q in others]
+        if (s_nt is None or o_nt is None or any(o is None for _, o in other_nts)
+                or any(type(source) is not named for source in sources)):
+            statement = n(iri)
+            add = [(statement, n(RDF + "subject"), subject),
+                   (statement, n(RDF + "predicate"), predicate),
+                   (statement, n(RDF + "object"), obj)]
+            add += [(statement, q.predicate, q.object) for q in others]
             added.extend(_quads(statement, add, quotes, sources, paths, anchored, graph_name))
             continue
         if len(lines) >= _RECORD_BATCH:
             _load_records(store, lines, graph_name)
-        st = f"<{statement.value}>"
-        lines.append(st + head)
-        lines += [f"{s} {p} {o} .\n" for s, p, o in texts]
+        st = f"<{iri}>"
+        lines.append(f"{st}{head}{st} {subject_p} {s_nt} .\n{st} {predicate_p} {p_nt} .\n"
+                     f"{st} {object_p} {o_nt} .\n")
+        for said, value in other_nts:
+            lines.append(f"{st} {said} {value} .\n")
         for quote in quotes:
             key = (quote, tuple(source.value for source in sources))
             selector = placed.get(key)
