@@ -53,11 +53,13 @@ def test_push_twice_leaves_one_copy_and_the_description_beside_it(pushed, cli, p
 
 #: Data breaking shapes and checks of many kinds: a missing label, a value outside sh:in, a
 #: link to a place where an organisation is due, a centre with no nation, a succession cycle,
-#: entities without evidence, two resources with one name.
+#: entities without evidence, two resources with one name and one ROR identifier.
 BROKEN = """
 orgn:nameless a pm:University ; pm:abbreviation "NL" .
-orgn:twin-a a pm:GovernmentBody ; rdfs:label "Twin Agency"@en .
-orgn:twin-b a pm:GovernmentBody ; rdfs:label "TWIN AGENCY"@en .
+orgn:twin-a a pm:GovernmentBody ; rdfs:label "Twin Agency"@en ;
+    pm:ror <https://ror.org/02wn5qz54> .
+orgn:twin-b a pm:GovernmentBody ; rdfs:label "TWIN AGENCY"@en ;
+    pm:ror <https://ror.org/02wn5qz54> .
 orgn:loop-a a pm:GovernmentBody ; rdfs:label "Loop A"@en ; pm:precededBy orgn:loop-b .
 orgn:loop-b a pm:GovernmentBody ; rdfs:label "Loop B"@en ; pm:precededBy orgn:loop-a .
 ctr:floating a pm:CentreOfExcellence ; rdfs:label "Floating centre"@en ;
@@ -78,7 +80,8 @@ def test_remote_validation_of_broken_data_equals_local(pushed, cli, write_ttl):
     assert {"ClassConstraintComponent", "InConstraintComponent", "MinCountConstraintComponent",
             "check:02-centre-without-nation-violation",
             "check:07-duplicate-label-violation",
-            "check:08-succession-contradiction-violation"} <= components
+            "check:08-succession-contradiction-violation",
+            "check:11-shared-identifier-violation"} <= components
     assert remote.out == local.out
 
 
