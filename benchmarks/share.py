@@ -170,9 +170,11 @@ def synth_file(workdir: Path, size: str) -> Path:
 class Server:
     """A server started by scripts/sparql-server in a new folder, stopped by it."""
 
-    def __init__(self, kind: str, workdir: Path, load: Path | None = None) -> None:
+    def __init__(self, kind: str, workdir: Path, load: Path | None = None,
+                 settings: list[str] | None = None) -> None:
         self.kind = kind
         self.load = load
+        self.settings = settings or []
         self.folder = workdir / f"server-{kind}-{os.getpid()}-{int(time.time())}"
         self.url = ""
         self.pid: int | None = None
@@ -181,7 +183,8 @@ class Server:
         started = subprocess.run(
             [sys.executable, str(SERVER_SCRIPT), "start", "--kind", self.kind, "--location",
              str(self.folder), *(["--load", str(self.load), "--load",
-                                   str(ROOT / "ontology" / "pm.ttl")] if self.load else [])],
+                                   str(ROOT / "ontology" / "pm.ttl")] if self.load else []),
+             *[arg for setting in self.settings for arg in ("--set", setting)]],
             capture_output=True, text=True, cwd=ROOT)
         if started.returncode:
             raise SystemExit(started.stderr or started.stdout)
@@ -441,11 +444,13 @@ def measure(s: argparse.Namespace) -> None:
         for kind in s.servers:
             if not {"push", "remote"} & set(s.stages):
                 continue
-            with Server(kind, s.workdir) as server:
+            settings = s.virtuoso_set if kind == "virtuoso" else []
+            with Server(kind, s.workdir, settings=settings) as server:
                 pushed = stage_push(s, size, data, server)
                 earlier = results["entries"].get(f"{size}/{kind}/push", {}).get("runs", [])
                 results["entries"][f"{size}/{kind}/push"] = {
-                    "measured": now(), "runs": (earlier if s.append else []) + pushed}
+                    "measured": now(), "runs": (earlier if s.append else []) + pushed,
+                    "server_settings": settings}
                 save(s.workdir, results)
                 if "remote" in s.stages and pushed and pushed[-1]["exit"] == 0:
                     results["entries"][f"{size}/{kind}/remote"] = {
@@ -659,6 +664,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="after the remote queries, run 'pmgraph validate --endpoint' once")
     parser.add_argument("--validate-timeout", type=float, default=600,
                         help="--validate: stop it after this many seconds (default 600)")
+    parser.add_argument("--virtuoso-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting of the Virtuoso server's [Parameters] (repeatable; "
+                             "scripts/sparql-server --set), e.g. "
+                             "TransactionAfterImageLimit=2000000000 for a swap of 1M triples")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pmgraph-share"))
     parser.add_argument("--min-free-gb", type=float, default=0,
                         help="measure nothing (exit 75) when less memory is available")

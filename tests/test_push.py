@@ -352,3 +352,20 @@ def test_graph_without_an_endpoint_is_one_line(cli, monkeypatch):
     assert run.code == 2
     assert run.err == ("pmgraph: error: --graph applies only with --endpoint URL (or "
                        "$PMGRAPH_ENDPOINT, or endpoint = in pmgraph.toml)\n")
+
+
+def test_a_swap_larger_than_virtuosos_transaction_limit_says_what_to_raise():
+    # Virtuoso's answer to a MOVE of 2.8 million triples with its default settings
+    from pmgraph.publishing.publish import _refused
+    from pmgraph.query.remote import Response
+
+    target = resolve_target("http://127.0.0.1:8890/sparql")
+    body = (b"Virtuoso 40005 Error SR325: Transaction aborted because it's log after image "
+            b"size went above the limit\n\nSPARQL query:\nMOVE <a> TO <b>")
+    message = str(_refused(Response(500, {}, body), target, "the swap (MOVE staging TO graph)",
+                           target.update_url))
+    assert "\n" not in message
+    assert message.startswith("http://127.0.0.1:8890/sparql refused the swap")
+    assert "SR325" in message
+    assert "raise it and push again; nothing was replaced" in message
+    assert "TransactionAfterImageLimit" in message

@@ -237,6 +237,11 @@ def _refused(response: Response, target: Target, what: str, url: str) -> Endpoin
         return EndpointError(f"{redact(url)} does not speak the SPARQL 1.1 Graph Store "
                              f"Protocol ({status}); give its Graph Store URL with --store-url; "
                              "nothing was replaced")
+    if b"SR325" in response.body:  # Virtuoso: the transaction wrote more than it may
+        return EndpointError(
+            f"{redact(url)} refused {what} ({status}): one transaction may write no more than "
+            "Virtuoso's TransactionAfterImageLimit (50,000,000 bytes unless its virtuoso.ini "
+            "[Parameters] says otherwise); raise it and push again; nothing was replaced")
     return EndpointError(f"{redact(url)} refused {what} ({status}); nothing was replaced")
 
 
