@@ -69,6 +69,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # "PET: Pre-clinical and clinical scanners"
     "facility/cardiff-preclinical-pet-scanners": ("Pre-clinical and clinical scanners",),
     "facility/cardiff-clinical-pet-scanners": ("Pre-clinical and clinical scanners",),
+    # "Welsh" is the source's adjective for Wales ("Welsh Wound Innovation Centre")
+    "place/wales": ("Welsh",),
     # the Manchester profile calls Greater Manchester "GM" and "the city region"
     "place/greater-manchester": ("city region",),
     # the University of Glasgow's "long-term strategic partnership with NHS Greater Glasgow and
