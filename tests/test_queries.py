@@ -858,7 +858,7 @@ def test_dashboard(graph):
     assert counts["CentreNetwork"] == 1
     assert counts["CapabilityThemes"] == 12
     assert counts["DiseaseAreas"] == 13
-    assert counts["QuantityKinds"] == 8
+    assert counts["QuantityKinds"] == 7
     got = [int(r["count"]) for r in records(graph, "dashboard")]
     assert got == sorted(got, reverse=True)
 
