@@ -64,9 +64,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # "MRI (3T, 7T, ...)" lists the two scanners by field strength
     "facility/cardiff-3t-mri": ("3T",),
     "facility/cardiff-7t-mri": ("7T",),
+    # the QUDT unit tesla (pm:unitOfMeasure): the source writes field strengths as "3T", "7T"
+    "http://qudt.org/vocab/unit/T": ("3T", "7T"),
     # "PET: Pre-clinical and clinical scanners"
     "facility/cardiff-preclinical-pet-scanners": ("Pre-clinical and clinical scanners",),
     "facility/cardiff-clinical-pet-scanners": ("Pre-clinical and clinical scanners",),
+    # "Welsh" is the source's adjective for Wales ("Welsh Wound Innovation Centre")
+    "place/wales": ("Welsh",),
     # the Manchester profile calls Greater Manchester "GM" and "the city region"
     "place/greater-manchester": ("city region",),
     # the University of Glasgow's "long-term strategic partnership with NHS Greater Glasgow and
@@ -98,7 +102,7 @@ VALUE_FORMS = {
     "210000000": ("£210 million",), "1000000000": ("£1bn",), "134000000000": ("$134bn",),
     "1300000": ("1.3M",), "100000": ("100,000",), "8": ("8 hospital sites",), "51": ("51st",),
     "7": ("7T",), "3": ("3T",), "GBP": ("£",), "USD": ("$",), "tesla": ("3T", "7T"),
-    "rank": ("51st",), "2011": ("a year later",), "2019-12-06": ("06/12/2019",),
+    "2011": ("a year later",), "2019-12-06": ("06/12/2019",),
     "2020-01-30": ("30th of January 2020",),
 }
 

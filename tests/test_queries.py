@@ -822,7 +822,7 @@ def test_quantities(graph):
             Decimal(1300000),
             "patients",
         ),
-        ("org/university-of-glasgow", "quantity-kind/ranking", None, Decimal(51), "rank"),
+        ("org/university-of-glasgow", "quantity-kind/ranking", None, Decimal(51), None),
         ("facility/uk-biobank", "quantity-kind/cohort-size", None, Decimal(100000), "individuals"),
         ("facility/cardiff-3t-mri", "quantity-kind/field-strength", None, Decimal(3), "tesla"),
         ("facility/cardiff-7t-mri", "quantity-kind/field-strength", None, Decimal(7), "tesla"),
@@ -858,7 +858,7 @@ def test_dashboard(graph):
     assert counts["CentreNetwork"] == 1
     assert counts["CapabilityThemes"] == 12
     assert counts["DiseaseAreas"] == 13
-    assert counts["QuantityKinds"] == 8
+    assert counts["QuantityKinds"] == 7
     got = [int(r["count"]) for r in records(graph, "dashboard")]
     assert got == sorted(got, reverse=True)
 
