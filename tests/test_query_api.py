@@ -300,3 +300,28 @@ def test_a_failing_service_call_is_a_query_error(project_graph, tmp_path):
     query.write_text("SELECT * WHERE { SERVICE <http://127.0.0.1:9/q> { ?s ?p ?o } }")
     with pytest.raises(QueryError, match="remote.rq|remote"):
         run_query(query, project_graph)
+
+
+def test_a_query_file_changed_between_two_runs_runs_as_changed(project_graph, tmp_path):
+    import os
+
+    path = tmp_path / "count.rq"
+    path.write_text("# title: Centres\nPREFIX pm: <https://w3id.org/pmgraph/ontology#>\n"
+                    "SELECT ?c WHERE { ?c a pm:CentreOfExcellence }\n")
+    assert len(run_query(path, project_graph)) == 6
+    # the same size, a later modification time: read again
+    before = path.stat()
+    path.write_text(path.read_text().replace("Centres", "Nations").replace(
+        "pm:CentreOfExcellence", "pm:Nation".ljust(len("pm:CentreOfExcellence"))))
+    assert path.stat().st_size == before.st_size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
+    info, _ = find_query(path)
+    assert info.title == "Nations"
+    nations = run_query(path, project_graph)
+    assert 0 < len(nations) != 6
+    # a check that failed is made again, never remembered as passed
+    path.write_text("SELECT ?c WHERE { ?c ?p \n")
+    with pytest.raises(QueryError):
+        run_query(path, project_graph)
+    with pytest.raises(QueryError):
+        run_query(path, project_graph)

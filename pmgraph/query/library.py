@@ -203,16 +203,29 @@ def _parse_param(path: Path, spec: str) -> QueryParam:
     return QueryParam(name, kinds[0], "optional" not in words, description.strip())
 
 
+#: Query files read so far, by path, with the size and modification time they were read at.
+_READ: dict[Path, tuple[tuple[int, int], QueryInfo, str]] = {}
+
+
 def read_query(path: Path | str) -> tuple[QueryInfo, str]:
-    """The header and text of the query file at ``path``."""
+    """The header and text of the query file at ``path`` (read again when it changed)."""
     path = Path(path)
     try:
+        stat = path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+        known = _READ.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1], known[2]
         text = path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise QueryNotFoundError(f"{display_path(path)}: no such query file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryNotFoundError(f"{display_path(path)}: cannot be read ({exc})") from None
-    return _parse_header(path, text), text
+    info = _parse_header(path, text)
+    if len(_READ) >= _CHECKED_MAX:
+        _READ.clear()
+    _READ[path] = (stamp, info, text)
+    return info, text
 
 
 def list_queries() -> list[QueryInfo]:
@@ -367,6 +380,12 @@ def _take(items: Iterable[T], max_rows: int | None, stop: threading.Event) -> tu
     return taken, False
 
 
+#: Query texts that passed :func:`check_text`, with their form: a library query run again and
+#: again (a notebook, the view's server, a benchmark) is checked once.
+_CHECKED: dict[tuple, str] = {}
+_CHECKED_MAX = 256
+
+
 def check_text(
     text: str,
     *,
@@ -377,12 +396,20 @@ def check_text(
     """The form of the query ``text`` (SELECT, ASK, ...) once it passed the checks made before
     it runs: not too long or deeply nested for the parser, not an update, no SERVICE call
     that ``allow_service`` does not allow. Raises :class:`QueryError` naming ``where``."""
+    allowed = allow_service if isinstance(allow_service, bool) else tuple(allow_service)
+    key = (text, allowed, None if prefixes is None else tuple(sorted(prefixes.items())))
+    form = _CHECKED.get(key)
+    if form is not None:
+        return form
     try:
         check_query_limits(text)
         form = query_form(text)
-        check_service(text, allow_service, PREFIXES if prefixes is None else prefixes)
+        check_service(text, allowed, PREFIXES if prefixes is None else prefixes)
     except QueryError as exc:
         raise QueryError(f"{where}: {exc}") from None
+    if len(_CHECKED) >= _CHECKED_MAX:
+        _CHECKED.clear()
+    _CHECKED[key] = form
     return form
 
 
