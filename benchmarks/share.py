@@ -513,7 +513,8 @@ def report(s: argparse.Namespace) -> None:
         "`pmgraph push` into the Oxigraph server 0.5 and Virtuoso 7.2 (Debian's package, its "
         "`virtuoso.ini` unchanged but for the folder and loopback ports: `NumberOfBuffers` "
         "10000, `ResultSetMaxRows` 10000, `MaxQueryExecutionTime` 60 s, "
-        "`MaxQueryCostEstimationTime` 400 s), each started by "
+        "`MaxQueryCostEstimationTime` 400 s; where a row names a setting, it was given with "
+        "`--virtuoso-set`), each started by "
         "`scripts/sparql-server` on a free loopback port; then queried remotely and locally. "
         "2 cores shared with other jobs: load averages are given with each run; CPU time is "
         "the pmgraph process's own (user + system), server CPU the server's during the run.",
@@ -553,14 +554,30 @@ def report(s: argparse.Namespace) -> None:
 
             fail = failure(runs)
             loads = ", ".join(f"{r['load_before']:.1f}" for r in runs)
+            settings = ", ".join(f"`{x}`" for x in entry.get("server_settings") or [])
+            server = f"{kind} ({settings})" if settings else kind
             lines.append(
-                f"| {size} | {kind} | {len(entry['runs'])} ({walls} s) | {sent} | "
+                f"| {size} | {server} | {len(entry['runs'])} ({walls} s) | {sent} | "
                 f"{secs(med('wall')) if good else fail} | {secs(med('cpu'))} | "
                 f"{secs(med('prepare_s', runs))} | {secs(med('upload_s', runs))} | "
                 f"{secs(med('swap_s', runs))} | {med('peak_mb', runs) or 0:,.0f} MB | "
                 f"{med('rss_upload_mb', runs) or 0:,.0f} MB | {secs(med('server_cpu', runs))} | "
                 f"{max(r.get('server_peak_mb') or 0 for r in runs):,.0f} MB | {loads} |")
     lines.append("")
+    checked = [(size, kind, entries[f"{size}/{kind}/validate"]) for size in SIZES
+               for kind in ("oxigraph", "virtuoso") if f"{size}/{kind}/validate" in entries]
+    if checked:
+        lines += ["### Remote validation (`pmgraph validate --endpoint URL --graph G`, after "
+                  "the pushes)", "", "| size | server | exit | wall | what it said (last line) |",
+                  "|---|---|---|---|---|"]
+        for size, kind, entry in checked:
+            errors = entry.get("stderr") or []
+            output = (entry.get("stdout") or "").strip().splitlines()
+            said = (errors[-1] if errors else output[-1] if output else "")
+            said = said.replace("|", "\\|")[:300]
+            lines.append(f"| {size} | {kind} | {entry.get('exit')} | {secs(entry.get('wall'))} "
+                         f"| {said} |")
+        lines.append("")
     lines += ["### Queries: remote beside local", "",
               "Whole process = `pmgraph query NAME --endpoint URL --graph G --format json` "
               "(remote) or `pmgraph query NAME --data FILE --format json` (local: load + query). "
