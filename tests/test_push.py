@@ -369,3 +369,27 @@ def test_a_swap_larger_than_virtuosos_transaction_limit_says_what_to_raise():
     assert "SR325" in message
     assert "raise it and push again; nothing was replaced" in message
     assert "TransactionAfterImageLimit" in message
+
+
+def test_a_swap_past_the_time_limit_says_the_store_may_still_replace_the_graph(
+        pushed, project_graph, monkeypatch):
+    # A store goes on with an update its client stopped waiting for (the Oxigraph server's
+    # swap of the 1M synthetic graph took 614 s): the error must not say nothing was replaced.
+    from pmgraph.errors import QueryTimeoutError
+    from pmgraph.publishing import publish
+
+    real = publish._update
+
+    def swap_out_of_time(target, text, what, credentials, timeout):  # noqa: ANN001
+        if what.startswith("the swap"):
+            raise QueryTimeoutError(f"{target.update_url} was reached but did not answer")
+        return real(target, text, what, credentials, timeout)
+
+    monkeypatch.setattr(publish, "_update", swap_out_of_time)
+    graph = "https://example.org/slow-swap"
+    with pytest.raises(QueryTimeoutError) as caught:
+        push(project_graph, resolve_target(pushed.query_url, graph), timeout=120)
+    message = str(caught.value)
+    assert "did not finish the swap within 120 s (--timeout)" in message
+    assert f"it may still be replacing <{graph}>" in message
+    assert "nothing was replaced" not in message and "\n" not in message

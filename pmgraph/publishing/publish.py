@@ -42,7 +42,7 @@ from urllib.parse import urlparse, urlunparse
 
 from rdflib import Graph
 
-from pmgraph.errors import EndpointError, ParameterError, PMGraphError
+from pmgraph.errors import EndpointError, ParameterError, PMGraphError, QueryTimeoutError
 from pmgraph.query.remote import (
     DEFAULT_TIMEOUT,
     Credentials,
@@ -58,8 +58,9 @@ log = logging.getLogger(__name__)
 #: The named graph a push writes to unless told otherwise.
 DEFAULT_GRAPH = "https://w3id.org/pmgraph/graph"
 STAGING_SUFFIX = "-pmgraph-staging"
-#: Seconds the upload and the swap may take (``--timeout``); a million triples take ~30 s.
-DEFAULT_PUSH_TIMEOUT = 600.0
+#: Seconds the upload and the swap may each take (``--timeout``): the Oxigraph server's swap
+#: of the 1M synthetic graph (2.8 million triples with the records) took 614 s.
+DEFAULT_PUSH_TIMEOUT = 3600.0
 
 #: What a push to Virtuoso 7 cannot promise (measured: see the module's docstring).
 VIRTUOSO_CAVEAT = (
@@ -422,7 +423,16 @@ def push(
     notes = [held_forms(graph, target, credentials, count_timeout, say)]
     say(f"replacing <{target.graph}> and <{target.description}> in one update (MOVE)")
     moves = " ;\n".join(f"MOVE <{staging}> TO <{final}>" for staging, final, *_ in staged)
-    _update(target, moves, "the swap (MOVE staging TO graph)", credentials, timeout)
+    try:
+        _update(target, moves, "the swap (MOVE staging TO graph)", credentials, timeout)
+    except QueryTimeoutError:
+        # The store goes on with an update its client stopped waiting for: the swap may
+        # still happen, so "nothing was replaced" would not be true.
+        raise QueryTimeoutError(
+            f"{redact(target.update_url)} did not finish the swap within {timeout or 0:g} s "
+            f"(--timeout); it may still be replacing <{target.graph}>: count that graph's "
+            "triples before pushing again, and give a graph this size more time (--timeout "
+            "SECONDS, 0 for no limit)") from None
     if target.server == "Virtuoso":
         notes.append(VIRTUOSO_CAVEAT)
     caveat = "\n".join(note for note in notes if note) or None
