@@ -682,8 +682,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--validate-timeout", type=float, default=600,
                         help="--validate: stop it after this many seconds (default 600)")
     parser.add_argument("--virtuoso-set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a setting of the Virtuoso server's [Parameters] (repeatable; "
-                             "scripts/sparql-server --set), e.g. "
+                        help="a setting of the Virtuoso server's [Parameters], or "
+                             "SECTION:KEY=VALUE (repeatable; scripts/sparql-server --set), e.g. "
                              "TransactionAfterImageLimit=2000000000 for a swap of 1M triples")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pmgraph-share"))
     parser.add_argument("--min-free-gb", type=float, default=0,
