@@ -393,3 +393,32 @@ def test_a_swap_past_the_time_limit_says_the_store_may_still_replace_the_graph(
     assert "did not finish the swap within 120 s (--timeout)" in message
     assert f"it may still be replacing <{graph}>" in message
     assert "nothing was replaced" not in message and "\n" not in message
+
+
+def test_a_graph_larger_than_one_request_goes_in_parts_with_its_blank_nodes_whole(
+        pushed, project_graph, monkeypatch):
+    from rdflib import BNode
+
+    from pmgraph.publishing import publish
+
+    requests = []
+    real_send = publish.send
+
+    def counted(method, url, **kwargs):  # noqa: ANN001, ANN003
+        if url == resolve_target(pushed.query_url).store_url and method in ("PUT", "POST"):
+            requests.append((method, kwargs["params"]["graph"]))
+        return real_send(method, url, **kwargs)
+
+    monkeypatch.setattr(publish, "send", counted)
+    monkeypatch.setattr(publish, "PART_BYTES", 100_000)
+    graph = "https://example.org/in-parts"
+    push(project_graph, resolve_target(pushed.query_url, graph))
+    staged = [method for method, into in requests if into == graph + "-pmgraph-staging"]
+    assert staged[0] == "PUT" and staged.count("PUT") == 1 and staged.count("POST") >= 5
+    assert count(pushed, graph) == len(project_graph)
+    # a blank node split across two requests would become two nodes there
+    query = (f"SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE {{ GRAPH <{graph}> {{ "
+             "{ ?b ?p ?o } UNION { ?s ?p ?b } FILTER(isBlank(?b)) } }")
+    there = int(run_remote(query, pushed.query_url, {}).rows[0][0])
+    here = {t for triple in project_graph for t in (triple[0], triple[2]) if isinstance(t, BNode)}
+    assert there == len(here) > 0
