@@ -515,8 +515,9 @@ def report(s: argparse.Namespace) -> None:
         "10000, `ResultSetMaxRows` 10000, `MaxQueryExecutionTime` 60 s, "
         "`MaxQueryCostEstimationTime` 400 s; where a row names a setting, it was given with "
         "`--virtuoso-set`), each started by "
-        "`scripts/sparql-server` on a free loopback port; then queried remotely and locally. "
-        "2 cores shared with other jobs: load averages are given with each run; CPU time is "
+        "`scripts/sparql-server` on a free loopback port (with --append, the settings shown are "
+        "the last run's); then queried remotely and locally. "
+        "2 cores; the load average is given with each run (other work raises it); CPU time is "
         "the pmgraph process's own (user + system), server CPU the server's during the run.",
         "",
         "Runs:",
