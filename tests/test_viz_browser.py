@@ -1069,9 +1069,10 @@ def test_focused_centre_names_its_membership_and_labels_do_not_collide(browser, 
     finally:
         context.close()
     labels = {b[0]: b[1] for b in boxes}
+    organisation = real.nodes[network]
     assert labels.get(membership) == (
         f"Membership: {real.nodes[leeds]['abbreviation']} in "
-        f"{real.nodes[network]['abbreviation']}"
+        f"{organisation.get('abbreviation') or organisation['label']}"
     )
     overlaps = [
         (a[1], b[1]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
