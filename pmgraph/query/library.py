@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyparsing import ParseException
@@ -204,17 +205,18 @@ def _parse_param(path: Path, spec: str) -> QueryParam:
 
 
 #: Query files read so far, by path, with the size and modification time they were read at.
-_READ: dict[Path, tuple[tuple[int, int], QueryInfo, str]] = {}
+_READ: dict[Path, tuple[tuple[int, int] | None, QueryInfo, str]] = {}
 
 
 def read_query(path: Path | str) -> tuple[QueryInfo, str]:
     """The header and text of the query file at ``path`` (read again when it changed)."""
     path = Path(path)
     try:
-        stat = path.stat()
-        stamp = (stat.st_size, stat.st_mtime_ns)
+        status = path.stat()
+        # only a regular file is kept: a pipe (/dev/stdin) is new text each time
+        stamp = (status.st_size, status.st_mtime_ns) if S_ISREG(status.st_mode) else None
         known = _READ.get(path)
-        if known is not None and known[0] == stamp:
+        if stamp is not None and known is not None and known[0] == stamp:
             return known[1], known[2]
         text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -222,9 +224,10 @@ def read_query(path: Path | str) -> tuple[QueryInfo, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise QueryNotFoundError(f"{display_path(path)}: cannot be read ({exc})") from None
     info = _parse_header(path, text)
-    if len(_READ) >= _CHECKED_MAX:
-        _READ.clear()
-    _READ[path] = (stamp, info, text)
+    if stamp is not None:
+        if len(_READ) >= _CHECKED_MAX:
+            _READ.clear()
+        _READ[path] = (stamp, info, text)
     return info, text
 
 
