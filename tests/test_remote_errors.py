@@ -706,3 +706,22 @@ def test_parameters_on_one_line_still_bind(sparql_endpoint, cli, tmp_path):
     local = cli("query", path, "--param", "centre=ctr:leeds", "--format", "csv")
     assert run.code == local.code == 0
     assert run.out == local.out and run.out.count("\n") == 2
+
+
+def test_a_validation_query_the_store_gives_up_on_is_named_by_its_shape(fake, cli):
+    # Virtuoso at 1M: the model-class test (an sh:xone over the classes) ran past its 60 s
+    # MaxQueryExecutionTime once; the message must say which shape, not "a validation query"
+    empty = json.dumps({"head": {"vars": []}, "results": {"bindings": []}})
+
+    def respond(handler: BaseHTTPRequestHandler) -> None:
+        query = handler.server.fake.requests[-1].body  # type: ignore[attr-defined]
+        if "wgs84_pos#long> []" in query:
+            answer(500, "Virtuoso S1T00 Error SR171: Transaction timed out",
+                   "text/plain")(handler)
+        else:
+            answer(200, empty)(handler)
+
+    endpoint = fake(respond)
+    line = one_line_error(cli("validate", "--endpoint", endpoint.url), 3)
+    assert "the shape pmsh:ClassOfTheModel (XoneConstraintComponent)" in line
+    assert "SR171: Transaction timed out" in line

@@ -40,6 +40,8 @@ class RemoteStore:
         self.endpoint, self.graph = endpoint, graph
         self.credentials, self.timeout = credentials, timeout
         self.queries = 0
+        #: Query text -> how messages name it (the shape and constraint it checks).
+        self.names: dict[str, str] = {}
         self._seen: set[Identifier] = set()
         self._fetched: set[Identifier] = set()
         self._labels: dict[Identifier, str] = {}
@@ -56,7 +58,7 @@ class RemoteStore:
     def query(self, text: str, **_options: object) -> Iterator[dict[str, object]]:
         """Rows as dicts of pyoxigraph terms (unbound variables left out), like a
         pyoxigraph solution read by name."""
-        result = self.select(text)
+        result = self.select(text, self.names.get(text, "a validation query"))
         for row in result.rows:
             solution = {}
             for var, term in zip(result.vars, row, strict=True):
@@ -112,6 +114,22 @@ def _subclass_closure(store: RemoteStore, classes) -> dict[URIRef, frozenset[URI
     return closure
 
 
+def _check_name(check, shapes_graph) -> str:
+    """How a message names a compiled check: ``the shape pmsh:X (MinCountConstraintComponent
+    on pm:y)``."""
+
+    def short(node: object) -> str:
+        if isinstance(node, URIRef):
+            try:
+                return shapes_graph.namespace_manager.normalizeUri(node)
+            except Exception:  # noqa: BLE001 - an IRI rdflib cannot shorten is shown whole
+                return f"<{node}>"
+        return "a property shape" if node is not None else ""
+
+    on = f" on {short(check.path)}" if isinstance(check.path, URIRef) else ""
+    return f"the shape {short(check.shape)} ({check.component}{on})"
+
+
 def validate_remote(
     endpoint: str, *, graph: str | None = None, credentials: Credentials | None = None,
     timeout: float | None = DEFAULT_TIMEOUT, engine: str = "auto",
@@ -144,6 +162,7 @@ def validate_remote(
     except UnsupportedShape as exc:
         raise ParameterError(f"--endpoint: the shapes use {exc}, which only pyshacl checks; "
                              "validate locally with --engine pyshacl") from None
+    store.names = {check.query: _check_name(check, shapes_graph) for check in checks}
     findings = _sparql_findings(None, checks, shapes_graph, store=store, label=store.label)
 
     def run_check(path):
