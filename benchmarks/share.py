@@ -260,20 +260,15 @@ def stage_push(s: argparse.Namespace, size: str, data: Path, server: Server) -> 
     return runs
 
 
-IN_PROCESS_REMOTE = """
-import json, sys, time, resource
-from pmgraph.query.library import find_query
-from pmgraph.query.remote import run_remote
-url, graph, repeat, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-out = {}
-for name in sys.argv[5:]:
-    info, text = find_query(name)
+#: The timing loop both in-process scripts end with: each named query ``repeat`` times
+#: (``call(name)`` runs it), wall and CPU time and rows, stopping a query at its first error.
+_TIMED_RUNS = """
+for name in names:
     runs = []
     for _ in range(repeat):
         started, cpu = time.monotonic(), time.process_time()
         try:
-            result = run_remote(text, url, {}, name=info.name, graph=graph or None,
-                                timeout=timeout)
+            result = call(name)
             runs.append({"wall": time.monotonic() - started, "cpu": time.process_time() - cpu,
                          "rows": len(result.rows)})
         except Exception as exc:
@@ -284,6 +279,20 @@ for name in sys.argv[5:]:
 print(json.dumps(out))
 """
 
+IN_PROCESS_REMOTE = """
+import json, sys, time
+from pmgraph.query.library import find_query
+from pmgraph.query.remote import run_remote
+url, graph, repeat, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+names, out = sys.argv[5:], {}
+found = {name: find_query(name) for name in names}  # read before the clock starts
+
+
+def call(name):
+    info, text = found[name]
+    return run_remote(text, url, {}, name=info.name, graph=graph or None, timeout=timeout)
+""" + _TIMED_RUNS
+
 IN_PROCESS_LOCAL = """
 import json, sys, time, resource
 started, cpu = time.monotonic(), time.process_time()
@@ -292,22 +301,12 @@ from pmgraph.query.library import run_query
 graph = load_graph(sys.argv[1])
 out = {"load": {"wall": time.monotonic() - started, "cpu": time.process_time() - cpu,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}
-repeat, timeout = int(sys.argv[2]), float(sys.argv[3])
-for name in sys.argv[4:]:
-    runs = []
-    for _ in range(repeat):
-        started, cpu = time.monotonic(), time.process_time()
-        try:
-            result = run_query(name, graph, timeout=timeout)
-            runs.append({"wall": time.monotonic() - started, "cpu": time.process_time() - cpu,
-                         "rows": len(result.rows)})
-        except Exception as exc:
-            runs.append({"wall": time.monotonic() - started, "error": type(exc).__name__,
-                         "message": str(exc)})
-            break
-    out[name] = runs
-print(json.dumps(out))
-"""
+repeat, timeout, names = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
+
+
+def call(name):
+    return run_query(name, graph, timeout=timeout)
+""" + _TIMED_RUNS
 
 
 def json_rows(stdout: str) -> int | None:

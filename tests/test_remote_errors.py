@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from test_remote_requests import reply
 
 from pmgraph.errors import QueryTimeoutError
 from pmgraph.query.remote import redact, run_remote
@@ -103,17 +104,7 @@ def fake() -> Iterator[Callable[[Callable[[BaseHTTPRequestHandler], None]], Fake
 def answer(status: int, body: bytes | str, content_type: str = "application/sparql-results+json",
            headers: dict[str, str] | None = None) -> Callable[[BaseHTTPRequestHandler], None]:
     data = body.encode() if isinstance(body, str) else body
-
-    def respond(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(status)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            handler.send_header(key, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    return respond
+    return lambda handler: reply(handler, status, data, headers, content_type)
 
 
 def rows_answer(handler: BaseHTTPRequestHandler) -> None:
