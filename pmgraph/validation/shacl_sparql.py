@@ -765,9 +765,9 @@ class _Compiler:
                                 f"{self.closed_filter(shape, '?predicate')} }}",
                                 path_var=True)
                     continue
-                if prop == SH.xone and self.type_sets(obj):
+                if prop == SH.xone and (sets := self.type_sets(obj)):
                     yield Check(shape, _VALUE_COMPONENTS[prop], severity, message, None,
-                                self.xone_query(focus, self.type_sets(obj) or []))
+                                self.xone_query(focus, sets))
                     continue
                 if prop == SH.hasValue:  # reported without sh:value (as the W3C suite has it)
                     yield Check(shape, _FOCUS_COMPONENTS[prop], severity, message, None,
