@@ -293,17 +293,11 @@ def held_note(changed: list[tuple[ox.Literal, ox.Literal]], count: int, holder: 
 def table_note(table: ExactTerms | None, holder: str, readers: str) -> str | None:
     """:func:`held_note` for an Oxigraph store loaded with the terms of ``table`` (which holds
     them as pmgraph's store does), or None when it holds every term as written."""
-    if table is None or not table.triples:
-        return None
-    changed: dict[ox.Literal, ox.Literal] = {}
-    count = 0
-    for key, kept in table.triples.items():
-        for written in kept:
-            if written != key[2]:
-                count += 1
-                changed.setdefault(written, key[2])
+    count = len(table) if table is not None else 0
     if not count:
         return None
+    changed = {written: key[2] for key, kept in table.triples.items()
+               for written in kept if written != key[2]}
     return held_note(sorted(changed.items(), key=lambda pair: str(pair[0])), count, holder,
                      readers)
 

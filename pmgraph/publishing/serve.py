@@ -129,7 +129,7 @@ def prepare_store(graph: Graph, folder: Path) -> tuple[Path, int]:
     return location, triples
 
 
-def held_note(table: ExactTerms | None) -> str | None:
+def server_note(table: ExactTerms | None) -> str | None:
     """The line that says which literals the server holds in another form than written (the
     Oxigraph server keeps numbers, booleans and dates by value, and tags in lower case, as
     pmgraph's store does: the exact-term table lists them), or None."""
@@ -254,12 +254,12 @@ def serve(
             try:
                 if store is not None:
                     location, what = store, f"the store {store}"
-                    note = held_note(stored_table(store))
+                    note = server_note(stored_table(store))
                 else:
                     assert graph_loader is not None
                     graph = graph_loader()
                     location, triples = prepare_store(graph, folder)
-                    note = held_note(table_of(graph))
+                    note = server_note(table_of(graph))
                     del graph
                     what = f"{triples} triples"
                 server = start_server(location, address=address, port=port, writable=writable,
@@ -345,7 +345,7 @@ class LocalServer:
             raise
         atexit.register(self.stop)
         log.info("serving %d triples at %s", self.triples, self._server.query_url)
-        note = held_note(table_of(self.graph))
+        note = server_note(table_of(self.graph))
         if note:
             log.info("%s", note)
         return self
