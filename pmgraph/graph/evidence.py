@@ -34,14 +34,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from pmgraph.graph.exact import ExactTerms, table_of
+from pmgraph.graph.exact import ExactTerms, table_of, written_form
 from pmgraph.graph.text import fold_whitespace, source_text
 from pmgraph.paths import display_path, sources_dir
 
@@ -228,10 +230,12 @@ class _Anchors:
 
 def expand_statements(
     store: ox.Store, graph_name: object = None, table: ExactTerms | None = None,
-    roots: Sequence[Path] | None = None,
+    roots: Sequence[Path] | None = None, records: Records | None = None,
 ) -> int:
     """Turn every RDF 1.2 reifier in ``graph_name`` of ``store`` into an ``rdf:Statement``
-    record with ``oa:TextQuoteSelector`` quotes (see the module notes); the number turned.
+    record with ``oa:TextQuoteSelector`` quotes (see the module notes), and finish the
+    ``records`` written beside the load (:mod:`pmgraph.graph.annotations`); the number of
+    statements.
 
     A reifier without an IRI gets the statement's own IRI (:func:`statement_iri`). Quotes are
     anchored in the source named by ``pm:source``; a quote that is not found keeps only its
@@ -240,133 +244,254 @@ def expand_statements(
     statement's object in another form than written, ``table`` (the graph's exact terms)
     learns the record's ``rdf:object`` as written too, so that record and triple export the
     same term.
-
-    The records are written as N-Triples text that the store parses (in Rust); a record
-    with a blank node or triple term in it is added term by term instead.
     """
     import pyoxigraph as ox
 
     if graph_name is None:
         graph_name = ox.DefaultGraph()
+    if records is None:
+        records = Records(store, graph_name, table)
     reifies = ox.NamedNode(RDF + "reifies")
-    quads = list(store.quads_for_pattern(None, reifies, None, graph_name))
-    if not quads:
-        return 0
-    paths = _source_paths(store, roots)
-    n = ox.NamedNode
-    quote_p, source_p = n(PM + "quote"), n(PM + "source")
-    anchored = _Anchors()
-    rdf_type = f"<{RDF}type>"
-    head = f" {rdf_type} <{RDF}Statement> .\n"
-    evidence_quote = f"<{PM}evidenceQuote>"
-    selector_type = f" {rdf_type} <{OA}TextQuoteSelector> .\n"
-    exact_p, prefix_p, suffix_p = f"<{OA}exact>", f"<{OA}prefix>", f"<{OA}suffix>"
-    source_nt = f"<{DCTERMS_SOURCE}>"
-    subject_p, predicate_p, object_p = f"<{RDF}subject>", f"<{RDF}predicate>", f"<{RDF}object>"
-    lines: list[str] = []
-    added: list[ox.Quad] = []
-    remove = store.remove
-    named, triple_type = ox.NamedNode, ox.Triple
-    # Subjects, objects, quotes and places repeat across statements: each is worked out once.
-    parts: dict[object, str] = {}
-    terms: dict[object, str | None] = {}  # a term -> its N-Triples (None: cannot be written)
-    local_names: dict[str, str] = {}
-    placed: dict[tuple[str, tuple], str] = {}  # (quote, sources) -> its selector
-    emitted: set[str] = set()
+    try:
+        remove = store.remove
+        for quad in list(store.quads_for_pattern(None, reifies, None, graph_name)):
+            reifier, triple = quad.subject, quad.object
+            if type(triple) is not ox.Triple:
+                continue
+            own = list(store.quads_for_pattern(reifier, None, None, graph_name))
+            for q in own:
+                remove(q)
+            records.add(reifier, triple, own, as_written=False)
+        if records.count:
+            records.finish(_source_paths(store, roots))
+    finally:
+        records.close()
+    if records.count:
+        log.info("expanded %d annotated statements", records.count)
+    return records.count
 
-    def part(term: object) -> str:
-        found = parts.get(term)
-        if found is None:
-            found = parts[term] = _part(term)
-        return found
 
-    def written(term: object) -> str | None:
-        if term in terms:
-            return terms[term]
-        found = terms[term] = _nt(term)
-        return found
+#: Lines of records given to the store at a time: a bounded text, whatever the graph's size.
+_RECORD_BATCH = 50_000
+#: Batches given to the store and not loaded yet, at most (the writing waits).
+_WAITING_BATCHES = 4
 
-    for quad in quads:
-        reifier, triple = quad.subject, quad.object
-        if type(triple) is not triple_type:
-            continue
+
+class Records:
+    """The records of statements, written as Turtle and given to the store in batches, each
+    loaded in a second thread (in order, after whatever else was given to it) while this one
+    writes the next.
+
+    What needs every file loaded first (where each quote sits in its source, the forms in
+    which the files wrote a literal) is written by :meth:`finish`.
+    """
+
+    def __init__(self, store: ox.Store, graph_name: object, table: ExactTerms | None) -> None:
+        import pyoxigraph as ox
+
+        self.store, self.graph_name, self.table = store, graph_name, table
+        self._loader: ThreadPoolExecutor | None = None
+        self._waiting: list[Future] = []
+        n = ox.NamedNode
+        self.quote_p, self.source_p, self.reifies = n(PM + "quote"), n(PM + "source"), n(
+            RDF + "reifies")
+        self.object_p = n(RDF + "object")
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every record written (the store is cleared by the caller)."""
+        self.count = 0
+        self.lines: list[str] = []
+        # Subjects, objects and quotes repeat across statements: each is worked out once.
+        self.terms: dict[object, tuple[str | None, str]] = {}
+        self.predicates: dict[object, tuple[str | None, str]] = {}
+        self.selectors: dict[tuple[str, object], str] = {}  # (quote, source) -> selector
+        #: What :meth:`finish` writes: quotes given several sources (statement, quote,
+        #: sources); literal objects (statement, subject, predicate, object); records with a
+        #: blank node or triple term (statement, triples, quotes, sources).
+        self.placed_later: list[tuple] = []
+        self.literal_objects: list[tuple] = []
+        self.term_by_term: list[tuple] = []
+
+    # ---------------------------------------------------------------- loading
+
+    def submit(self, job: Callable[[], object]) -> Future:
+        """Run ``job`` (a load into the store) in the loading thread after the jobs given
+        before it."""
+        if self._loader is None:
+            self._loader = ThreadPoolExecutor(1, thread_name_prefix="pmgraph-load")
+        return self._loader.submit(job)
+
+    def flush(self) -> None:
+        """Give the store the lines written so far, and forget them."""
+        import pyoxigraph as ox
+
+        if not self.lines:
+            return
+        text = (_RECORD_PREFIXES + "".join(self.lines)).encode("utf-8")
+        self.lines.clear()
+        while len(self._waiting) >= _WAITING_BATCHES:
+            self._waiting.pop(0).result()
+        # lenient: every IRI in it is the store's own or made from them
+        self._waiting.append(self.submit(partial(
+            self.store.load, input=text, format=ox.RdfFormat.TURTLE, to_graph=self.graph_name,
+            lenient=True)))
+
+    def wait(self) -> None:
+        """Wait until the store has loaded every batch; raise what a load raised."""
+        while self._waiting:
+            self._waiting.pop(0).result()
+
+    def close(self) -> None:
+        """Stop the loading thread, dropping the batches it has not started."""
+        if self._loader is not None:
+            self._loader.shutdown(wait=True, cancel_futures=True)
+            self._loader = None
+        self._waiting.clear()
+
+    # ---------------------------------------------------------------- writing
+
+    def stored(self, term: object, statement: str, predicate: object) -> object:
+        """``term`` as written (from the parse) in the form the store holds it; the table
+        learns the written form for the record's triple when they differ."""
+        import pyoxigraph as ox
+
+        table = self.table
+        if table is None or type(term) is not ox.Literal:
+            return term
+        held = table.stored_form(term)
+        if held is not term and held != term:
+            table.record(ox.NamedNode(statement), predicate, written_form(term), held)
+        return held
+
+    def add(self, reifier: object, triple: ox.Triple, own: list, *, as_written: bool) -> None:
+        """The record of ``triple`` from its reifier's triples ``own`` (``pm:source``,
+        ``pm:quote``, others); terms ``as_written`` come from a parse, not the store."""
+        import pyoxigraph as ox
+
+        named, literal = ox.NamedNode, ox.Literal
+        self.count += 1
         subject, predicate, obj = triple.subject, triple.predicate, triple.object
-        if type(reifier) is named:
-            iri = reifier.value
-        else:
-            local = local_names.get(predicate.value)
-            if local is None:
-                local = local_names[predicate.value] = _local(predicate.value)
-            iri = f"{STATEMENT}{part(subject)}--{local}--{part(obj)}"
-        own = list(store.quads_for_pattern(reifier, None, None, graph_name))
+        table = self.table
+        if table is not None and type(obj) is literal:
+            if as_written:
+                obj = table.stored_form(obj)  # as the store holds it, and names it
+        s_nt, s_part = self.term(subject)
+        o_nt, o_part = self.term(obj)
+        p_nt, p_local = self.predicate(predicate)
+        iri = reifier.value if type(reifier) is named else (
+            f"{STATEMENT}{s_part}--{p_local}--{o_part}")
+        quote_p, source_p, reifies = self.quote_p, self.source_p, self.reifies
         quotes, sources, others = [], [], []
         for q in own:
-            remove(q)
             said = q.predicate
             if said == quote_p:
                 quotes.append(q.object.value)
             elif said == source_p:
                 sources.append(q.object)
             elif said != reifies:
-                others.append(q)
-        if table is not None and type(obj) is ox.Literal:
-            for form in table.triples.get((subject, predicate, obj), ()):
-                table.record(n(iri), n(RDF + "object"), form, obj)
-        s_nt, p_nt, o_nt = written(subject), written(predicate), written(obj)
-        other_nts = [(written(q.predicate), written(q.object)) for q in others]
-        if (s_nt is None or o_nt is None or any(o is None for _, o in other_nts)
-                or any(type(source) is not named for source in sources)):
-            statement = n(iri)
-            add = [(statement, n(RDF + "subject"), subject),
-                   (statement, n(RDF + "predicate"), predicate),
-                   (statement, n(RDF + "object"), obj)]
-            add += [(statement, q.predicate, q.object) for q in others]
-            added.extend(_quads(statement, add, quotes, sources, paths, anchored, graph_name))
-            continue
-        if len(lines) >= _RECORD_BATCH:
-            _load_records(store, lines, graph_name)
-        st = f"<{iri}>"
-        lines.append(f"{st}{head}{st} {subject_p} {s_nt} .\n{st} {predicate_p} {p_nt} .\n"
-                     f"{st} {object_p} {o_nt} .\n")
+                others.append((said, q.object))
+        if table is not None and type(obj) is literal:
+            self.literal_objects.append((iri, subject, predicate, obj))
+        other_nts = []
+        plain = s_nt is not None and o_nt is not None
+        if others:
+            if as_written:
+                others = [(said, self.stored(value, iri, said)) for said, value in others]
+            other_nts = [(self.predicate(said)[0], self.term(value)[0]) for said, value in others]
+            plain = plain and all(value is not None for _, value in other_nts)
+        for source in sources:
+            if type(source) is not named:
+                plain = False
+        if not plain:
+            statement = named(iri)
+            add = [(statement, named(RDF + "subject"), subject),
+                   (statement, named(RDF + "predicate"), predicate),
+                   (statement, self.object_p, obj)]
+            add += [(statement, said, value) for said, value in others]
+            self.term_by_term.append((statement, add, quotes, sources))
+            return
+        text = (f"<{iri}> a rdf:Statement ; rdf:subject {s_nt} ; rdf:predicate {p_nt} ; "
+                f"rdf:object {o_nt}")
         for said, value in other_nts:
-            lines.append(f"{st} {said} {value} .\n")
-        for quote in quotes:
-            key = (quote, tuple(source.value for source in sources))
-            selector = placed.get(key)
-            if selector is None:
-                source, where = _place(quote, sources, paths, anchored)
-                selector = f"<{selector_iri(quote, source)}>"
-                text = f"{selector}{selector_type}{selector} {exact_p} {_nt_string(quote)} .\n"
-                if source is not None:
-                    text += f"{selector} {source_nt} <{source.value}> .\n"
-                    if where.found:
-                        text += (f"{selector} {prefix_p} {_nt_string(where.prefix)} .\n"
-                                 f"{selector} {suffix_p} {_nt_string(where.suffix)} .\n")
-                if selector not in emitted:  # another key naming the same source and quote
-                    emitted.add(selector)
-                    lines.append(text)
-                placed[key] = selector
-            lines.append(f"{st} {evidence_quote} {selector} .\n")
-    _load_records(store, lines, graph_name)
-    if added:
-        store.extend(added)
-    log.info("expanded %d annotated statements", len(quads))
-    return len(quads)
+            text += f" ; {said} {value}"
+        if quotes:
+            if len(sources) > 1:  # the quote's source is the first that holds it: later
+                self.placed_later.extend((iri, quote, sources) for quote in quotes)
+            else:
+                source = sources[0] if sources else None
+                selectors = [self.selector(quote, source) for quote in quotes]
+                text += f" ; pm:evidenceQuote {', '.join(selectors)}"
+        self.lines.append(text + " .\n")
+        if len(self.lines) >= _RECORD_BATCH:
+            self.flush()
+
+    def selector(self, quote: str, source: object | None) -> str:
+        """The selector of ``quote`` in ``source``; its own triples are written by
+        :meth:`finish`."""
+        key = (quote, source)
+        selector = self.selectors.get(key)
+        if selector is None:
+            selector = self.selectors[key] = f"<{selector_iri(quote, source)}>"
+        return selector
+
+    def finish(self, paths: dict[str, Path]) -> None:
+        """Write what needs every file loaded (``paths``: each source's file), give the store
+        everything left, and wait until it has loaded it all."""
+        import pyoxigraph as ox
+
+        anchored = _Anchors()
+        for iri, quote, sources in self.placed_later:
+            source, _ = _place(quote, sources, paths, anchored)
+            self.lines.append(f"<{iri}> pm:evidenceQuote {self.selector(quote, source)} .\n")
+        written: set[str] = set()
+        for (quote, source), selector in self.selectors.items():
+            if selector in written:
+                continue
+            written.add(selector)
+            text = f"{selector} a oa:TextQuoteSelector ; oa:exact {_nt_string(quote)}"
+            if source is not None:
+                text += f" ; dcterms:source <{source.value}>"
+                path = paths.get(source.value)
+                where = anchored(quote, path) if path else Anchor(False)
+                if where.found:
+                    text += (f" ; oa:prefix {_nt_string(where.prefix)}"
+                             f" ; oa:suffix {_nt_string(where.suffix)}")
+            self.lines.append(text + " .\n")
+        table = self.table
+        if table is not None:
+            named = ox.NamedNode
+            for iri, subject, predicate, obj in self.literal_objects:
+                # the record's object exports as the statement's object was written
+                for form in table.triples.get((subject, predicate, obj), ()):
+                    table.record(named(iri), self.object_p, form, obj)
+        added = [quad for statement, add, quotes, sources in self.term_by_term
+                 for quad in _quads(statement, add, quotes, sources, paths, anchored,
+                                    self.graph_name)]
+        self.flush()
+        self.wait()
+        if added:
+            self.store.extend(added)
+
+    def term(self, term: object) -> tuple[str | None, str]:
+        """``term`` in N-Triples (None: a blank node or triple term, which a text the store
+        parses would not keep as the same term) and its part of a statement IRI."""
+        found = self.terms.get(term)
+        if found is None:
+            found = self.terms[term] = (_nt(term), _part(term))
+        return found
+
+    def predicate(self, term: object) -> tuple[str | None, str]:
+        """A predicate in N-Triples and its local name."""
+        found = self.predicates.get(term)
+        if found is None:
+            found = self.predicates[term] = (_nt(term), _local(term.value))
+        return found
 
 
-#: Lines of records given to the store at a time: a bounded text, whatever the graph's size.
-_RECORD_BATCH = 200_000
-
-
-def _load_records(store: ox.Store, lines: list[str], graph_name: object) -> None:
-    """Give the store the record lines gathered so far, and forget them."""
-    import pyoxigraph as ox
-
-    if lines:
-        # lenient: every IRI in it is the store's own or made from them
-        store.load(input="".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES,
-                   to_graph=graph_name, lenient=True)
-        lines.clear()
+#: The prefixes of the records' Turtle text.
+_RECORD_PREFIXES = (f"@prefix rdf: <{RDF}> .\n@prefix pm: <{PM}> .\n@prefix oa: <{OA}> .\n"
+                    "@prefix dcterms: <http://purl.org/dc/terms/> .\n")
 
 
 def _place(
@@ -412,9 +537,12 @@ def _quads(
     return [ox.Quad(s, p, o, graph_name) for s, p, o in add]
 
 
-def expand_graph(graph: Graph, files: Sequence[Path] = ()) -> int:
-    """:func:`expand_statements` on an rdflib graph over Oxigraph; remembers ``files`` so that
-    findings can name the line a statement is on."""
+def expand_graph(
+    graph: Graph, files: Sequence[Path] = (), records: Records | None = None
+) -> int:
+    """:func:`expand_statements` on an rdflib graph over Oxigraph (with the ``records``
+    written beside the load); remembers ``files`` so that findings can name the line a
+    statement is on."""
     from pmgraph.query.engine import oxigraph_target
 
     target = oxigraph_target(graph)
@@ -422,7 +550,8 @@ def expand_graph(graph: Graph, files: Sequence[Path] = ()) -> int:
         graph.pmgraph_files = tuple(files)  # type: ignore[attr-defined]
     if target is None:
         return 0
-    return expand_statements(*target, table=table_of(graph), roots=source_roots(files))
+    return expand_statements(*target, table=table_of(graph), roots=source_roots(files),
+                             records=records)
 
 
 # --- checks -----------------------------------------------------------------

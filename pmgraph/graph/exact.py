@@ -24,6 +24,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,8 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier
+
+from pmgraph.graph.annotations import Annotations, NotTaken, strip_annotations
 
 if TYPE_CHECKING:
     from rdflib.store import Store
@@ -616,6 +619,7 @@ def load_file(
     bulk: bool = False,
     parallel: bool = False,
     name: str = "",
+    annotations: Annotations | None = None,
 ) -> dict | None:
     """Load one file (``path``) or text (``data``) into ``graph_name`` of ``store``, keeping in
     ``table`` the literals the store holds in another form than written.
@@ -626,6 +630,11 @@ def load_file(
     for rewritten literals; a rewritten literal on a blank node then raises
     :class:`BlankNodeRewrite`, and the caller loads again without ``parallel``.
 
+    With ``parallel`` and ``annotations``, a Turtle text's annotation blocks are left out of
+    what the store loads and kept in ``annotations`` from the parse instead
+    (:mod:`pmgraph.graph.annotations`); when that cannot be done in full, :class:`NotTaken` is
+    raised and the caller loads again without ``parallel``.
+
     Returns, when the store's native loader read the file (its blank nodes got new labels),
     what :func:`record_written_as_stored` reads it with; None otherwise.
     Raises what ``pyoxigraph.parse`` raises (``SyntaxError``, ``OSError``, ``MemoryError``).
@@ -634,23 +643,44 @@ def load_file(
     fill = store.bulk_load if bulk else store.load
     original = {**source, "format": fmt, "base_iri": base_iri}
     reading = original
+    stripped = None
+    if parallel and annotations is not None and fmt == ox.RdfFormat.TURTLE:
+        stripped = strip_annotations(data if data is not None else Path(path).read_bytes())
+    if stripped is not None:
+        source = {"input": stripped[0]}
+
+    def parsed(arguments: dict) -> Iterable[ox.Quad]:
+        # lenient: the store's loader checks the IRIs; the scan only reads the literals.
+        triples = ox.parse(**arguments, lenient=True)
+        return triples if stripped is None else annotations.take(triples, stripped[1])
 
     def scan() -> list[tuple]:
         nonlocal reading
         marked = tag_reading(reading)
         if marked is reading:
-            # lenient: the store's loader checks the IRIs; the scan only reads the literals.
-            return table.scan(ox.parse(**reading, lenient=True))
+            return table.scan(parsed(reading))
         try:
-            found = table.scan(ox.parse(**marked, lenient=True))
+            found = table.scan(parsed(marked))
         except SyntaxError:  # a quote and tag inside an IRI (<a'@En>): read as written
             log.warning("%s: language tags are kept in lower case (the file could not be "
                         "read for their case)", name or path)
-            return table.scan(ox.parse(**reading, lenient=True))
+            return table.scan(parsed(reading))
         reading = marked
         return found
 
-    if parallel:
+    if stripped is not None:
+        # The store loads the stripped text in the records' loading thread while this one
+        # reads the whole text for the literals and the annotations' records.
+        loaded = annotations.records.submit(partial(
+            fill, **source, format=fmt, base_iri=base_iri, to_graph=graph_name))
+        try:
+            rewritten = scan()
+            loaded.result()
+        except Exception as exc:  # noqa: BLE001 - the error as the whole text gives it
+            raise NotTaken(str(exc)) from None
+        if any(type(item[0]) is ox.BlankNode for item in rewritten):
+            raise BlankNodeRewrite(str(path))
+    elif parallel:
         # The store loads in a thread (its loader releases the GIL) while this thread reads
         # the literals: pyoxigraph's parser must be made and dropped in one thread.
         failed: list[BaseException] = []
@@ -667,7 +697,7 @@ def load_file(
             rewritten = scan()
         except BaseException:
             thread.join()
-            if failed:  # the store's loader is strict (IRIs); its message comes first
+            if failed:  # the store's loader is strict (IRIs): its message comes first
                 raise failed[0] from None
             raise
         thread.join()
@@ -691,7 +721,6 @@ def load_file(
     return reading
 
 
-_TAG = re.compile(rb"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 _UPPER = re.compile(rb"[A-Z]")
 _MARKED = rb"\1^^<" + LANG_DATATYPE.encode("ascii") + rb"\2>"
 #: A language tag with a capital letter after a string's closing quote, not followed by a
@@ -737,15 +766,16 @@ def mixed_case_tag(path: Path | None, data: bytes | None) -> str | None:
 
 
 def _first_capital_tag(text: bytes | mmap.mmap) -> str | None:
-    # bytes.find, not a regular expression: a regex scan of 200 MB takes seconds.
-    for quote in (b'"@', b"'@"):
-        at = text.find(quote)
-        while at >= 0:
-            tag = _TAG.match(text[at + 2:at + 66])
-            if tag and _UPPER.search(tag.group(0)):
-                return tag.group(0).decode("ascii")
-            at = text.find(quote, at + 2)
+    # Each search starts with a fixed "@ or '@, which the regular expression engine finds
+    # fast; the tags are looked at in Python only when one of them has a capital letter.
+    for tags in (_DOUBLE_QUOTED_TAG.findall(text), _SINGLE_QUOTED_TAG.findall(text)):
+        if any(_UPPER.search(tag) for tag in set(tags)):
+            return next(tag for tag in tags if _UPPER.search(tag)).decode("ascii")
     return None
+
+
+_DOUBLE_QUOTED_TAG = re.compile(rb'"@([a-zA-Z]+(?:-[a-zA-Z0-9]+)*)')
+_SINGLE_QUOTED_TAG = re.compile(rb"'@([a-zA-Z]+(?:-[a-zA-Z0-9]+)*)")
 
 
 def _load_parsed(

@@ -4,6 +4,7 @@ in Oxigraph, every term kept as written (see :mod:`pmgraph.graph.exact`)."""
 from __future__ import annotations
 
 import fnmatch
+import gc
 import logging
 import os
 import re
@@ -19,7 +20,8 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from pmgraph.errors import DataLoadError
-from pmgraph.graph.evidence import SOURCES_BESIDE, expand_graph
+from pmgraph.graph.annotations import Annotations, NotTaken
+from pmgraph.graph.evidence import SOURCES_BESIDE, Records, expand_graph
 from pmgraph.graph.exact import (
     BlankNodeRewrite,
     ExactStore,
@@ -222,25 +224,43 @@ def parse_source(path: Path) -> dict[str, object]:
     return {"input": data, "format": fmt, "base_iri": base}
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a load, which makes millions of objects that
+    live until it ends (the collector went over them again and again: 1M synthetic triples
+    took twice as long to read); on again afterwards if it was on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def load_files(
     store: ox.Store, graph_name: ox.NamedNode | ox.BlankNode, files: Sequence[Path],
-    table: ExactTerms, *, bulk_from: int | None = None,
+    table: ExactTerms, *, bulk_from: int | None = None, annotations: Annotations | None = None,
 ) -> None:
     """Load ``files`` into ``graph_name`` of ``store``, keeping their exact terms in ``table``
-    (see :mod:`pmgraph.graph.exact`). Files from ``bulk_from`` bytes are bulk-loaded.
+    (see :mod:`pmgraph.graph.exact`). Files from ``bulk_from`` bytes are bulk-loaded. With
+    ``annotations``, the annotations of Turtle files are kept there instead of in the store,
+    where that can be done (:mod:`pmgraph.graph.annotations`).
 
     Raises :class:`DataLoadError` naming the file, line and column of a syntax error.
     """
     # The scan runs beside the store's own loader when nothing but these files is in the
-    # graph, so that a rare reload (BlankNodeRewrite) can start again from empty.
+    # graph, so that a rare reload (BlankNodeRewrite, NotTaken) can start again from empty.
     parallel = next(iter(store.quads_for_pattern(None, None, None, graph_name)), None) is None
     try:
-        native = _load_each(store, graph_name, files, table, bulk_from, parallel)
-    except BlankNodeRewrite:
-        log.debug("a rewritten literal sits on a blank node; loading again from the parse")
+        native = _load_each(store, graph_name, files, table, bulk_from, parallel, annotations)
+    except (BlankNodeRewrite, NotTaken) as exc:
+        log.debug("loading again, each file whole (%s)", exc)
         store.clear_graph(graph_name)
         table.clear()
-        native = _load_each(store, graph_name, files, table, bulk_from, False)
+        if annotations is not None:
+            annotations.reset()
+        native = _load_each(store, graph_name, files, table, bulk_from, False, None)
     shared = table.shared_values()
     for path, source in native if shared else ():
         with turtle_errors(path):
@@ -250,7 +270,7 @@ def load_files(
 
 def _load_each(
     store: ox.Store, graph_name: ox.NamedNode | ox.BlankNode, files: Sequence[Path],
-    table: ExactTerms, bulk_from: int | None, parallel: bool,
+    table: ExactTerms, bulk_from: int | None, parallel: bool, annotations: Annotations | None,
 ) -> list[tuple[Path, dict[str, object]]]:
     native = []
     for path in files:
@@ -261,7 +281,7 @@ def _load_each(
             reading = load_file(store, graph_name, table, fmt=source["format"],
                                 base_iri=source["base_iri"], path=source.get("path"),
                                 data=source.get("input"), bulk=bulk, parallel=parallel,
-                                name=shown(path))
+                                name=shown(path), annotations=annotations)
             if reading is not None:
                 native.append((path, reading))
         log.debug("parsed %s", shown(path))
@@ -337,8 +357,14 @@ def load_graph(
         return open_store(store)
     graph = new_graph()
     store, name = oxigraph_target(graph)
-    load_files(store, name, files, table_for(graph))
-    expand_graph(graph, files)
+    table = table_for(graph)
+    records = Records(store, name, table)
+    with gc_paused():
+        try:
+            load_files(store, name, files, table, annotations=Annotations(records))
+            expand_graph(graph, files, records)
+        finally:
+            records.close()
     log.info("loaded %d files", len(files))
     return graph
 

@@ -32,7 +32,7 @@ from rdflib import Graph, URIRef
 from pmgraph.errors import PMGraphError
 from pmgraph.files import swap_in, tracked
 from pmgraph.graph.exact import ExactStore, ExactTerms, attach
-from pmgraph.graph.load import is_stdin, load_files
+from pmgraph.graph.load import gc_paused, is_stdin, load_files
 from pmgraph.graph.namespaces import bind_prefixes
 from pmgraph.paths import display_path
 
@@ -227,7 +227,8 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
     form than written into :data:`EXACT_TERMS` beside it; the number of triples loaded."""
     import pyoxigraph as ox
 
-    from pmgraph.graph.evidence import expand_statements, source_roots
+    from pmgraph.graph.annotations import Annotations
+    from pmgraph.graph.evidence import Records, expand_statements, source_roots
 
     graph = ox.NamedNode(GRAPH_IRI)
     store = ox.Store(str(folder))
@@ -235,8 +236,15 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
         # bulk_load writes sorted files straight to disk: faster than load on big files,
         # at half its memory (docs/store.md); on small files its fixed cost dominates.
         table = ExactTerms()
-        load_files(store, graph, files, table, bulk_from=_BULK_FROM)
-        expand_statements(store, graph, table, roots=source_roots(files))
+        records = Records(store, graph, table)
+        with gc_paused():
+            try:
+                load_files(store, graph, files, table, bulk_from=_BULK_FROM,
+                           annotations=Annotations(records))
+                expand_statements(store, graph, table, roots=source_roots(files),
+                                  records=records)
+            finally:
+                records.close()
         if table.triples:
             table.save(folder / EXACT_TERMS)
         store.flush()
