@@ -172,3 +172,51 @@ def test_a_syntax_error_after_a_block_names_its_line_in_the_file(tmp_path):
         load_graph(path)
     assert f"data.ttl:{line}:" in str(error.value)
     assert "\n" not in str(error.value)
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """The store is given the stripped text in parts of a few hundred bytes."""
+    from pmgraph.graph import annotations
+
+    monkeypatch.setattr(annotations, "FIRST_PART_BYTES", 200)
+    monkeypatch.setattr(annotations, "PART_BYTES", 300)
+
+
+def _many(count: int) -> str:
+    return "".join(
+        f'ex:n{i} pm:partOf ex:b {{| pm:source src:s ; pm:quote "opened in 2016 and paid" |}} ;\n'
+        f'    pm:value "{i:02d}"^^xsd:integer {{| pm:source src:s ;\n'
+        f'        pm:quote "the centre holds 05 scanners" |}} .\n'
+        for i in range(count))
+
+
+@pytest.mark.parametrize("later", [
+    "",
+    "@prefix ex: <https://w3id.org/pmgraph/id/org/> .\n",
+    "PREFIX ex: <https://w3id.org/pmgraph/id/place/>\n",
+    "@base <http://example.org/elsewhere/> .\n",
+], ids=["same-prefixes", "prefix-redefined", "sparql-prefix-redefined", "base-changed"])
+def test_a_text_loaded_in_parts_gives_the_graph_of_the_whole_load(tmp_path, small_parts,
+                                                                   later):
+    """Each part is given the prefixes in force where it starts; a directive after the first
+    part keeps the rest in one part, after it."""
+    text = (HEAD + _many(12) + later + _many(12).replace("ex:n", "ex:m")
+            + "ex:m0 pm:homepage <page> .\n")
+    path = _folder(tmp_path, text)
+    fast = load_graph(path)
+    whole = _whole(path)
+    assert len(fast) == len(whole)
+    assert isomorphic(_as_written(fast), _as_written(whole))
+    assert table_of(fast).triples == table_of(whole).triples
+
+
+def test_parts_are_cut_at_statement_ends_and_labels_keep_one_part():
+    from pmgraph.graph.annotations import StrippedText
+
+    text = (HEAD + _many(30)).encode("utf-8")
+    parts = list(StrippedText(text).parts(first=200, size=300))
+    assert len(parts) > 5
+    assert all(part.rstrip().endswith(b".") for part in parts)
+    labelled = text + b'_:x pm:partOf ex:b .\n'
+    assert len(list(StrippedText(labelled).parts(first=200, size=300))) == 1

@@ -54,27 +54,112 @@ _BLOCK = re.compile(
 _LABEL = re.compile(rb"(?<![\w:.-])_:")
 
 
+#: A statement's end right after a block: where the stripped text may be cut into parts.
+_STATEMENT_END = re.compile(rb"[ \t\r\n]*\.(?=[ \t\r\n#]|\Z)")
+#: Something that may be a directive (``@prefix``, ``PREFIX p:``, ``@base``, ``BASE``), in a
+#: text in lower case (a fixed start, which the regular expression engine finds fast).
+_PREFIX_DIRECTIVE = re.compile(rb"prefix\s+[^\s:]*:\s*<")
+_BASE_DIRECTIVE = re.compile(rb"base\s*<")
+
+
+def _has_directive(text: bytes) -> bool:
+    lower = text.lower()
+    return bool(_PREFIX_DIRECTIVE.search(lower) or _BASE_DIRECTIVE.search(lower))
+
+#: Bytes of stripped text in the first part the store is given (it starts loading while the
+#: rest is stripped) and in each part after it.
+FIRST_PART_BYTES = 2**20
+PART_BYTES = 16 * 2**20
+
+
+class StrippedText:
+    """A Turtle text with every annotation block replaced by white space (line breaks kept,
+    so that lines keep their numbers), in parts the store can load one after the other while
+    the rest is stripped (:meth:`parts`)."""
+
+    def __init__(self, data: bytes, base_iri: str | None = None) -> None:
+        self.data, self.base_iri = data, base_iri
+        #: Blocks stripped so far.
+        self.blocks = 0
+
+    def parts(self, first: int | None = None, size: int | None = None) -> Iterator[bytes]:
+        """The stripped text, in parts of about ``first`` and then ``size`` bytes (default
+        :data:`FIRST_PART_BYTES`, :data:`PART_BYTES`), each cut
+        at a statement's end and given the prefixes and base in force there; one part when
+        the text has a blank node label (``_:b``, which each part's load would make a new
+        node); from a part with a directive in it (which the parts after it would not
+        know), the rest is one part.
+
+        Raises :class:`NotTaken` at anything but a plain block (see the module notes).
+        """
+        data = self.data
+        end = len(data)
+        outside, block, statement_end = _OUTSIDE.match, _BLOCK.match, _STATEMENT_END.match
+        cut = b"_:" not in data
+        kept: list[bytes] = []
+        size = PART_BYTES if size is None else size
+        pos, held, header = 0, 0, b""
+        limit = FIRST_PART_BYTES if first is None else first
+        while True:
+            stop = outside(data, pos).end()
+            kept.append(data[pos:stop])
+            held += stop - pos
+            if stop == end:
+                yield header + b"".join(kept)
+                return
+            found = block(data, stop)
+            if found is None:
+                raise NotTaken("a reifier name, a triple term or a block that is not plain")
+            text = found.group(0)
+            if b"_:" in text and _LABEL.search(_STRING_OR_IRI.sub(b"", text)):
+                raise NotTaken("a blank node label in an annotation")
+            kept.append(b"\n" * text.count(b"\n") or b" ")
+            self.blocks += 1
+            pos = found.end()
+            if cut and held >= limit and (dot := statement_end(data, pos)):
+                kept.append(data[pos:dot.end()])
+                pos = dot.end()
+                part = b"".join(kept)
+                if not header:
+                    header = self._header(part)
+                    if not header:
+                        cut = False  # one part after all
+                        kept = [part]
+                        continue
+                    yield part
+                elif _has_directive(part):
+                    cut = False  # this part and the rest in one, after the header
+                    kept = [part]
+                    continue
+                else:
+                    yield header + part
+                kept, held, limit = [], 0, size
+
+    def _header(self, part: bytes) -> bytes:
+        """The directives that give a later part the prefixes and base in force at the end of
+        ``part`` (empty when ``part`` cannot be read: the text is then not cut)."""
+        arguments = {"base_iri": self.base_iri} if self.base_iri else {}
+        parser = ox.parse(input=part, format=ox.RdfFormat.TURTLE, lenient=True, **arguments)
+        try:
+            for _ in parser:
+                pass
+        except SyntaxError:
+            return b""
+        lines = [f"@base <{parser.base_iri}> .\n"] if parser.base_iri else []
+        lines += [f"@prefix {name}: <{iri}> .\n" for name, iri in parser.prefixes.items()]
+        return "".join(lines).encode("utf-8") or b"\n"
+
+
 def strip_annotations(data: bytes) -> tuple[bytes, int] | None:
     """``data`` (Turtle) with every annotation block replaced by white space, and the number
     of blocks; None when the text has anything but plain blocks (see the module notes) or
     no block at all. Lines keep their numbers: a block's line breaks stay."""
-    kept: list[bytes] = []
-    outside, block = _OUTSIDE.match, _BLOCK.match
-    pos, blocks, end = 0, 0, len(data)
-    while True:
-        stop = outside(data, pos).end()
-        kept.append(data[pos:stop])
-        if stop == end:
-            return (b"".join(kept), blocks) if blocks else None
-        found = block(data, stop)
-        if found is None:
-            return None  # '~', '<<', a block that is not plain, or a syntax error
-        text = found.group(0)
-        if b"_:" in text and _LABEL.search(_STRING_OR_IRI.sub(b"", text)):
-            return None
-        kept.append(b"\n" * text.count(b"\n") or b" ")
-        blocks += 1
-        pos = found.end()
+    stripped = StrippedText(data)
+    try:
+        text = b"".join(stripped.parts(first=len(data) + 1))
+    except NotTaken:
+        return None
+    return (text, stripped.blocks) if stripped.blocks else None
 
 
 _STRING_OR_IRI = re.compile(_STRING + rb"|" + _IRI)

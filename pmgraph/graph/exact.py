@@ -33,7 +33,7 @@ from oxrdflib import OxigraphStore
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier
 
-from pmgraph.graph.annotations import Annotations, NotTaken, strip_annotations
+from pmgraph.graph.annotations import Annotations, NotTaken, StrippedText
 
 if TYPE_CHECKING:
     from rdflib.store import Store
@@ -645,14 +645,14 @@ def load_file(
     reading = original
     stripped = None
     if parallel and annotations is not None and fmt == ox.RdfFormat.TURTLE:
-        stripped = strip_annotations(data if data is not None else Path(path).read_bytes())
-    if stripped is not None:
-        source = {"input": stripped[0]}
+        text = data if data is not None else Path(path).read_bytes()
+        if b"{|" in text:
+            stripped = StrippedText(text, base_iri)
 
     def parsed(arguments: dict) -> Iterable[ox.Quad]:
         # lenient: the store's loader checks the IRIs; the scan only reads the literals.
         triples = ox.parse(**arguments, lenient=True)
-        return triples if stripped is None else annotations.take(triples, stripped[1])
+        return triples if stripped is None else annotations.take(triples, stripped.blocks)
 
     def scan() -> list[tuple]:
         nonlocal reading
@@ -669,13 +669,16 @@ def load_file(
         return found
 
     if stripped is not None:
-        # The store loads the stripped text in the records' loading thread while this one
-        # reads the whole text for the literals and the annotations' records.
-        loaded = annotations.records.submit(partial(
-            fill, **source, format=fmt, base_iri=base_iri, to_graph=graph_name))
+        # The store loads the stripped text, part by part as it is stripped, in the records'
+        # loading thread, while this one reads the whole text for the literals and the
+        # annotations' records.
+        loaded = [annotations.records.submit(partial(
+            fill, input=part, format=fmt, base_iri=base_iri, to_graph=graph_name))
+            for part in stripped.parts()]
         try:
             rewritten = scan()
-            loaded.result()
+            for part in loaded:
+                part.result()
         except Exception as exc:  # noqa: BLE001 - the error as the whole text gives it
             raise NotTaken(str(exc)) from None
         if any(type(item[0]) is ox.BlankNode for item in rewritten):
