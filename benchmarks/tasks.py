@@ -548,7 +548,8 @@ def stepped_pyshacl(args: dict, progress: Progress) -> None:
 
 
 def stepped_query_batch(args: dict, progress: Progress) -> None:
-    """Load the file once (the step ``load``), then time each query of ``queries`` alone.
+    """Load the file once (the step ``load``), then time each query of ``queries`` alone,
+    ``runs`` times one after the other.
 
     An untimed ``ASK`` first, so that no query pays for the imports and caches of the first
     call. A query that raises is recorded as an error and the next one runs.
@@ -589,7 +590,8 @@ def stepped_query_batch(args: dict, progress: Progress) -> None:
 
     for query in args["queries"]:
         try:
-            progress.step(query["name"], lambda q=query: run(q), count)
+            for _ in range(args.get("runs", 1)):
+                progress.step(query["name"], lambda q=query: run(q), count)
         except Exception as exc:  # noqa: BLE001 - one failing query must not hide the rest
             progress.write({"error": query["name"],
                             "message": f"{type(exc).__name__}: {str(exc)[:160]}"})

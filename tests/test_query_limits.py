@@ -92,11 +92,33 @@ def test_api_timeout_raises_and_the_worker_stops(tmp_path, write_ttl):
     (tmp_path / "rows.rq").write_text(ALL_ROWS)
     with pytest.raises(QueryTimeoutError, match=r"^rows: stopped after 0.5 s"):
         run_query(tmp_path / "rows.rq", graph, timeout=0.5)
-    for _ in range(100):  # the worker notices at its next row
+    for _ in range(100):  # the worker notices at its next row, and waits for the next query
         if not any(t.name == "pmgraph-query" for t in threading.enumerate()):
             break
         time.sleep(0.05)
     assert not any(t.name == "pmgraph-query" for t in threading.enumerate())
+    assert any(t.name == "pmgraph-query-idle" for t in threading.enumerate())
+
+
+def test_queries_one_after_another_share_a_worker(write_ttl):
+    """A new thread per query cost more than a millisecond query: finished workers wait for
+    the next one, and the answers stay each query's own."""
+    graph = load_graph(write_ttl(SMALL_DATA))
+    started = threading.Thread.start
+    made = []
+
+    def counted(thread: threading.Thread) -> None:
+        made.append(thread.name)
+        started(thread)
+
+    threading.Thread.start = counted
+    try:
+        answers = [len(run_query("centres", graph)) for _ in range(3)] + [
+            len(run_query("find-entity", graph, params={"text": "X"})) for _ in range(20)]
+    finally:
+        threading.Thread.start = started
+    assert answers == [0] * 3 + [1] * 20
+    assert len([name for name in made if name.startswith("pmgraph-query")]) <= 1
 
 
 def test_negative_timeout_is_refused(cli, tmp_path):

@@ -16,6 +16,7 @@ long flat query that works in the main thread must not crash in a worker.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import traceback
 from collections.abc import Callable
@@ -29,6 +30,8 @@ T = TypeVar("T")
 WORKER_STACK_BYTES = 64 * 1024 * 1024
 
 _stack_lock = threading.Lock()
+#: The name of a worker thread running a query, and of one waiting for the next.
+BUSY, IDLE = "pmgraph-query", "pmgraph-query-idle"
 
 
 def run_stoppable(
@@ -47,22 +50,14 @@ def run_stoppable(
     done = threading.Event()
     outcome: dict[str, object] = {}
 
-    def target() -> None:
+    def job() -> None:
         try:
             outcome["value"] = work(stop)
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
             _release_frames(exc)
             outcome["error"] = exc
-        finally:
-            done.set()
 
-    with _stack_lock:
-        previous = threading.stack_size(WORKER_STACK_BYTES)
-        try:
-            worker = threading.Thread(target=target, name="pmgraph-query", daemon=True)
-            worker.start()
-        finally:
-            threading.stack_size(previous)
+    _Worker.take().give(job, done)
     try:
         finished = done.wait(timeout if timeout and timeout > 0 else None)
     except BaseException:  # KeyboardInterrupt (Ctrl-C) or SystemExit (SIGTERM handlers)
@@ -75,6 +70,53 @@ def run_stoppable(
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]  # type: ignore[return-value]
+
+
+class _Worker:
+    """A worker thread, kept for the next query when it is done: a new thread per query cost
+    more than a millisecond query itself (starting it, and its memory allocator's caches
+    starting cold). A worker still busy with a query that was given up is not given another
+    until it finishes."""
+
+    _idle: list[_Worker] = []
+    _lock = threading.Lock()
+    #: Idle workers kept, at most; more end.
+    KEEP = 2
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        with _stack_lock:
+            previous = threading.stack_size(WORKER_STACK_BYTES)
+            try:
+                threading.Thread(target=self._serve, name=IDLE, daemon=True).start()
+            finally:
+                threading.stack_size(previous)
+
+    @classmethod
+    def take(cls) -> _Worker:
+        with cls._lock:
+            if cls._idle:
+                return cls._idle.pop()
+        return cls()
+
+    def give(self, job: Callable[[], None], done: threading.Event) -> None:
+        self._jobs.put((job, done))
+
+    def _serve(self) -> None:
+        me = threading.current_thread()
+        while True:
+            job, done = self._jobs.get()
+            me.name = BUSY
+            job()
+            del job
+            me.name = IDLE
+            with self._lock:
+                keep = len(self._idle) < self.KEEP
+                if keep:
+                    self._idle.append(self)
+            done.set()  # after the worker is idle again: the next query finds it
+            if not keep:
+                return
 
 
 def _release_frames(exc: BaseException) -> None:

@@ -239,6 +239,31 @@ def list_queries() -> list[QueryInfo]:
     return [read_query(path)[0] for path in sorted(folder.glob("*.rq"))]
 
 
+#: The library folder's names -> files, with the folder's modification time they were read at.
+_NAMES: dict[Path, tuple[int, dict[str, str]]] = {}
+
+
+def _library_names(folder: Path) -> dict[str, str]:
+    """Each query of ``folder`` by its name with and without its number: the file's name
+    (the folder is listed again when a file was added, removed or renamed)."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+        known = _NAMES.get(folder)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        files = sorted(os.listdir(folder))
+    except OSError:
+        return {}
+    names: dict[str, str] = {}
+    for file in files:
+        if file.endswith(".rq"):
+            stem = file[:-3]
+            names.setdefault(stem, file)
+            names.setdefault(_NUMBERED.sub("", stem), file)
+    _NAMES[folder] = (stamp, names)
+    return names
+
+
 def find_query(name_or_path: str | Path) -> tuple[QueryInfo, str]:
     """The query with this library name (``centres-by-nation`` or ``01-centres-by-nation``),
     or the ``.rq`` file at this path."""
@@ -247,15 +272,10 @@ def find_query(name_or_path: str | Path) -> tuple[QueryInfo, str]:
     if isinstance(name_or_path, Path) or given.endswith(".rq") or "/" in given or path.is_file():
         return read_query(path)
     folder = queries_dir()
-    try:
-        files = sorted(os.listdir(folder))
-    except OSError:
-        files = []
     # The name is the file's stem, with or without its number: only that file is read.
-    for file in files:
-        stem = file[:-3]
-        if file.endswith(".rq") and given in (stem, _NUMBERED.sub("", stem)):
-            return read_query(folder / file)
+    file = _library_names(folder).get(given)
+    if file is not None:
+        return read_query(folder / file)
     names = [info.name for info in list_queries()]
     close = difflib.get_close_matches(given, names, n=3, cutoff=0.5)
     hint = (
@@ -430,14 +450,17 @@ def run_text(
     timeout: float | None = None,
     max_rows: int | None = None,
     allow_service: bool | Iterable[str] = False,
+    prefixes: Mapping[str, str] | None = None,
 ) -> QueryResult:
     """Run the SPARQL ``text`` on ``graph`` with ``bindings`` bound.
 
     On a graph in Oxigraph (what :func:`pmgraph.graph.load.load_graph` returns) the query runs in
     pyoxigraph directly, parameters substituted; on any other graph through rdflib, parameters
-    as a VALUES block. ``timeout``, ``max_rows`` and ``allow_service`` as for :func:`run_query`.
+    as a VALUES block. ``timeout``, ``max_rows`` and ``allow_service`` as for :func:`run_query`;
+    ``prefixes``: the graph's (:func:`graph_prefixes`), when the caller has them already.
     """
-    prefixes = graph_prefixes(graph)
+    if prefixes is None:
+        prefixes = graph_prefixes(graph)
     form = check_text(text, where=name, allow_service=allow_service, prefixes=prefixes)
     cap = max_rows if max_rows and max_rows > 0 else None
     target = oxigraph_target(graph)
@@ -574,7 +597,8 @@ def run_query(
     unless this is True (any http(s) endpoint) or lists the endpoint's URL.
     """
     info, text = find_query(name_or_path)
-    where = display_path(info.path)
+    where = _Shown(info.path)
+    prefixes = None
     if endpoint is not None:  # SERVICE calls are the endpoint's to make or refuse
         try:
             check_query_limits(text)
@@ -593,8 +617,20 @@ def run_query(
         from pmgraph.graph.load import load_graph
 
         graph = load_graph()
+        prefixes = None
     log.info("running %s with %s", info.name, sorted(bindings))
     return run_text(
         text, graph, bindings, name=info.name, timeout=timeout, max_rows=max_rows,
-        allow_service=allow_service,
+        allow_service=allow_service, prefixes=prefixes,
     )
+
+
+class _Shown:
+    """A path shown as :func:`~pmgraph.paths.display_path` shows it, worked out only when a
+    message needs it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __str__(self) -> str:
+        return display_path(self.path)
