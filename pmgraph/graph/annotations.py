@@ -105,6 +105,7 @@ class StrippedText:
             kept.append(data[pos:stop])
             held += stop - pos
             if stop == end:
+                self.data = data = b""  # all given out: the store holds its own copy
                 yield header + b"".join(kept)
                 return
             found = block(data, stop)

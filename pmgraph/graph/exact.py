@@ -648,6 +648,7 @@ def load_file(
         text = data if data is not None else Path(path).read_bytes()
         if b"{|" in text:
             stripped = StrippedText(text, base_iri)
+        del text
 
     def parsed(arguments: dict) -> Iterable[ox.Quad]:
         # lenient: the store's loader checks the IRIs; the scan only reads the literals.
