@@ -220,3 +220,28 @@ def test_parts_are_cut_at_statement_ends_and_labels_keep_one_part():
     assert all(part.rstrip().endswith(b".") for part in parts)
     labelled = text + b'_:x pm:partOf ex:b .\n'
     assert len(list(StrippedText(labelled).parts(first=200, size=300))) == 1
+
+
+@pytest.mark.parametrize("late", [
+    'ex:d pm:partOf ex:e ~ ex:r {| pm:source src:s ; pm:quote "opened in 2016 and paid" |} .',
+    '[] pm:partOf ex:e {| pm:source src:s ; pm:quote "opened in 2016 and paid" |} .',
+    'ex:d pm:partOf ex:e {| pm:source src:s ; pm:quote "opened in 2016 and paid" ;',
+], ids=["reifier-name", "blank-subject", "syntax-error"])
+def test_what_is_found_after_parts_were_loaded_starts_the_load_again(tmp_path, small_parts,
+                                                                      caplog, late):
+    """Parts already in the store are dropped: the graph is the whole load's, or the error
+    the whole text gives."""
+    text = HEAD + _many(20) + late + "\n" + _many(3).replace("ex:n", "ex:m")
+    path = _folder(tmp_path, text)
+    if late.endswith(";"):
+        with pytest.raises(DataLoadError, match=r"data\.ttl:\d+:\d+: not valid Turtle"):
+            load_graph(path)
+        return
+    with caplog.at_level(logging.DEBUG, logger="pmgraph"):
+        fast = load_graph(path)
+    assert [r for r in caplog.records if "loading again" in r.getMessage()]
+    whole = _whole(path)
+    assert len(fast) == len(whole)
+    statements = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT (COUNT(*) AS ?n) WHERE { ?st a rdf:Statement }"""
+    assert [int(r.n) for r in fast.query(statements)] == [20 * 2 + 3 * 2 + 1]

@@ -21,7 +21,9 @@ records any SPARQL 1.1 store can hold and query (no triple terms are left)::
         dcterms:source src:iuk-precision-medicine-2019 .
 
 One passage of one source is one selector (:func:`selector_iri`), shared by every statement
-that quotes it.
+that quotes it. The loader mostly keeps the reifiers out of the store altogether: it gives
+the store a Turtle text without its annotation blocks and hands each block from its own parse
+to :class:`Records`, which writes the same records (:mod:`pmgraph.graph.annotations`).
 
 The prefix and suffix are cut from the repaired, white-space-folded source text, so a reader
 (or the view) can show the quote in its context. :func:`evidence_findings` checks the records:
