@@ -288,10 +288,16 @@ class Records:
     which the files wrote a literal) is written by :meth:`finish`.
     """
 
-    def __init__(self, store: ox.Store, graph_name: object, table: ExactTerms | None) -> None:
+    def __init__(
+        self, store: ox.Store, graph_name: object, table: ExactTerms | None, *,
+        bulk: bool = False,
+    ) -> None:
         import pyoxigraph as ox
 
         self.store, self.graph_name, self.table = store, graph_name, table
+        #: Batches go in with ``bulk_load`` (an on-disk store: sorted files written straight
+        #: to disk instead of a transaction each).
+        self._fill = store.bulk_load if bulk else store.load
         self._loader: ThreadPoolExecutor | None = None
         self._waiting: list[Future] = []
         n = ox.NamedNode
@@ -336,7 +342,7 @@ class Records:
             self._waiting.pop(0).result()
         # lenient: every IRI in it is the store's own or made from them
         self._waiting.append(self.submit(partial(
-            self.store.load, input=text, format=ox.RdfFormat.TURTLE, to_graph=self.graph_name,
+            self._fill, input=text, format=ox.RdfFormat.TURTLE, to_graph=self.graph_name,
             lenient=True)))
 
     def wait(self) -> None:

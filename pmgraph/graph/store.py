@@ -236,7 +236,7 @@ def _fill(folder: Path, files: Sequence[Path]) -> int:
         # bulk_load writes sorted files straight to disk: faster than load on big files,
         # at half its memory (docs/store.md); on small files its fixed cost dominates.
         table = ExactTerms()
-        records = Records(store, graph, table)
+        records = Records(store, graph, table, bulk=True)
         with gc_paused():
             try:
                 load_files(store, graph, files, table, bulk_from=_BULK_FROM,
