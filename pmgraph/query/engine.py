@@ -58,6 +58,21 @@ def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+#: IRIs converted so far, kept from one query to the next (an IRI converts the same way
+#: whatever the graph); emptied when it holds this many.
+_IRIS_KEPT = 100_000
+_iris: dict[object, URIRef] = {}
+
+
+def _iri(term: object) -> URIRef:
+    made = _iris.get(term)
+    if made is None:
+        if len(_iris) >= _IRIS_KEPT:
+            _iris.clear()
+        made = _iris[term] = URIRef(term.value)
+    return made
+
+
 def converter(graph: Graph | None = None) -> Callable[[object], Identifier | None]:
     """A function from pyoxigraph terms to rdflib terms that converts each distinct term once.
 
@@ -82,7 +97,7 @@ def converter(graph: Graph | None = None) -> Callable[[object], Identifier | Non
         if known is not None:
             return known
         if isinstance(term, ox.NamedNode):
-            made: Identifier = URIRef(term.value)
+            made: Identifier = _iri(term)
         elif isinstance(term, ox.BlankNode):
             made = BNode(term.value)
         elif isinstance(term, ox.Literal):

@@ -438,7 +438,10 @@ def check_text(
 
 def graph_prefixes(graph: Graph) -> dict[str, str]:
     """The prefixes bound in ``graph``, which its queries may use without declaring them."""
-    return {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
+    # The store's own (rdflib's Graph.namespaces() makes each namespace anew), once the
+    # namespace manager, which binds rdflib's defaults there, exists.
+    store = graph.namespace_manager.store
+    return {prefix: str(namespace) for prefix, namespace in store.namespaces()}
 
 
 def run_text(
