@@ -10,8 +10,13 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode
 from rdflib.compare import isomorphic
-from test_annotations import HEAD, _as_written, _folder, _whole
-from test_annotations import small_parts  # noqa: F401 - a fixture, used by name
+from test_annotations import (
+    HEAD,
+    _as_written,
+    _folder,
+    _whole,
+    small_parts,  # noqa: F401 - a fixture, used by name
+)
 
 from pmgraph.errors import DataLoadError
 from pmgraph.graph.exact import table_of
@@ -111,6 +116,15 @@ CASES = {
                             '"01"^^xsd:integer {| pm:source src:t |} .\n',
     "tag-marks-in-strings": 'ex:a pm:name \'said "yes"@EN-GB\' {| ' + Q + ' ; pm:note '
                             '\'said "no"@De-AT\' , """a "b"@En c""" |} .\n',
+    "version-directive": 'VERSION "1.2"\nex:a pm:partOf ex:b ' + BLOCK + ' .\n@version "1.2" .\n'
+                         'ex:c pm:partOf ex:b ' + BLOCK + ' .\n',
+    "literal-source": 'ex:a pm:partOf ex:b {| pm:source "s.txt" ; pm:quote "opened in 2016" |} '
+                      '.\n',
+    "quote-forms": 'ex:a pm:partOf ex:b {| pm:source <https://w3id.org/pmgraph/id/source/s> ; '
+                   'pm:quote "opened in 2016\\u0020and paid" , """paid for by the fund""" , '
+                   '\'the centre holds\' , "opened"^^xsd:string , "not in the source" |} .\n',
+    "second-source-holds-it": 'ex:a pm:partOf ex:b {| pm:source src:t , src:s ; '
+                              'pm:quote "opened in 2016" |} .\n',
     "cut-after-string-heavy": "".join(
         f'ex:s{i} pm:name """{i} . |}}\n{{| ."""  {{| {Q} |}} .\n'
         f"ex:s{i} pm:note '.' {{| pm:source src:s ; pm:note \"\"\" .\n |}}\"\"\" |}} .\n"
@@ -186,8 +200,9 @@ def _many(count: int, name: str) -> str:
         for i in range(count))
 
 
+@pytest.mark.usefixtures("small_parts")
 @pytest.mark.parametrize("later", DIRECTIVES.values(), ids=DIRECTIVES.keys())
-def test_a_directive_after_the_first_part(tmp_path, small_parts, later):
+def test_a_directive_after_the_first_part(tmp_path, later):
     text = (HEAD.replace("@prefix pm:", "@prefix : <http://example.org/empty#> .\n@prefix pm:")
             + _many(12, "n") + later + _many(12, "m") + "ex:m0 pm:homepage <page> .\n")
     _valid(text)
@@ -201,6 +216,12 @@ ERRORS = {
     "undefined-prefix-in-block": 'ex:z pm:partOf ex:y {| pm:source nowhere:s |} .\n',
     "undefined-prefix-after-tag": 'ex:z pm:name "x"@EN-GB {| pm:source src:s ; pm:note '
                                   '"y"@De-AT , nowhere:s |} .\n',
+    "bad-iri-in-block": 'ex:z pm:partOf ex:y {| ' + Q + ' ; pm:note <http://e/%zz> |} .\n',
+    "bad-iri-escape-in-block": 'ex:z pm:partOf ex:y {| ' + Q + ' ; pm:note <http://e/\\u0020x> '
+                               '|} .\n',
+    "bad-scheme-in-block": 'ex:z pm:partOf ex:y {| pm:source <1http://x> |} .\n',
+    "bad-language-in-block": 'ex:z pm:partOf ex:y {| ' + Q + ' ; pm:note "x"@a-b-cdefghijk |} .\n',
+    "bad-iri-annotated": 'ex:z pm:partOf <http://e/%zz> {| ' + Q + ' |} .\n',
     "empty-block": "ex:z pm:partOf ex:y {| |} .\n",
     "closing-without-opening": "ex:z pm:partOf ex:y |} .\n",
 }
@@ -209,7 +230,7 @@ ERRORS = {
 @pytest.mark.parametrize("error", ERRORS.values(), ids=ERRORS.keys())
 def test_a_syntax_error_after_blocks_names_its_line(tmp_path, parts, error):
     before = _padded(CASES["long-double"] + CASES["comments"])
-    text = before + error + _many(8, "m")
+    text = before + error + "".join(f"ex:m{i} pm:partOf ex:b {BLOCK} .\n" for i in range(8))
     path = _folder(tmp_path, text)
     with pytest.raises(SyntaxError) as native:
         _valid(text)
