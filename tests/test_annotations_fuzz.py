@@ -257,6 +257,9 @@ ERRORS = {
     "bad-scheme-in-block": 'ex:z pm:partOf ex:y {| pm:source <1http://x> |} .\n',
     "bad-language-in-block": 'ex:z pm:partOf ex:y {| ' + Q + ' ; pm:note "x"@a-b-cdefghijk |} .\n',
     "bad-iri-annotated": 'ex:z pm:partOf <http://e/%zz> {| ' + Q + ' |} .\n',
+    "missing-object-in-block": "ex:z pm:partOf ex:y {| pm:source |} .\n",
+    "literal-predicate-in-block": 'ex:z pm:partOf ex:y {| "p" src:s |} .\n',
+    "lone-surrogate-in-block": 'ex:z pm:partOf ex:y {| ' + Q + ' ; pm:note "\\uD800" |} .\n',
     "empty-block": "ex:z pm:partOf ex:y {| |} .\n",
     "closing-without-opening": "ex:z pm:partOf ex:y |} .\n",
 }
