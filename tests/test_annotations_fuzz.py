@@ -5,6 +5,7 @@ loads the file whole and the reifiers are read back, and a syntax error names it
 from __future__ import annotations
 
 import logging
+import random
 import re
 from collections import Counter
 
@@ -137,6 +138,8 @@ CASES = {
                               'pm:quote "opened in 2016" |} .\n',
     "quote-and-tag-in-iri": 'ex:a pm:partOf ex:b {| ' + Q + ' ; pm:note "n"@EN-GB |} .\n'
                             "ex:a pm:homepage <http://example.org/a'@En> " + BLOCK + " .\n",
+    "quote-in-neither-source": 'ex:a pm:partOf ex:b {| pm:source src:t , src:s ; '
+                               'pm:quote "in neither file" |} .\n',
     "cut-after-string-heavy": "".join(
         f'ex:s{i} pm:name """{i} . |}}\n{{| ."""  {{| {Q} |}} .\n'
         f"ex:s{i} pm:note '.' {{| pm:source src:s ; pm:note \"\"\" .\n |}}\"\"\" |}} .\n"
@@ -167,6 +170,33 @@ def test_several_files_with_blocks_labels_and_bases(tmp_path, caplog, parts):
     (tmp_path / "third.nt").write_text(
         '<http://example.org/a> <http://example.org/p> "x"@EN-GB .\n', encoding="utf-8")
     _same(_fast(tmp_path, caplog), _whole(tmp_path))
+
+
+#: Cases whose own test shows a difference: left out of the mixtures below, which then show
+#: only what mixing adds (a directive, a cut or a line end between cases).
+_DIFFERING = {"numbers-in-block", "language-tags", "tag-marks-in-strings",
+              "quote-and-tag-in-iri", "quote-in-neither-source"}
+
+
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize("seed", range(6))
+def test_mixtures_of_the_cases(tmp_path, caplog, seed):
+    """Cases one after the other, with directives between them, in small parts."""
+    rng = random.Random(seed)
+    names = sorted(set(CASES) - _DIFFERING)
+    directives = [DIRECTIVES[name] for name in ("prefix-redefined", "sparql-prefix-mixed",
+                                                "turtle-base", "relative-base", "no-space")]
+    pieces = [CASES[rng.choice(names)].replace("ex:a ", f"ex:a{rng.randint(0, 3)} ")
+              for _ in range(8)]
+    for _ in range(2):
+        pieces.insert(rng.randint(0, len(pieces)), rng.choice(directives))
+    text = _padded("".join(pieces))
+    if seed % 2:
+        text = text.replace("\n", "\r\n")
+    _valid(text)
+    path = _folder(tmp_path, "")
+    path.write_bytes(text.encode("utf-8"))
+    _same(_fast(path, caplog), _whole(path))
 
 
 LAYOUTS = {
