@@ -22,6 +22,7 @@ from test_annotations import (
 )
 
 from pmgraph.errors import DataLoadError
+from pmgraph.graph.annotations import StrippedText
 from pmgraph.graph.exact import table_of
 from pmgraph.graph.load import load_graph
 
@@ -186,14 +187,16 @@ def test_mixtures_of_the_cases(tmp_path, caplog, seed):
     names = sorted(set(CASES) - _DIFFERING)
     directives = [DIRECTIVES[name] for name in ("prefix-redefined", "sparql-prefix-mixed",
                                                 "turtle-base", "relative-base", "no-space")]
+    # '_:' anywhere (even in a string) keeps the text in one part: left out here
     pieces = [CASES[rng.choice(names)].replace("ex:a ", f"ex:a{rng.randint(0, 3)} ")
-              for _ in range(8)]
+              .replace("_:", "_-") for _ in range(8)]
     for _ in range(2):
-        pieces.insert(rng.randint(0, len(pieces)), rng.choice(directives))
+        pieces.insert(rng.randint(len(pieces) // 2, len(pieces)), rng.choice(directives))
     text = _padded("".join(pieces))
     if seed % 2:
         text = text.replace("\n", "\r\n")
     _valid(text)
+    assert len(list(StrippedText(text.encode("utf-8")).parts(first=200, size=300))) > 1
     path = _folder(tmp_path, "")
     path.write_bytes(text.encode("utf-8"))
     _same(_fast(path, caplog), _whole(path))
