@@ -215,7 +215,8 @@ LAYOUTS = {
 
 @pytest.mark.parametrize("layout", LAYOUTS.values(), ids=LAYOUTS.keys())
 def test_line_ends_marks_and_file_ends(tmp_path, caplog, parts, layout):
-    text = layout(_padded(CASES["comments"] + CASES["long-double"]))
+    # no "_:" (which keeps a text in one part)
+    text = layout(_padded(CASES["comments"] + CASES["long-double"].replace("_:", "_-")))
     if text.endswith("|}"):
         text += " ."  # a statement ends with its dot
     _valid(text.lstrip("\ufeff"))
