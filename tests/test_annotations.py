@@ -101,6 +101,7 @@ def test_stripped_load_gives_the_graph_of_the_whole_load(tmp_path, caplog):
     with caplog.at_level(logging.DEBUG, logger="pmgraph"):
         fast = load_graph(path)
     assert not [r for r in caplog.records if "loading again" in r.getMessage()]
+    assert [r for r in caplog.records if "data.ttl: annotations read beside" in r.getMessage()]
     whole = _whole(path)
     assert len(fast) == len(whole)
     assert isomorphic(_as_written(fast), _as_written(whole))
@@ -111,7 +112,22 @@ def test_stripped_load_gives_the_graph_of_the_whole_load(tmp_path, caplog):
         SELECT ?p ?o WHERE { ?st a rdf:Statement ; rdf:predicate ?p ; rdf:object ?o }""")}
     assert ("value", '"05"^^<http://www.w3.org/2001/XMLSchema#integer>') in rows
     assert ("value", '"1.50"^^<http://www.w3.org/2001/XMLSchema#decimal>') in rows
-    assert ("status", '"Geplant für 2020, ein langer Status"@DE-at') in rows
+    assert ("status", '"Geplant für 2020, ein langer Status"@de-at') in rows
+
+
+def test_a_capital_language_tag_keeps_the_file_whole(tmp_path, caplog):
+    """The text the scan reads capital tags in has them marked inside strings too: such a
+    file is loaded whole, with its tags and strings as written."""
+    path = _folder(tmp_path, HOSTILE.replace("@de-at", "@DE-at").replace(
+        '"no block here"', "'said \"yes\"@EN-GB'"))
+    with caplog.at_level(logging.DEBUG, logger="pmgraph"):
+        graph = load_graph(path)
+    assert not [r for r in caplog.records
+                if "data.ttl: annotations read beside" in r.getMessage()]
+    objects = {o.n3() for o in _as_written(graph).objects()}
+    assert '"Geplant für 2020, ein langer Status"@DE-at' in objects
+    assert '"said \\"yes\\"@EN-GB"' in objects
+    assert isomorphic(_as_written(graph), _as_written(_whole(path)))
 
 
 def test_two_blocks_and_two_sources_keep_every_quote(tmp_path):

@@ -56,9 +56,11 @@ _STRING_OR_IRI = re.compile(_STRING + rb"|" + _IRI)
 #: A statement's end right after a block: where the stripped text may be cut into parts.
 _STATEMENT_END = re.compile(rb"[ \t\r\n]*\.(?=[ \t\r\n#]|\Z)")
 #: Something that may be a directive (``@prefix``, ``PREFIX p:``, ``@base``, ``BASE``), in a
-#: text in lower case (a fixed start, which the regular expression engine finds fast).
-_PREFIX_DIRECTIVE = re.compile(rb"prefix\s+[^\s:]*:\s*<")
-_BASE_DIRECTIVE = re.compile(rb"base\s*<")
+#: text in lower case (a fixed start, which the regular expression engine finds fast); white
+#: space between its tokens may hold comments.
+_GAP = rb"(?:\s|#[^\n\r]*+)"
+_PREFIX_DIRECTIVE = re.compile(rb"prefix" + _GAP + rb"++[^\s:#]*:" + _GAP + rb"*+<")
+_BASE_DIRECTIVE = re.compile(rb"base" + _GAP + rb"*+<")
 #: Bytes of stripped text in the first part the store is given (it starts loading while the
 #: rest is stripped) and in each part after it.
 FIRST_PART_BYTES = 2**20

@@ -320,6 +320,8 @@ class Records:
         self.placed_later: list[tuple] = []
         self.literal_objects: list[tuple] = []
         self.term_by_term: list[tuple] = []
+        #: Literals of a block written in the store's own form (statement, predicate, term).
+        self.as_stored: list[tuple] = []
 
     # ---------------------------------------------------------------- loading
 
@@ -370,6 +372,8 @@ class Records:
         held = table.stored_form(term)
         if held is not term and held != term:
             table.record(ox.NamedNode(statement), predicate, written_form(term), held)
+        else:  # noted at the end if another form of the value is noted for the triple
+            self.as_stored.append((statement, predicate, held))
         return held
 
     def add(self, reifier: object, triple: ox.Triple, own: list, *, as_written: bool) -> None:
@@ -399,6 +403,18 @@ class Records:
                 sources.append(q.object)
             elif said != reifies:
                 others.append((said, q.object))
+                if table is not None and not as_written and type(q.object) is literal:
+                    # the forms the reifier's triple was written in now belong to the record
+                    for form in table.forget(reifier, said, q.object):
+                        table.record(named(iri), said, form, q.object)
+        if table is not None and not as_written:
+            for q in own:
+                if type(q.object) is literal:
+                    table.forget(reifier, q.predicate, q.object)
+        # "The first source that holds the quote" is the first by IRI, whatever the order
+        # the file or the store gives them in.
+        if len(sources) > 1:
+            sources.sort(key=_value)
         if table is not None and type(obj) is literal:
             self.literal_objects.append((iri, subject, predicate, obj))
         other_nts = []
@@ -473,6 +489,9 @@ class Records:
                 # the record's object exports as the statement's object was written
                 for form in table.triples.get((subject, predicate, obj), ()):
                     table.record(named(iri), self.object_p, form, obj)
+            for iri, predicate, term in self.as_stored:
+                if (named(iri), predicate, term) in table.triples:  # "true" beside "1"
+                    table.record(named(iri), predicate, term, term)
         added = [quad for statement, add, quotes, sources in self.term_by_term
                  for quad in _quads(statement, add, quotes, sources, paths, anchored,
                                     self.graph_name)]
@@ -500,6 +519,10 @@ class Records:
 #: The prefixes of the records' Turtle text.
 _RECORD_PREFIXES = (f"@prefix rdf: <{RDF}> .\n@prefix pm: <{PM}> .\n@prefix oa: <{OA}> .\n"
                     "@prefix dcterms: <http://purl.org/dc/terms/> .\n")
+
+
+def _value(term: object) -> str:
+    return getattr(term, "value", "")
 
 
 def _place(

@@ -137,6 +137,14 @@ class ExactTerms:
             kept.append(written)
             self._values = None
 
+    def forget(self, subject: object, predicate: object, stored: ox.Literal) -> list:
+        """The forms written for the store's ``(subject, predicate, stored)``, no longer noted
+        (its triple was removed from the store)."""
+        kept = self.triples.pop((subject, predicate, stored), [])
+        if kept:
+            self._values = None
+        return kept
+
     def shared_values(self) -> set[ox.Literal]:
         """Stored values that some rewritten literal maps to and that were also written
         as they are stored (``"01"`` and ``"1"``): their triples need a closer look."""
@@ -646,14 +654,19 @@ def load_file(
     stripped = None
     if parallel and annotations is not None and fmt == ox.RdfFormat.TURTLE:
         text = data if data is not None else Path(path).read_bytes()
-        if b"{|" in text:
+        # Not with capital language tags: the text the scan reads them in (tag_reading) has
+        # them marked inside strings too, which the records would keep.
+        if b"{|" in text and _first_capital_tag(text) is None:
             stripped = StrippedText(text, base_iri)
+            log.debug("%s: annotations read beside the store's load", name or path)
         del text
 
     def parsed(arguments: dict) -> Iterable[ox.Quad]:
-        # lenient: the store's loader checks the IRIs; the scan only reads the literals.
-        triples = ox.parse(**arguments, lenient=True)
-        return triples if stripped is None else annotations.take(triples, stripped.blocks)
+        if stripped is None:
+            # lenient: the store's loader checks the IRIs; the scan only reads the literals.
+            return ox.parse(**arguments, lenient=True)
+        # strict: the store never reads the blocks, whose terms go to the records from here
+        return annotations.take(ox.parse(**arguments), stripped.blocks)
 
     def scan() -> list[tuple]:
         nonlocal reading

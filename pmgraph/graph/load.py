@@ -252,14 +252,25 @@ def load_files(
     # The scan runs beside the store's own loader when nothing but these files is in the
     # graph, so that a rare reload (BlankNodeRewrite, NotTaken) can start again from empty.
     parallel = next(iter(store.quads_for_pattern(None, None, None, graph_name)), None) is None
-    try:
-        native = _load_each(store, graph_name, files, table, bulk_from, parallel, annotations)
-    except (BlankNodeRewrite, NotTaken) as exc:
-        log.debug("loading again, each file whole (%s)", exc)
+
+    def again(reason: Exception) -> None:
+        log.debug("loading again (%s)", reason)
+        if annotations is not None:
+            annotations.reset()  # first: no load of the first try may land after the clear
         store.clear_graph(graph_name)
         table.clear()
-        if annotations is not None:
-            annotations.reset()
+
+    try:
+        try:
+            native = _load_each(store, graph_name, files, table, bulk_from, parallel,
+                                annotations)
+        except NotTaken as exc:
+            # Each file whole, the store's strict loader beside the scan as before (its
+            # message names the place of a syntax error).
+            again(exc)
+            native = _load_each(store, graph_name, files, table, bulk_from, parallel, None)
+    except BlankNodeRewrite as exc:
+        again(exc)
         native = _load_each(store, graph_name, files, table, bulk_from, False, None)
     shared = table.shared_values()
     for path, source in native if shared else ():
