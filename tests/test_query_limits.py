@@ -399,3 +399,26 @@ def test_param_on_a_query_without_header_shows_how_to_declare_one(cli, tmp_path)
                             "take 'c'; declare one in a header line at the top of ")
     assert first.endswith("'# param: c (iri|string|integer|decimal|date[, optional]) "
                           "description', and use ?c in the query")
+
+
+def test_a_child_made_by_fork_runs_queries_with_workers_of_its_own(write_ttl):
+    """The parent's waiting workers have no thread in a forked child: the child's query must
+    not wait for them."""
+    graph = load_graph(write_ttl(SMALL_DATA))
+    assert len(run_query("find-entity", graph, params={"text": "X"})) == 1  # a worker waits
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: one query, its row count to the parent, and out
+        try:
+            rows = len(run_query("find-entity", graph, params={"text": "X"}, timeout=20))
+            os.write(write, str(rows).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    try:
+        _, status = os.waitpid(child, 0)
+        answer = os.read(read, 16).decode()
+    finally:
+        os.close(read)
+    assert os.WEXITSTATUS(status) == 0
+    assert answer == "1"

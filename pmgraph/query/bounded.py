@@ -16,6 +16,7 @@ long flat query that works in the main thread must not crash in a worker.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import traceback
@@ -117,6 +118,15 @@ class _Worker:
             done.set()  # after the worker is idle again: the next query finds it
             if not keep:
                 return
+
+
+def _forget_workers() -> None:
+    """In a child made by ``fork``: the parent's workers' threads are not there."""
+    _Worker._idle = []
+    _Worker._lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_workers)
 
 
 def _release_frames(exc: BaseException) -> None:
