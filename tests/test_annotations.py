@@ -10,9 +10,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
+from test_evidence_expansion import data_with_sources
 
 from pmgraph.errors import DataLoadError
-from pmgraph.graph.annotations import strip_annotations
+from pmgraph.graph.annotations import NotTaken, StrippedText
 from pmgraph.graph.evidence import expand_graph
 from pmgraph.graph.exact import exact_triples, table_for, table_of
 from pmgraph.graph.load import load_files, load_graph, new_graph, source_files
@@ -35,13 +36,19 @@ HOSTILE = HEAD + (Path(__file__).parent / "annotations-hostile.ttl").read_text(e
 
 
 def _folder(tmp_path, text):
-    (tmp_path / "sources").mkdir()
-    (tmp_path / "sources" / "s.txt").write_text(SOURCE, encoding="utf-8")
-    (tmp_path / "sources" / "t.txt").write_text("a second block on the same triple",
-                                                encoding="utf-8")
-    path = tmp_path / "data.ttl"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return data_with_sources(tmp_path, "data.ttl", text, {
+        "s.txt": SOURCE, "t.txt": "a second block on the same triple"})
+
+
+def strip_annotations(data: bytes) -> tuple[bytes, int] | None:
+    """``data`` with its annotation blocks blanked out in one part, and their number; None
+    when the text is declined or has no block."""
+    stripped = StrippedText(data)
+    try:
+        text = b"".join(stripped.parts(first=len(data) + 1))
+    except NotTaken:
+        return None
+    return (text, stripped.blocks) if stripped.blocks else None
 
 
 def _whole(path):

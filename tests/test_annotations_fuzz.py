@@ -24,7 +24,7 @@ from test_annotations import (
 
 from pmgraph.errors import DataLoadError
 from pmgraph.graph.annotations import StrippedText
-from pmgraph.graph.exact import _first_capital_tag, table_of
+from pmgraph.graph.exact import mixed_case_tag, table_of
 from pmgraph.graph.load import load_graph
 
 Q = 'pm:source src:s ; pm:quote "opened in 2016 and paid for by the fund"'
@@ -65,11 +65,11 @@ def _fast(path, caplog):
     messages = [r.getMessage() for r in caplog.records]
     path = Path(path)
     files = sorted(path.glob("*.ttl")) if path.is_dir() else [path]
-    if all(_first_capital_tag(file.read_bytes()) is None for file in files):
+    if all(mixed_case_tag(None, file.read_bytes()) is None for file in files):
         assert not [m for m in messages if "loading again" in m]
     for file in files:
         text = file.read_bytes()
-        if b"{|" in text and _first_capital_tag(text) is None:
+        if b"{|" in text and mixed_case_tag(None, text) is None:
             assert [m for m in messages if file.name in m and "annotations read beside" in m]
     return graph
 

@@ -48,14 +48,20 @@ ODD_SOURCE = ("Before: the centre holds 05 scanners in all, bought in 2016 and p
               "fund, which is national. After.")
 
 
-def _odd(folder: Path) -> Path:
+def data_with_sources(folder: Path, name: str, text: str, sources: dict[str, str]) -> Path:
+    """``folder/name`` holding ``text``, with ``sources`` (file name -> text) in
+    ``folder/sources``, where the loader looks for a data file's sources."""
     (folder / "sources").mkdir(parents=True)
-    (folder / "sources" / "odd.txt").write_text(ODD_SOURCE, encoding="utf-8")
-    (folder / "sources" / "other.txt").write_text("paid for by the fund, which is national",
-                                                  encoding="utf-8")
-    path = folder / "odd.ttl"
-    path.write_text(ODD, encoding="utf-8")
+    for file, source in sources.items():
+        (folder / "sources" / file).write_text(source, encoding="utf-8")
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def _odd(folder: Path) -> Path:
+    return data_with_sources(folder, "odd.ttl", ODD, {
+        "odd.txt": ODD_SOURCE, "other.txt": "paid for by the fund, which is national"})
 
 
 def test_odd_annotations_keep_their_records(tmp_path):

@@ -151,19 +151,6 @@ class StrippedText:
         return "".join(lines).encode("utf-8") or b"\n"
 
 
-def strip_annotations(data: bytes) -> tuple[bytes, int] | None:
-    """``data`` (Turtle) with every annotation block replaced by white space, and the number
-    of blocks; None when the text has anything but plain blocks (see the module notes) or
-    no block at all. Lines keep their numbers: a block's line breaks stay."""
-    stripped = StrippedText(data)
-    try:
-        text = b"".join(stripped.parts(first=len(data) + 1))
-    except NotTaken:
-        return None
-    return (text, stripped.blocks) if stripped.blocks else None
-
-
-
 class Annotations:
     """The annotations of the texts loaded with their blocks stripped, each handed to
     ``records`` (:class:`pmgraph.graph.evidence.Records`) as the parse gives it: the annotated

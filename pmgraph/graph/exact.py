@@ -670,7 +670,8 @@ def load_file(
 
     def scan() -> list[tuple]:
         nonlocal reading
-        marked = tag_reading(reading)
+        # a stripped text has no capital tag (looked for above)
+        marked = reading if stripped is not None else tag_reading(reading)
         if marked is reading:
             return table.scan(parsed(reading))
         try:
