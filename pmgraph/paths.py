@@ -12,12 +12,19 @@ from pathlib import Path
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+#: The project root found for a package folder: an installation does not change while it runs,
+#: and a query run many times finds its file from here each time.
+_ROOTS: dict[Path, Path] = {}
+
+
 def project_root() -> Path:
     """The folder holding ``ontology/``, ``data/``, ``queries/`` and ``sources/``."""
-    bundled = _PACKAGE_DIR / "_resources"
-    if (bundled / "ontology").is_dir():
-        return bundled
-    return _PACKAGE_DIR.parent
+    root = _ROOTS.get(_PACKAGE_DIR)
+    if root is None:
+        bundled = _PACKAGE_DIR / "_resources"
+        root = bundled if (bundled / "ontology").is_dir() else _PACKAGE_DIR.parent
+        _ROOTS[_PACKAGE_DIR] = root
+    return root
 
 
 def ontology_file() -> Path:

@@ -48,7 +48,11 @@ def run_stoppable(
     steps.
     """
     stop = threading.Event()
-    done = threading.Event()
+    # A bare lock, released by the worker when it is done: waiting on it is as open to Ctrl-C
+    # as an Event, and the hand-off costs a few microseconds where an Event's condition
+    # variable cost about 90 (measured: docs/benchmarks.md).
+    done = threading.Lock()
+    done.acquire()
     outcome: dict[str, object] = {}
 
     def job() -> None:
@@ -58,12 +62,17 @@ def run_stoppable(
             _release_frames(exc)
             outcome["error"] = exc
 
-    _Worker.take().give(job, done)
+    worker = _Worker.take()
+    restore = _share_cpu(worker)
     try:
-        finished = done.wait(timeout if timeout and timeout > 0 else None)
+        worker.give(job, done, restore)
+        finished = done.acquire(timeout=timeout if timeout and timeout > 0 else -1)
     except BaseException:  # KeyboardInterrupt (Ctrl-C) or SystemExit (SIGTERM handlers)
         stop.set()
         raise
+    finally:
+        if restore is not None:
+            _CPUS.set(0, restore)
     if not finished:
         stop.set()
         log.debug("time limit of %s s reached; the worker was told to stop", timeout)
@@ -89,9 +98,11 @@ class _Worker:
         with _stack_lock:
             previous = threading.stack_size(WORKER_STACK_BYTES)
             try:
-                threading.Thread(target=self._serve, name=IDLE, daemon=True).start()
+                thread = threading.Thread(target=self._serve, name=IDLE, daemon=True)
+                thread.start()
             finally:
                 threading.stack_size(previous)
+        self.thread_id = thread.native_id
 
     @classmethod
     def take(cls) -> _Worker:
@@ -100,13 +111,17 @@ class _Worker:
                 return cls._idle.pop()
         return cls()
 
-    def give(self, job: Callable[[], None], done: threading.Event) -> None:
-        self._jobs.put((job, done))
+    def give(self, job: Callable[[], None], done: threading.Lock, cpus: set[int] | None) -> None:
+        """Run ``job`` and release ``done``; first let this thread run on ``cpus`` again
+        (None: its CPUs were not changed)."""
+        self._jobs.put((job, done, cpus))
 
     def _serve(self) -> None:
         me = threading.current_thread()
         while True:
-            job, done = self._jobs.get()
+            job, done, cpus = self._jobs.get()
+            if cpus is not None:  # awake on the caller's CPU: free to move from here on
+                _CPUS.set(0, cpus)
             me.name = BUSY
             job()
             del job
@@ -115,9 +130,71 @@ class _Worker:
                 keep = len(self._idle) < self.KEEP
                 if keep:
                     self._idle.append(self)
-            done.set()  # after the worker is idle again: the next query finds it
+            done.release()  # after the worker is idle again: the next query finds it
             if not keep:
                 return
+
+
+class _Cpus:
+    """The CPU a thread runs on, and the CPUs it may run on: Linux only (elsewhere, nothing
+    is known and nothing is set)."""
+
+    def __init__(self) -> None:
+        self.current: Callable[[], int] | None = None
+        if not hasattr(os, "sched_setaffinity"):
+            return
+        try:
+            import ctypes
+
+            current = ctypes.CDLL(None, use_errno=True).sched_getcpu
+        except (OSError, AttributeError):  # not glibc or musl
+            return
+        current.restype, current.argtypes = ctypes.c_int, []
+        self.current = current
+
+    @staticmethod
+    def allowed() -> set[int] | None:
+        try:
+            return os.sched_getaffinity(0)
+        except (AttributeError, OSError):
+            return None
+
+    @staticmethod
+    def set(thread_id: int, cpus: set[int] | None) -> bool:
+        if cpus is None:
+            return False
+        try:
+            os.sched_setaffinity(thread_id, cpus)
+        except OSError:  # a CPU outside the thread's cpuset, or the thread is gone
+            return False
+        return True
+
+
+_CPUS = _Cpus()
+
+
+def _share_cpu(worker: _Worker) -> set[int] | None:
+    """Keep the calling thread on the CPU it is on, and let ``worker`` wake only there; the
+    CPUs the caller may run on, to give back when it is woken, or None when nothing was
+    changed (not Linux, or the CPU could not be chosen).
+
+    Waking a thread that sleeps on another CPU costs about 40 microseconds on a virtual
+    machine, against a few on the same CPU, and Linux wakes each thread where the other is
+    not: a short query paid that twice, more than the query itself (docs/benchmarks.md).
+    The caller only sleeps while the worker runs, so the two share the CPU without slowing
+    each other, and the worker may move again as soon as it is awake (a long query is not
+    tied to one CPU).
+    """
+    if _CPUS.current is None or worker.thread_id is None:
+        return None
+    cpu = _CPUS.current()
+    mine = _CPUS.allowed()
+    if cpu < 0 or mine is None or cpu not in mine or not _CPUS.set(0, {cpu}):
+        return None
+    if not _CPUS.set(worker.thread_id, {cpu}):
+        _CPUS.set(0, mine)
+        return None
+    return mine
 
 
 def _forget_workers() -> None:

@@ -62,6 +62,11 @@ def to_oxigraph(term: Identifier) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 #: whatever the graph); emptied when it holds this many.
 _IRIS_KEPT = 100_000
 _iris: dict[object, URIRef] = {}
+#: Literals converted so far, with what they were converted with: the exact-term table's
+#: values (a new object whenever the table changes), or None for no table. Kept from one
+#: query to the next, like the IRIs: a query run again converts its labels and quotes once.
+_LITERALS_KEPT = 100_000
+_literals: tuple[object, dict[object, Literal]] = (None, {})
 
 
 def _iri(term: object) -> URIRef:
@@ -85,38 +90,45 @@ def converter(graph: Graph | None = None) -> Callable[[object], Identifier | Non
 
     from pmgraph.graph.exact import cased_tag, table_of
 
-    cache: dict[object, Identifier] = {}
-    table = None
-    if graph is not None:
-        table = table_of(graph)
+    global _literals
+    table = table_of(graph) if graph is not None else None
+    written_forms = table.values() if table is not None else None
+    if _literals[0] is not written_forms:
+        _literals = (written_forms, {})
+    literals = _literals[1]
+    blanks: dict[object, BNode] = {}
+    named_node, literal_type, blank_node = ox.NamedNode, ox.Literal, ox.BlankNode
+
+    def literal(term: ox.Literal) -> Literal:
+        written = table.original(term) if table is not None else term
+        tag = cased_tag(written)
+        if tag is not None:  # a language tag with capitals, as written
+            return Literal(written.value, lang=tag)
+        if written.language:
+            return Literal(written.value, lang=written.language)
+        if written.datatype.value == _XSD_STRING:
+            return Literal(written.value)
+        return Literal(written.value, datatype=URIRef(written.datatype.value), normalize=False)
 
     def convert(term: object) -> Identifier | None:
+        kind = type(term)
+        if kind is named_node:
+            return _iri(term)
+        if kind is literal_type:
+            made = literals.get(term)
+            if made is None:
+                if len(literals) >= _LITERALS_KEPT:
+                    literals.clear()
+                made = literals[term] = literal(term)
+            return made
         if term is None:
             return None
-        known = cache.get(term)
-        if known is not None:
-            return known
-        if isinstance(term, ox.NamedNode):
-            made: Identifier = _iri(term)
-        elif isinstance(term, ox.BlankNode):
-            made = BNode(term.value)
-        elif isinstance(term, ox.Literal):
-            written = table.original(term) if table is not None else term
-            tag = cased_tag(written)
-            if tag is not None:  # a language tag with capitals, as written
-                made = Literal(written.value, lang=tag)
-            elif written.language:
-                made = Literal(written.value, lang=written.language)
-            elif written.datatype.value == _XSD_STRING:
-                made = Literal(written.value)
-            else:
-                made = Literal(
-                    written.value, datatype=URIRef(written.datatype.value), normalize=False
-                )
-        else:
-            raise TypeError(f"unexpected Oxigraph term: {term!r}")
-        cache[term] = made
-        return made
+        if kind is blank_node:
+            made = blanks.get(term)
+            if made is None:
+                made = blanks[term] = BNode(term.value)
+            return made
+        raise TypeError(f"unexpected Oxigraph term: {term!r}")
 
     return convert
 

@@ -205,17 +205,21 @@ def _parse_param(path: Path, spec: str) -> QueryParam:
 
 
 #: Query files read so far, by path, with the size and modification time they were read at.
-_READ: dict[Path, tuple[tuple[int, int] | None, QueryInfo, str]] = {}
+_READ: dict[str, tuple[tuple[int, int] | None, QueryInfo, str]] = {}
 
 
 def read_query(path: Path | str) -> tuple[QueryInfo, str]:
     """The header and text of the query file at ``path`` (read again when it changed)."""
-    path = Path(path)
+    if not isinstance(path, Path):
+        path = Path(path)
+    # The cache is keyed by the path's text: a query run again and again (a notebook loop, the
+    # view's server) finds its file in a few microseconds.
+    key = os.fspath(path)
     try:
-        status = path.stat()
+        status = os.stat(key)
         # only a regular file is kept: a pipe (/dev/stdin) is new text each time
         stamp = (status.st_size, status.st_mtime_ns) if S_ISREG(status.st_mode) else None
-        known = _READ.get(path)
+        known = _READ.get(key)
         if stamp is not None and known is not None and known[0] == stamp:
             return known[1], known[2]
         text = path.read_text(encoding="utf-8")
@@ -227,7 +231,7 @@ def read_query(path: Path | str) -> tuple[QueryInfo, str]:
     if stamp is not None:
         if len(_READ) >= _CHECKED_MAX:
             _READ.clear()
-        _READ[path] = (stamp, info, text)
+        _READ[key] = (stamp, info, text)
     return info, text
 
 
@@ -240,27 +244,28 @@ def list_queries() -> list[QueryInfo]:
 
 
 #: The library folder's names -> files, with the folder's modification time they were read at.
-_NAMES: dict[Path, tuple[int, dict[str, str]]] = {}
+_NAMES: dict[str, tuple[int, dict[str, Path]]] = {}
 
 
-def _library_names(folder: Path) -> dict[str, str]:
-    """Each query of ``folder`` by its name with and without its number: the file's name
-    (the folder is listed again when a file was added, removed or renamed)."""
+def _library_names(folder: Path) -> dict[str, Path]:
+    """Each query file of ``folder`` by its name with and without its number (the folder is
+    listed again when a file was added, removed or renamed)."""
+    key = os.fspath(folder)
     try:
-        stamp = os.stat(folder).st_mtime_ns
-        known = _NAMES.get(folder)
+        stamp = os.stat(key).st_mtime_ns
+        known = _NAMES.get(key)
         if known is not None and known[0] == stamp:
             return known[1]
-        files = sorted(os.listdir(folder))
+        files = sorted(os.listdir(key))
     except OSError:
         return {}
-    names: dict[str, str] = {}
+    names: dict[str, Path] = {}
     for file in files:
         if file.endswith(".rq"):
             stem = file[:-3]
-            names.setdefault(stem, file)
-            names.setdefault(_NUMBERED.sub("", stem), file)
-    _NAMES[folder] = (stamp, names)
+            names.setdefault(stem, folder / file)
+            names.setdefault(_NUMBERED.sub("", stem), folder / file)
+    _NAMES[key] = (stamp, names)
     return names
 
 
@@ -268,14 +273,17 @@ def find_query(name_or_path: str | Path) -> tuple[QueryInfo, str]:
     """The query with this library name (``centres-by-nation`` or ``01-centres-by-nation``),
     or the ``.rq`` file at this path."""
     given = str(name_or_path)
-    path = Path(given)
-    if isinstance(name_or_path, Path) or given.endswith(".rq") or "/" in given or path.is_file():
-        return read_query(path)
-    folder = queries_dir()
+    if (
+        isinstance(name_or_path, Path)
+        or given.endswith(".rq")
+        or "/" in given
+        or os.path.isfile(given)
+    ):
+        return read_query(Path(given))
     # The name is the file's stem, with or without its number: only that file is read.
-    file = _library_names(folder).get(given)
+    file = _library_names(queries_dir()).get(given)
     if file is not None:
-        return read_query(folder / file)
+        return read_query(file)
     names = [info.name for info in list_queries()]
     close = difflib.get_close_matches(given, names, n=3, cutoff=0.5)
     hint = (
