@@ -97,6 +97,10 @@ class ExactTerms:
                 except ValueError:  # not a language tag: a term of the user's own
                     stored = literal
         self._stored[literal] = stored
+        if stored is literal and self._values is not None and literal in self._values:
+            # a value met before only in another form is now written as stored too: the
+            # one-form-per-value answers change (query results show the stored form)
+            self._values = None
         return stored
 
     def _round_trip(self, literal: ox.Literal) -> ox.Literal:

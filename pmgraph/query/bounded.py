@@ -11,6 +11,11 @@ process exits.
 
 The worker has a large stack: Oxigraph's parser and optimiser recurse over the query, and a
 long flat query that works in the main thread must not crash in a worker.
+
+The hand-off is kept cheap, because a library query can take a tenth of a millisecond: the
+worker waits for the next query instead of ending, the caller waits on a bare lock, and on
+Linux the caller keeps to its CPU while it waits, the worker wakes on that CPU and is free
+again as soon as it runs (:func:`_share_cpu`).
 """
 
 from __future__ import annotations
