@@ -24,6 +24,7 @@ import logging
 import os
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import TypeVar
@@ -34,6 +35,9 @@ T = TypeVar("T")
 
 #: Stack of the worker thread: 64 MiB of address space, touched only as deep as it recurses.
 WORKER_STACK_BYTES = 64 * 1024 * 1024
+
+#: How long a query's worker is kept on its caller's CPU before both may move again.
+SHARED_SECONDS = 0.002
 
 _stack_lock = threading.Lock()
 #: The name of a worker thread running a query, and of one waiting for the next.
@@ -67,11 +71,23 @@ def run_stoppable(
             _release_frames(exc)
             outcome["error"] = exc
 
+    limit = timeout if timeout and timeout > 0 else None
     worker = _Worker.take()
     restore = _share_cpu(worker)
     try:
         worker.give(job, done, restore)
-        finished = done.acquire(timeout=timeout if timeout and timeout > 0 else -1)
+        if restore is None:
+            finished = done.acquire(timeout=-1 if limit is None else limit)
+        else:
+            start = time.monotonic()
+            shared = SHARED_SECONDS if limit is None else min(SHARED_SECONDS, limit)
+            finished = done.acquire(timeout=shared)
+            if not finished:  # a longer query: both threads may run anywhere again
+                _CPUS.set(worker.thread_id, restore)
+                _CPUS.set(0, restore)
+                restore = None
+                left = -1 if limit is None else max(0.0, limit - (time.monotonic() - start))
+                finished = done.acquire(timeout=left)
     except BaseException:  # KeyboardInterrupt (Ctrl-C) or SystemExit (SIGTERM handlers)
         stop.set()
         raise
@@ -117,19 +133,19 @@ class _Worker:
         return cls()
 
     def give(self, job: Callable[[], None], done: threading.Lock, cpus: set[int] | None) -> None:
-        """Run ``job`` and release ``done``; first let this thread run on ``cpus`` again
-        (None: its CPUs were not changed)."""
+        """Run ``job`` and release ``done``; after ``job``, let this thread run on ``cpus``
+        again (None: its CPUs were not changed)."""
         self._jobs.put((job, done, cpus))
 
     def _serve(self) -> None:
         me = threading.current_thread()
         while True:
             job, done, cpus = self._jobs.get()
-            if cpus is not None:  # awake on the caller's CPU: free to move from here on
-                _CPUS.set(0, cpus)
             me.name = BUSY
             job()
             del job
+            if cpus is not None:  # before it can be given the next query
+                _CPUS.set(0, cpus)
             me.name = IDLE
             with self._lock:
                 keep = len(self._idle) < self.KEEP
@@ -179,16 +195,16 @@ _CPUS = _Cpus()
 
 
 def _share_cpu(worker: _Worker) -> set[int] | None:
-    """Keep the calling thread on the CPU it is on, and let ``worker`` wake only there; the
-    CPUs the caller may run on, to give back when it is woken, or None when nothing was
-    changed (not Linux, or the CPU could not be chosen).
+    """Keep the calling thread on the CPU it is on, and ``worker`` there too; the CPUs the
+    caller may run on, to give back to both, or None when nothing was changed (not Linux, or
+    the CPU could not be chosen).
 
     Waking a thread that sleeps on another CPU costs about 40 microseconds on a virtual
     machine, against a few on the same CPU, and Linux wakes each thread where the other is
     not: a short query paid that twice, more than the query itself (docs/benchmarks.md).
     The caller only sleeps while the worker runs, so the two share the CPU without slowing
-    each other, and the worker may move again as soon as it is awake (a long query is not
-    tied to one CPU).
+    each other. After :data:`SHARED_SECONDS` both may run anywhere again: a long query is not
+    tied to one CPU that other work may need.
     """
     if _CPUS.current is None or worker.thread_id is None:
         return None
