@@ -14,8 +14,8 @@ long flat query that works in the main thread must not crash in a worker.
 
 The hand-off is kept cheap, because a library query can take a tenth of a millisecond: the
 worker waits for the next query instead of ending, the caller waits on a bare lock, and on
-Linux the caller keeps to its CPU while it waits, the worker wakes on that CPU and is free
-again as soon as it runs (:func:`_share_cpu`).
+Linux the caller and the worker keep to the caller's CPU for the query's first
+:data:`SHARED_SECONDS`, after which both may move again (:func:`_share_cpu`).
 """
 
 from __future__ import annotations
