@@ -342,6 +342,41 @@ class ExactStore(OxigraphStore):
         self._note(quads)
         super().addN(quads)
 
+    def remove(self, triple, context=None) -> None:  # noqa: ANN001 - rdflib's
+        super().remove(triple, context)
+        table = _TABLES.get(self)
+        if table is not None and table.triples:
+            self._forget_removed(table, triple)
+
+    def _forget_removed(self, table: ExactTerms, pattern: tuple) -> None:
+        """Forget the forms the table noted for triples matching ``pattern`` that the store
+        no longer holds in any graph: a value written later in another form is then that
+        value's one written form again."""
+        from pmgraph.query.engine import to_oxigraph
+
+        s, p, o = pattern
+        if o is not None and not isinstance(o, Literal):
+            return  # the table notes literal objects only
+        subject = None if s is None else to_oxigraph(s)
+        predicate = None if p is None else to_oxigraph(p)
+        stored = None
+        if o is not None:
+            language = o.language
+            written = (cased(str(o), language) if language and language != language.lower()
+                       else to_oxigraph(o))
+            stored = table.stored_form(written)
+        if subject is not None and predicate is not None and stored is not None:
+            keys = [(subject, predicate, stored)] if (subject, predicate, stored) in table.triples \
+                else []
+        else:
+            keys = [key for key in table.triples
+                    if (subject is None or key[0] == subject)
+                    and (predicate is None or key[1] == predicate)
+                    and (stored is None or key[2] == stored)]
+        for key in keys:
+            if next(iter(self._inner.quads_for_pattern(*key, None)), None) is None:
+                table.forget(*key)
+
     def _note(self, quads: Iterable[tuple]) -> None:
         """Note in the table the literals of ``quads`` (about to be added) that the store
         holds in another form, and a form written as the store holds it beside them."""

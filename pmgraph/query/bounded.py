@@ -90,6 +90,8 @@ def run_stoppable(
                 finished = done.acquire(timeout=left)
     except BaseException:  # KeyboardInterrupt (Ctrl-C) or SystemExit (SIGTERM handlers)
         stop.set()
+        if restore is not None:  # a step left running in the background may move too
+            _CPUS.set(worker.thread_id, restore)
         raise
     finally:
         if restore is not None:
@@ -219,9 +221,12 @@ def _share_cpu(worker: _Worker) -> set[int] | None:
 
 
 def _forget_workers() -> None:
-    """In a child made by ``fork``: the parent's workers' threads are not there."""
+    """In a child made by ``fork``: the parent's workers' threads are not there, and a lock
+    another thread of the parent held at the fork would never be released."""
+    global _stack_lock
     _Worker._idle = []
     _Worker._lock = threading.Lock()
+    _stack_lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_workers)

@@ -204,21 +204,29 @@ def _parse_param(path: Path, spec: str) -> QueryParam:
     return QueryParam(name, kinds[0], "optional" not in words, description.strip())
 
 
-#: Query files read so far, by path, with the size and modification time they were read at.
-_READ: dict[str, tuple[tuple[int, int] | None, QueryInfo, str]] = {}
+#: Query files read so far, by absolute path, with the file's size, modification and change
+#: times and inode when they were read.
+_READ: dict[str, tuple[tuple[int, ...] | None, QueryInfo, str]] = {}
 
 
 def read_query(path: Path | str) -> tuple[QueryInfo, str]:
     """The header and text of the query file at ``path`` (read again when it changed)."""
     if not isinstance(path, Path):
         path = Path(path)
-    # The cache is keyed by the path's text: a query run again and again (a notebook loop, the
+    # The cache is keyed by the path's text, made absolute (a relative path names another
+    # file in another working folder): a query run again and again (a notebook loop, the
     # view's server) finds its file in a few microseconds.
     key = os.fspath(path)
     try:
+        if not os.path.isabs(key):
+            key = os.path.join(os.getcwd(), key)
         status = os.stat(key)
-        # only a regular file is kept: a pipe (/dev/stdin) is new text each time
-        stamp = (status.st_size, status.st_mtime_ns) if S_ISREG(status.st_mode) else None
+        # only a regular file is kept: a pipe (/dev/stdin) is new text each time. The inode's
+        # change time moves on every write, even when the modification time is set back.
+        stamp = (
+            (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+            if S_ISREG(status.st_mode) else None
+        )
         known = _READ.get(key)
         if stamp is not None and known is not None and known[0] == stamp:
             return known[1], known[2]
