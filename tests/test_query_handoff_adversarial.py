@@ -108,6 +108,8 @@ def test_four_threads_at_once_get_their_own_rows_and_leave_no_thread_on_one_cpu(
         graph_small, own_cpus):
     ends = _run_threads(graph_small, None)
     assert all(before == own_cpus for before, _ in ends.values())
+    for i in range(3):  # short ones, each over before the caller frees the worker
+        assert _number_of(graph_small, i) == [f"0{i}"]
     workers = _idle_workers()
     assert 1 <= len(workers) <= bounded._Worker.KEEP
     for worker in workers:
@@ -229,6 +231,7 @@ def test_a_forked_child_has_its_parents_cpus_and_its_queries_work(graph_small, o
     child = os.fork()
     if child == 0:
         try:
+            signal.alarm(10)  # a hang ends the child with SIGALRM
             before = os.sched_getaffinity(0)
             rows = [_number_of(graph_small, i)[0] for i in range(3)]
             count = int(run_text(PAIRS, graph_small, {}, timeout=20).rows[0][0])
