@@ -71,7 +71,8 @@ def run_stoppable(
             _release_frames(exc)
             outcome["error"] = exc
 
-    limit = timeout if timeout and timeout > 0 else None
+    # no limit: None, 0, or more than a lock can wait for (inf)
+    limit = timeout if timeout and 0 < timeout <= threading.TIMEOUT_MAX else None
     worker = _Worker.take()
     restore = _share_cpu(worker)
     try:
