@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -125,6 +127,30 @@ def sparql_endpoint(
             [sys.executable, str(SPARQL_SERVER), "stop", "--location", str(location)],
             capture_output=True, timeout=60,
         )
+
+
+def in_forked_child(work: Callable[[], object], *, seconds: int = 10) -> str:
+    """``repr(work())`` as a child made by ``os.fork`` returned it. A child whose ``work``
+    raised, or hung (ended by SIGALRM after ``seconds``), fails the test."""
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            signal.alarm(seconds)
+            os.write(write, repr(work()).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    try:
+        _, status = os.waitpid(child, 0)
+        answer = b"".join(iter(lambda: os.read(read, 65536), b"")).decode()
+    finally:
+        os.close(read)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, (
+        f"the child ended with status {status} (14: it hung)")
+    return answer
 
 
 # --------------------------------------------------------------------------- writable stores

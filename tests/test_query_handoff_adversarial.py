@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import in_forked_child
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -154,8 +155,6 @@ def _interrupted(seconds_after: float) -> dict:
     return seen
 
 
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
-                    reason="SIGINT goes to the main thread")
 def test_ctrl_c_after_the_shared_time_gives_back_every_cpu(graph_small, own_cpus):
     seen = _interrupted(0.05)
     assert seen["caller"] == own_cpus
@@ -164,20 +163,12 @@ def test_ctrl_c_after_the_shared_time_gives_back_every_cpu(graph_small, own_cpus
     assert os.sched_getaffinity(0) == own_cpus
 
 
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
-                    reason="SIGINT goes to the main thread")
-def test_ctrl_c_in_the_shared_time_gives_back_the_callers_cpus(graph_small, own_cpus):
+def test_ctrl_c_in_the_shared_time_gives_back_every_cpu(graph_small, own_cpus):
     seen = _interrupted(0)
     assert seen["caller"] == own_cpus
+    assert seen["cpus"] == own_cpus  # the query left running is not kept to one CPU
     assert _number_of(graph_small, 4) == ["04"]
     assert os.sched_getaffinity(0) == own_cpus
-
-
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
-                    reason="SIGINT goes to the main thread")
-def test_ctrl_c_in_the_shared_time_frees_the_query_left_running(graph_small, own_cpus):
-    seen = _interrupted(0)
-    assert seen["cpus"] == own_cpus
 
 
 def test_a_time_limit_shorter_than_the_shared_time(graph_small, own_cpus, tmp_path):
@@ -224,25 +215,14 @@ def graph_small(tmp_path):
 def test_a_forked_child_has_its_parents_cpus_and_its_queries_work(graph_small, own_cpus):
     run_text(PAIRS, graph_small, {})  # past the shared time
     assert _number_of(graph_small, 2) == ["02"]
-    read, write = os.pipe()
-    child = os.fork()
-    if child == 0:
-        try:
-            signal.alarm(10)  # a hang ends the child with SIGALRM
-            before = os.sched_getaffinity(0)
-            rows = [_number_of(graph_small, i)[0] for i in range(3)]
-            count = int(run_text(PAIRS, graph_small, {}, timeout=20).rows[0][0])
-            after = os.sched_getaffinity(0)
-            os.write(write, repr((sorted(before), rows, count, sorted(after))).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    try:
-        _, status = os.waitpid(child, 0)
-        answer = os.read(read, 4096).decode()
-    finally:
-        os.close(read)
-    assert os.WEXITSTATUS(status) == 0
+
+    def child() -> tuple:
+        before = os.sched_getaffinity(0)
+        rows = [_number_of(graph_small, i)[0] for i in range(3)]
+        count = int(run_text(PAIRS, graph_small, {}, timeout=20).rows[0][0])
+        return sorted(before), rows, count, sorted(os.sched_getaffinity(0))
+
+    answer = in_forked_child(child)
     cpus = sorted(own_cpus)
     assert answer == repr((cpus, ["00", "01", "02"], SUBJECTS ** 5, cpus))
 
@@ -259,20 +239,11 @@ def test_a_fork_while_another_thread_starts_a_worker(graph_small):
     other.start()
     assert holding.wait(10)
     try:
-        child = os.fork()
-        if child == 0:
-            code = 1
-            try:
-                signal.alarm(3)  # a hang ends the child with SIGALRM
-                code = 0 if _number_of(graph_small, 1) == ["01"] else 1
-            finally:
-                os._exit(code)
+        answer = in_forked_child(lambda: _number_of(graph_small, 1), seconds=3)
     finally:
         release.set()
         other.join()
-    _, status = os.waitpid(child, 0)
-    assert os.WIFEXITED(status), f"the child's query hung (status {status})"
-    assert os.WEXITSTATUS(status) == 0
+    assert answer == repr(["01"])
 
 
 # ------------------------------------------------------------------ literals kept between calls

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import in_forked_child
 
 from pmgraph.errors import QueryError, QueryTimeoutError
 from pmgraph.graph.load import load_graph
@@ -406,19 +407,6 @@ def test_a_child_made_by_fork_runs_queries_with_workers_of_its_own(write_ttl):
     not wait for them."""
     graph = load_graph(write_ttl(SMALL_DATA))
     assert len(run_query("find-entity", graph, params={"text": "X"})) == 1  # a worker waits
-    read, write = os.pipe()
-    child = os.fork()
-    if child == 0:  # the child: one query, its row count to the parent, and out
-        try:
-            rows = len(run_query("find-entity", graph, params={"text": "X"}, timeout=20))
-            os.write(write, str(rows).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    try:
-        _, status = os.waitpid(child, 0)
-        answer = os.read(read, 16).decode()
-    finally:
-        os.close(read)
-    assert os.WEXITSTATUS(status) == 0
+    answer = in_forked_child(
+        lambda: len(run_query("find-entity", graph, params={"text": "X"}, timeout=20)))
     assert answer == "1"

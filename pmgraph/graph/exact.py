@@ -245,6 +245,17 @@ class ExactTerms:
         return table
 
 
+def _table_form(literal: Literal) -> ox.Literal:
+    """An rdflib literal as the table notes it: a language tag with capitals as written
+    (:func:`cased`), anything else as pyoxigraph reads it."""
+    from pmgraph.query.engine import to_oxigraph
+
+    language = literal.language
+    if language and language != language.lower():
+        return cased(str(literal), language)
+    return to_oxigraph(literal)
+
+
 def cased(value: str, tag: str) -> ox.Literal:
     """The table's form of the literal ``value`` with the language tag ``tag`` as written."""
     return ox.Literal(value, datatype=ox.NamedNode(LANG_DATATYPE + tag))
@@ -357,22 +368,13 @@ class ExactStore(OxigraphStore):
         s, p, o = pattern
         if o is not None and not isinstance(o, Literal):
             return  # the table notes literal objects only
-        subject = None if s is None else to_oxigraph(s)
-        predicate = None if p is None else to_oxigraph(p)
-        stored = None
-        if o is not None:
-            language = o.language
-            written = (cased(str(o), language) if language and language != language.lower()
-                       else to_oxigraph(o))
-            stored = table.stored_form(written)
-        if subject is not None and predicate is not None and stored is not None:
-            keys = [(subject, predicate, stored)] if (subject, predicate, stored) in table.triples \
-                else []
+        wanted = (None if s is None else to_oxigraph(s), None if p is None else to_oxigraph(p),
+                  None if o is None else table.stored_form(_table_form(o)))
+        if None not in wanted:  # one triple: no need to go through the table
+            keys = [wanted] if wanted in table.triples else []
         else:
-            keys = [key for key in table.triples
-                    if (subject is None or key[0] == subject)
-                    and (predicate is None or key[1] == predicate)
-                    and (stored is None or key[2] == stored)]
+            keys = [key for key in table.triples if all(
+                part is None or part == held for part, held in zip(wanted, key, strict=True))]
         for key in keys:
             if next(iter(self._inner.quads_for_pattern(*key, None)), None) is None:
                 table.forget(*key)
@@ -387,19 +389,11 @@ class ExactStore(OxigraphStore):
             obj = quad[2]
             if not isinstance(obj, Literal) or (obj.datatype is None and not obj.language):
                 continue
-            language = obj.language
-            if language and language == language.lower():
-                written = None
-            elif language:
-                written = cased(str(obj), language)
-            else:
-                written = to_oxigraph(obj)
             if table is None:
                 table = _TABLES.get(self)
                 if table is None:
                     table = _TABLES[self] = ExactTerms()
-            if written is None:
-                written = to_oxigraph(obj)
+            written = _table_form(obj)
             stored = table.stored_form(written)
             key = (to_oxigraph(quad[0]), to_oxigraph(quad[1]), stored)
             if stored == written:
