@@ -35,8 +35,10 @@ PROFILES = {
 ALIASES: dict[str, tuple[str, ...]] = {
     # the list of six centres calls the network "the emerging network"
     "org/pm-coe-network": ("network", "Precision Medicine Centres of Excellence"),
-    # the page says of itself that it is "content from the previous KTN website"
-    "source/iuk-precision-medicine-2019": ("content from the previous KTN website",),
+    # the page says of itself that it is "content from the previous KTN website", and its
+    # first sentence, in its own voice, is its announcement: "... will be hosting an event"
+    "source/iuk-precision-medicine-2019": ("content from the previous KTN website",
+                                           "will be hosting an event"),
     # the page announces "the event"; sessions are "running sessions at the event"
     # ...and its paragraph ends "... will be providing the keynote speech"
     "event/connecting-industries-2020": ("the event", "an event", "This event", "keynote speech"),
@@ -98,6 +100,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "theme/digital-health": ("digital health", "digital capability"),
 }
 
+#: Numbers and dates as the source writes them. 2011 is the Technology Roadmap's year, which
+#: its quote gives as "This journey started in 2010 ... followed a year later".
 VALUE_FORMS = {
     "210000000": ("£210 million",), "1000000000": ("£1bn",), "134000000000": ("$134bn",),
     "1300000": ("1.3M",), "100000": ("100,000",), "8": ("8 hospital sites",), "51": ("51st",),
@@ -117,6 +121,8 @@ def names(graph: Graph, node: object) -> set[str]:
     if isinstance(node, Literal):
         return {str(node), *VALUE_FORMS.get(str(node), ())}
     found = set(ALIASES.get(_key(node), ()))
+    if isinstance(node, URIRef) and not str(node).startswith(ID):
+        found.add(str(node))  # an identifier (ROR) is named by its own IRI in its table row
     for prop in (RDFS.label, PM.abbreviation, SKOS.prefLabel, SKOS.altLabel):
         for value in graph.objects(node, prop):
             found.add(str(value))

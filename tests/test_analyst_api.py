@@ -52,14 +52,15 @@ SELECT ?centre ?asset WHERE {{
   ?centre a pm:CentreOfExcellence .
   {{ ?centre {ASSET} ?asset }} UNION {{ ?asset pm:assetOf ?centre }}
 }}"""
-# Links between two entities of the policy network's classes (sub-classes included).
+# Links between two entities of the policy network: of its classes (sub-classes included),
+# or funders of something (whatever their class).
 KINDS = "pm:Policy pm:GovernmentBody pm:FundingProgramme pm:Investment pm:MonetaryAmount " \
     "pm:CentreOfExcellence"
 POLICY_LINKS = PREFIXES + f"""
 SELECT DISTINCT ?s ?p ?o WHERE {{
-  VALUES ?a {{ {KINDS} }} VALUES ?b {{ {KINDS} }}
-  ?s a/rdfs:subClassOf* ?a . ?o a/rdfs:subClassOf* ?b .
   ?s ?p ?o . FILTER(?p != rdf:type)
+  {{ VALUES ?a {{ {KINDS} }} ?s a/rdfs:subClassOf* ?a }} UNION {{ ?x pm:fundedBy ?s }}
+  {{ VALUES ?b {{ {KINDS} }} ?o a/rdfs:subClassOf* ?b }} UNION {{ ?y pm:fundedBy ?o }}
 }}"""
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from evidence_refs import EXEMPT_PREDICATES, refers_to
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from pmgraph.graph.evidence import (
     FACTUAL_LITERALS,
@@ -37,15 +37,29 @@ def graph():
     return load_graph()
 
 
+#: What a resource of the data says of itself, in its own words, which its pm:evidence
+#: quotes cover: every other triple from a resource of the data is a statement of a source.
+OWN_WORDS = frozenset(str(p) for p in (
+    RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.definition, DCTERMS.description,
+    DCTERMS.title, DCTERMS.identifier, PM.abbreviation, PM.evidence,
+))
+
+
 def statements_needing_evidence(graph) -> set[tuple]:
-    """Links between resources of the data and factual literals, counted from the triples."""
-    found = set()
-    for s, p, o in graph:
-        if not str(s).startswith(ID) or str(p) in NOT_STATEMENTS:
-            continue
-        if str(p) in FACTUAL_LITERALS or (isinstance(o, URIRef) and str(o).startswith(ID)):
-            found.add((s, p, o))
-    return found
+    """Every triple from a resource of the data but its kind, its concept scheme, its
+    provenance and its own words, counted from the triples (not from the validator's rule)."""
+    skip = OWN_WORDS | {str(RDF.type), str(SKOS.inScheme), str(PM.source),
+                        str(PM.evidenceQuote)}
+    return {(s, p, o) for s, p, o in graph if str(s).startswith(ID) and str(p) not in skip}
+
+
+def test_the_validators_rule_covers_every_statement(graph):
+    """The validator's rule (a link to any IRI, or a factual literal) picks out the same
+    triples as the count above: a new kind of fact cannot go unchecked."""
+    ruled = {(s, p, o) for s, p, o in graph
+             if str(s).startswith(ID) and str(p) not in NOT_STATEMENTS
+             and (isinstance(o, URIRef) or str(p) in FACTUAL_LITERALS)}
+    assert ruled == statements_needing_evidence(graph)
 
 
 def records(graph) -> dict[tuple, list[URIRef]]:
@@ -190,6 +204,23 @@ def test_link_without_evidence_is_reported(tmp_path):
     (line,) = findings_of(run)
     assert f"{LEEDS_LINK} has no evidence" in line
     assert "leeds.ttl:" in line
+
+
+OXFORD_ROR = (
+    "    pm:ror <https://ror.org/052gg0110> {| pm:source src:ror-ids ;\n"
+    "            pm:quote \"University of Oxford,https://ror.org/052gg0110,grid.4991.5,6396\" |} ;"
+)
+
+
+def test_identifier_without_evidence_is_reported(tmp_path):
+    """A link to an IRI outside the data (a ROR identifier) is a statement too."""
+    folder = copy_data(tmp_path)
+    edit(folder / "oxford.ttl", OXFORD_ROR, "    pm:ror <https://ror.org/052gg0110> ;")
+    run = validate(folder)
+    assert run.returncode == 1
+    (line,) = findings_of(run)
+    assert "orgn:university-of-oxford pm:ror <https://ror.org/052gg0110> has no evidence" in line
+    assert "oxford.ttl:" in line
 
 
 def test_altered_quote_is_reported(tmp_path):

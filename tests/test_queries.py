@@ -222,17 +222,19 @@ def test_assets_of_cardiff(graph):
     assert ("org/nhs-wales-informatics-service", "theme/data-ai") in got
     every = rows(graph, "centre-assets", ("centre",))
     # Manchester's profile names no asset: the Person-centred Health Service is an aim.
-    assert every == {(c,) for c in NATION if c != "centre/manchester"}
+    # Glasgow's lists none: the partnership developed the QEUH, and the workshop presents STAR.
+    assert every == {(c,) for c in NATION if c not in ("centre/manchester", "centre/glasgow")}
 
 
 def test_assets_by_kind(graph):
     got = rows(graph, "assets-by-kind", ("kind", "assets"), centre=iri("centre/glasgow"))
-    # The university and the health board are not assets in the source; the Living
-    # Laboratory is a planned vision (pm:status pm:Planned), not an asset.
-    assert got == {
-        (PM + "Hospital", "1"),
-        (PM + "DataInfrastructure", "1"),
-    }
+    # Glasgow's profile lists no assets: the university and the health board, the QEUH (which
+    # their partnership developed) and STAR (which the workshop presents) are not the
+    # centre's, and the Living Laboratory is a planned vision (pm:status pm:Planned).
+    assert got == set()
+    oxford = rows(graph, "assets-by-kind", ("kind", "assets"), centre=iri("centre/oxford"))
+    # three programmes (7T FMRI, cardiac MRI, the cohorts and records) and two institutes
+    assert oxford == {(PM + "Programme", "3"), (PM + "Institute", "2")}
     cardiff = rows(graph, "assets-by-kind", ("kind", "assets"), centre=iri("centre/cardiff"))
     assert (PM + "ImagingFacility", "7") in cardiff
     assert sum(int(n) for _, n in cardiff) == 44
@@ -419,7 +421,7 @@ def test_policy_alignment(graph):
             "centre/cardiff",
             None,
             "document/genomics-for-precision-medicine-strategy",
-            "org/welsh-government",
+            None,  # the heading "Welsh Government (WG) Policy alignment ..." names no publisher
         ),
         (
             "centre/cardiff",

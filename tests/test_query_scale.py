@@ -317,7 +317,8 @@ def test_events_match_their_own_or_their_parent_event_place_and_date(graph):
     ("entity", "other"),
     [
         ("org/university-of-glasgow", "org/nhs-greater-glasgow-and-clyde"),
-        ("centre/glasgow", "facility/queen-elizabeth-university-hospital"),
+        ("facility/queen-elizabeth-university-hospital",
+         "org/university-of-glasgow-nhs-ggc-partnership"),
         ("event/connecting-industries-2020-glasgow", "centre/glasgow"),
     ],
 )
@@ -329,8 +330,8 @@ def test_link_evidence_matches_each_statements_quotes(graph, entity, other):
 
 
 def test_link_evidence_in_a_synthetic_copy(synthetic):
-    entity = URIRef(ID + "centre/glasgow-s1")
-    other = URIRef(ID + "facility/queen-elizabeth-university-hospital-s1")
+    entity = URIRef(ID + "facility/queen-elizabeth-university-hospital-s1")
+    other = URIRef(ID + "org/university-of-glasgow-nhs-ggc-partnership-s1")
     expected = expected_link_evidence(synthetic, entity, other)
     assert expected
     assert rows_of(synthetic, "link-evidence", entity=entity, other=other) == expected

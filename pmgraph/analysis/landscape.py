@@ -31,7 +31,9 @@ from pmgraph.graph.namespaces import PM
 _THEMES = str(PM.CapabilityThemes)
 
 #: The stages of :func:`policy_network`, in drawing order, with the class (or super-class,
-#: local name) that puts an entity in each.
+#: local name) that puts an entity in each. An entity of none of these classes that funds
+#: something (the object of ``pm:fundedBy``) is a funder too: the source rarely says what
+#: kind of body a funder is.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("policy", ("Policy",)),
     ("funder", ("GovernmentBody",)),
@@ -134,14 +136,17 @@ def theme_matrix(net: nx.MultiDiGraph, by: str = "centre") -> ThemeMatrix:
     )
 
 
-def _stage(net: nx.MultiDiGraph, node: str) -> int | None:
+_FUNDER = next(i for i, (stage, _) in enumerate(STAGES) if stage == "funder")
+
+
+def _stage(net: nx.MultiDiGraph, node: str, funders: set[str]) -> int | None:
     data = net.nodes[node]
     kinds = net.graph.get("class_ancestors", {}).get(data.get("class_iri", ""), ())
     names = {data.get("class")} | {k.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for k in kinds}
     for index, (_, classes) in enumerate(STAGES):
         if names.intersection(classes):
             return index
-    return None
+    return _FUNDER if node in funders else None
 
 
 def policy_network(net: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -149,7 +154,9 @@ def policy_network(net: nx.MultiDiGraph) -> nx.MultiDiGraph:
     relationship among them (attributes and evidence kept). Every centre stays, linked or
     not; other entities only when linked to another of these. Adds ``stage`` and
     ``stage_index`` to each node (see :data:`STAGES`)."""
-    stages = {n: s for n in net if (s := _stage(net, n)) is not None}
+    funded_by = str(PM.fundedBy)
+    funders = {v for _, v, p in net.edges(data="predicate") if p == funded_by}
+    stages = {n: s for n in net if (s := _stage(net, n, funders)) is not None}
     sub = nx.MultiDiGraph(net.subgraph(stages))
     sub.graph.update(net.graph)
     centre_stage = len(STAGES) - 1

@@ -65,6 +65,7 @@ OA = "http://www.w3.org/ns/oa#"
 DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
 DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 #: Shortest quote that can support a statement: shorter passages ("NHS", "3T") name a thing
 #: but state nothing about it.
@@ -82,8 +83,13 @@ FACTUAL_LITERALS = frozenset(
         "rankingSubject",
     )] + [GEO + "lat", GEO + "long"]
 )
-#: Links that are not statements of a source: provenance itself.
-NOT_STATEMENTS = frozenset([PM + "source", PM + "evidenceQuote", RDF + "type"])
+#: Links that are not statements of a source: provenance itself, a resource's kind and the
+#: concept scheme a concept belongs to (the vocabulary's own structure). Every other link
+#: from a resource of the data, to a resource of the data or to any other IRI (a ROR
+#: identifier, a unit of measure), is a statement.
+NOT_STATEMENTS = frozenset(
+    [PM + "source", PM + "evidenceQuote", RDF + "type", SKOS + "inScheme"]
+)
 
 
 def _local(iri: str) -> str:
@@ -594,8 +600,7 @@ SELECT ?s ?p ?o WHERE {
   ?s ?p ?o .
   FILTER(isIRI(?s) && STRSTARTS(STR(?s), "https://w3id.org/pmgraph/id/"))
   FILTER(?p NOT IN (%(skip)s))
-  FILTER(?p IN (%(literals)s)
-         || (isIRI(?o) && STRSTARTS(STR(?o), "https://w3id.org/pmgraph/id/")))
+  FILTER(isIRI(?o) || ?p IN (%(literals)s))
   # MINUS, not FILTER NOT EXISTS: Oxigraph runs this once and joins (linear); the same
   # under NOT EXISTS ran once per triple (12.6 s instead of 0.17 s on 10k synthetic triples).
   MINUS {
