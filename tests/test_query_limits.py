@@ -377,10 +377,15 @@ def test_find_entity_matches_a_straight_apostrophe(cli):
 
 
 def test_focus_name_with_straight_apostrophe_resolves_and_is_reported(cli, tmp_path):
+    """A straight apostrophe typed for the data's curly one matches as the search matches:
+    the centre whose name holds the words first, the university next."""
     run = cli("-v", "viz", "--focus", "Queen's University Belfast", "--out", tmp_path / "v.html")
     assert run.code == 0
-    assert ('pmgraph: "Queen\'s University Belfast" is orgn:queens-university-belfast '
-            "(Queen\u2019s University Belfast)") in run.err.splitlines()
+    assert ('pmgraph: --focus "Queen\'s University Belfast": picked Queen\u2019s University '
+            "Belfast Precision Medicine Centre of Excellence (Centre of excellence, "
+            "https://w3id.org/pmgraph/id/centre/belfast); 3 other matches, first "
+            "https://w3id.org/pmgraph/id/org/queens-university-belfast; give an IRI to focus on "
+            "another") in run.err.splitlines()
 
 
 def test_chain_reports_what_names_resolved_to(cli):

@@ -318,6 +318,12 @@ def test_search_order_and_derived_nations(real):
         "https://w3id.org/pmgraph/id/quantity/iscf-data-to-early-diagnosis-investment",
     ]
     assert rank_entities(real, "risk-sharing") == ["https://w3id.org/pmgraph/id/centre/leeds"]
+    # the short name the view writes beside a centre, and a straight apostrophe for "’"
+    assert rank_entities(real, "Glasgow centre")[0] == "https://w3id.org/pmgraph/id/centre/glasgow"
+    assert rank_entities(real, "Queen's University Belfast")[:2] == [
+        "https://w3id.org/pmgraph/id/centre/belfast",
+        "https://w3id.org/pmgraph/id/org/queens-university-belfast",
+    ]
     # The Belfast laboratory has no place of its own; the Belfast centre features it, in
     # Belfast, Northern Ireland.
     lab = "https://w3id.org/pmgraph/id/facility/belfast-integrated-biomarker-analysis-laboratory"

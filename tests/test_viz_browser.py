@@ -25,6 +25,7 @@ import networkx as nx
 import pytest
 from rdflib import Graph
 
+from pmgraph.graph.evidence import ID
 from pmgraph.view.explore import nation_column, overview_members, rank_entities
 from pmgraph.view.viz import build_view_network, write_html
 
@@ -213,6 +214,96 @@ def test_class_and_nation_filters_hide_entities(open_view, real, real_file):
     assert view.errors == []
 
 
+#: The colour of the canvas pixel at the centre of every entity in view.
+PIXELS = """() => {
+  const n = pmgraph.network, ids = pmgraph.nodeView.getIds(), pos = n.getPositions(ids);
+  const c = document.querySelector('#graph canvas'), r = c.getBoundingClientRect();
+  const s = c.width / r.width, ctx = c.getContext('2d'), out = {};
+  for (const id of ids) {
+    const d = n.canvasToDOM(pos[id]);
+    if (d.x < 0 || d.y < 0 || d.x > r.width || d.y > r.height) continue;
+    out[id] = Array.from(ctx.getImageData(Math.round(d.x * s), Math.round(d.y * s), 1, 1).data)
+      .join(',');
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
+def test_a_filter_draws_every_entity_it_keeps_at_once(browser, real_file, size):
+    """From the opening overview, choosing a nation draws the entities that stay at once:
+    the Cardiff centre and Wales were left out (their links ran into empty canvas) until
+    something else redrew the page."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
+        page.mouse.move(5, size[1] - 5)  # nothing hovered, so nothing else redraws
+        page.select_option("#nation-filter", value=ID + "place/wales")
+        page.wait_for_timeout(300)
+        first = page.evaluate(PIXELS)
+        assert ID + "centre/cardiff" in first and ID + "place/wales" in first
+        page.evaluate("pmgraph.network.redraw()")
+        again = page.evaluate(PIXELS)
+        assert {k for k in first if first[k] != again.get(k)} == set()
+    finally:
+        context.close()
+
+
+def test_a_link_of_two_statements_words_each_its_own_way(open_view, real_file):
+    """Cardiff to Wales is two statements (pm:nation, pm:containedIn): the link's panel gives
+    two sentences, each with its quote, not the same sentence twice."""
+    view = open_view(real_file)
+    view.page.click("#show-all")
+    cardiff, wales = ID + "place/cardiff", ID + "place/wales"
+    edge = view.js(
+        """([a, b]) => pmgraph.edgeView.get().find(e => (e.from === a && e.to === b) ||
+                                                      (e.from === b && e.to === a)).id""",
+        [cardiff, wales],
+    )
+    view.js("id => pmgraph.showEdge(id)", edge)
+    details = view.page.inner_text("#details")
+    assert "Cardiff is in the nation Wales" in details
+    assert "Cardiff lies within Wales" in details
+    assert view.errors == []
+
+
+def test_the_table_fits_a_1024_pixel_window(browser, real_file):
+    """The table tab scrolls in its own column: at 1024x768 the page is no wider than the
+    window, so the details panel on the right is not cut off."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
+        page.click("#tab-table")
+        page.wait_for_timeout(200)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+        right = page.evaluate("document.getElementById('details').getBoundingClientRect().right")
+        assert right <= 1024
+    finally:
+        context.close()
+
+
+def test_a_filter_that_hides_the_selection_lets_it_go_and_says_so(open_view, real_file):
+    """Leeds selected, then only Wales shown: Leeds is no longer selected (nothing is faded
+    for it), the panel is empty again and a notice says why."""
+    view = open_view(real_file)
+    view.page.fill("#search", "LCPMH")
+    view.page.press("#search", "Enter")
+    view.page.wait_for_timeout(300)
+    assert view.js("pmgraph.network.getSelectedNodes()") == [ID + "centre/leeds"]
+    view.page.select_option("#nation-filter", value=ID + "place/wales")
+    view.page.wait_for_timeout(300)
+    assert view.js("pmgraph.network.getSelectedNodes()") == []
+    assert view.js("pmgraph.selected") is None
+    assert "Click an entity" in view.page.inner_text("#details")
+    assert view.page.inner_text("#notice").startswith(
+        "Leeds Centre for Personalised Medicine and Health is not among the entities")
+    assert view.errors == []
+
+
 def test_script_in_the_data_never_runs(open_view, tmp_path):
     fixtures = _test_viz()
     IMG, SCRIPT = fixtures.IMG, fixtures.SCRIPT  # noqa: N806 - constants of test_viz
@@ -355,7 +446,15 @@ def test_search_finds_abbreviations_amounts_and_phrases_in_quotes(open_view, rea
     # "£210m": the ISCF's investment (better linked), then the amount itself.
     investment = "https://w3id.org/pmgraph/id/investment/iscf-data-to-early-diagnosis"
     amount = "https://w3id.org/pmgraph/id/quantity/iscf-data-to-early-diagnosis-investment"
-    for query, first in (("LCPMH", leeds), ("\u00a3210m", investment), ("risk sharing", leeds)):
+    # The name written beside a centre ("Oxford centre") finds the centre before the
+    # membership and the session whose names contain it; a straight apostrophe typed on a
+    # keyboard finds the data's curly one ("Queen’s").
+    oxford = "https://w3id.org/pmgraph/id/centre/oxford"
+    # (the centre's own name, "The Queen’s University Belfast Precision Medicine Centre of
+    # Excellence", contains it, and centres come first)
+    queens = "https://w3id.org/pmgraph/id/centre/belfast"
+    for query, first in (("LCPMH", leeds), ("\u00a3210m", investment), ("risk sharing", leeds),
+                         ("Oxford centre", oxford), ("Queen's University Belfast", queens)):
         view.page.fill("#search", query)
         options = view.page.locator("#search-results [role=option]")
         assert options.count() >= 1, query
@@ -380,7 +479,8 @@ def test_search_finds_abbreviations_amounts_and_phrases_in_quotes(open_view, rea
 
 
 @pytest.mark.parametrize(
-    "query", ["Leeds", "glasgow", "ISCF", "\u00a3210m", "risk-sharing", "LCPMH", "Scotland", "MRI"]
+    "query", ["Leeds", "glasgow", "ISCF", "\u00a3210m", "risk-sharing", "LCPMH", "Scotland", "MRI",
+              "Belfast centre", "Queen's"]
 )
 def test_page_and_command_line_rank_alike(open_view, real, real_file, query):
     """One order rule: the page's search lists what rank_entities (viz --focus) lists."""
@@ -391,19 +491,19 @@ def test_page_and_command_line_rank_alike(open_view, real, real_file, query):
 def test_scotland_shows_what_is_located_there(open_view, real, real_file):
     """Task (b): the nation filter uses the place hierarchy, marked as derived."""
     scotland = "https://w3id.org/pmgraph/id/place/scotland"
-    # The archive has no place of its own: the Glasgow centre holds it, in Glasgow.
-    star = "https://w3id.org/pmgraph/id/facility/scottish-transcriptomics-archive-resource"
+    # The Living Laboratory has no nation of its own: it is at the QEUH, in Govan, Scotland.
+    lab = "https://w3id.org/pmgraph/id/programme/qeuh-living-laboratory"
     view = open_view(real_file)
     view.page.select_option("#nation-filter", value=scotland)
     shown = view.drawn()
-    assert star in shown
+    assert lab in shown
     assert "https://w3id.org/pmgraph/id/centre/glasgow" in shown
     assert not any(n.endswith(("/place/england", "/centre/leeds")) for n in shown)
     assert shown == {n for n, (p, _) in nation_column(real).items() if p == scotland}
     # Following a link to a hidden entity says so.
     view.js("id => pmgraph.selectNode(id)", "https://w3id.org/pmgraph/id/centre/leeds")
     assert "hidden by the filters" in view.page.inner_text("#notice")
-    view.js("id => pmgraph.selectNode(id)", star)
+    view.js("id => pmgraph.selectNode(id)", lab)
     assert "Nation derived" in view.page.inner_text("#details")
     assert view.errors == [] and view.outgoing == []
 

@@ -9,15 +9,17 @@
 
 The ranking rule, best first:
 
-1. entities whose name matches (label, abbreviation such as LCPMH, or IRI local name)
-   before those matched only by their description or quotes;
+1. entities whose name matches (label, abbreviation such as LCPMH, the short name the view
+   writes beside it such as "Oxford centre", or IRI local name) before those matched only
+   by their description or quotes;
 2. among name matches, centres of excellence first: an analyst who types "Leeds" means the
    Leeds centre rather than the city;
 3. an exact name, then a name with a word starting with the text, then a name containing it;
 4. more distinct neighbours first, then the label in alphabetical order.
 
 Texts are compared after :func:`normalise`: lower case, "£210 million" read as "£210m",
-hyphens and runs of spaces as one space, so "risk-sharing" matches "risk sharing".
+hyphens and runs of spaces as one space, so "risk-sharing" matches "risk sharing", and a
+curly apostrophe as a straight one, so "Queen's" typed on a keyboard matches "Queen’s".
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ FIRST_CLASS = "CentreOfExcellence"
 _AMOUNT = re.compile(r"(\d)\s*(million|mn|m)\b")
 _BILLION = re.compile(r"(\d)\s*(billion|bn)\b")
 _SPACES = re.compile(r"[\s\u2010-\u2015-]+")
+_APOSTROPHES = re.compile("[\u2018\u2019\u02bc\u2032]")
 
 
 def normalise(text: str) -> str:
     """``text`` as search compares it (see the module notes)."""
-    text = _SPACES.sub(" ", text.lower())
+    text = _APOSTROPHES.sub("'", _SPACES.sub(" ", text.lower()))
     text = _AMOUNT.sub(r"\1m", text)
     return _BILLION.sub(r"\1bn", text).strip()
 
@@ -66,7 +69,8 @@ def rank_entities(net: nx.MultiDiGraph, query: str) -> list[str]:
     q = normalise(given)
     scored = []
     for node, data in net.nodes(data=True):
-        names = [normalise(v) for v in (data.get("label"), data.get("abbreviation")) if v]
+        shown = short_label(net, node)
+        names = [normalise(v) for v in (data.get("label"), data.get("abbreviation"), shown) if v]
         names.append(normalise(local_name(node)))
         if any(q in name for name in names):
             exact = any(name == q for name in names)

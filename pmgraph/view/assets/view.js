@@ -244,7 +244,23 @@
         var p = positionOf(i);
         updates.push({ id: nodes[i].id, x: p[0], y: p[1] });
       });
-      if (updates.length) nodesDS.update(updates);
+      if (updates.length) {
+        nodesDS.update(updates);
+        refreshBoxes(updates);
+      }
+    }
+    /* vis-network draws a node only when its bounding box, as of the drawing before, lies in
+       view, and a node moved by an update keeps its old box until it is drawn: a node moved
+       from outside the view into it was left out of the next drawing (a filter that left
+       the overview drew the links of the Cardiff centre but not the centre). The moved
+       nodes' boxes are brought up to date at once. */
+    function refreshBoxes(moved) {
+      if (!network) return;  // the first drawing measures every node
+      var ctx = network.canvas.getContext();
+      moved.forEach(function (item) {
+        var node = network.body.nodes[item.id];
+        if (node) node.updateBoundingBox(ctx, node.selected);
+      });
     }
     function positionKind() {
       if (tab === "map") return "map";
@@ -577,7 +593,16 @@
         if (nodesDS.length) fitView();
         placeLabels();
       }
-      if (state.selected) highlight(state.selected);
+      if (state.selected && !nodesDS.get(state.selected)) {
+        /* The filters hide the selection: keeping it would fade everything they show. */
+        var gone = byId.get(state.selected);
+        clearSelection();
+        showHint();
+        say((gone ? gone.label : "The selection") +
+            " is not among the entities the filters show, so it is no longer selected.");
+      } else if (state.selected) {
+        highlight(state.selected);
+      }
       if (state.onChange) state.onChange();
     }
 
@@ -1060,6 +1085,13 @@
 
     /* Details panel. */
     var details = document.getElementById("details");
+    /* What the panel says before anything is chosen, to say again when the choice goes. */
+    var detailsHint = Array.from(details.childNodes, function (child) { return child.cloneNode(true); });
+    function showHint() {
+      details.replaceChildren.apply(details, detailsHint.map(function (child) {
+        return child.cloneNode(true);
+      }));
+    }
     function section(title, child) {
       var frag = document.createDocumentFragment();
       frag.append(el("h3", title), child);
@@ -1253,7 +1285,7 @@
 
     /* Relationships in plain words: "X was established by Y". */
     var PHRASES = {
-      "location": "is located in", "nation": "is in", "contained in": "is in",
+      "location": "is located in", "nation": "is in the nation", "contained in": "lies within",
       "capability theme": "has the capability theme", "disease area": "works on",
       "has asset": "has the asset", "organiser": "is organised by", "publisher": "is published by",
       "keynote speaker": "has the keynote speaker", "has quantity": "has the figure",
@@ -1588,7 +1620,8 @@
     });
 
     /* Search: the same order as pmgraph.view.explore.rank_entities (viz --focus). Names
-       (label, abbreviation, IRI local name) before descriptions and quotes; among names,
+       (label, abbreviation, the short name written beside it, IRI local name) before
+       descriptions and quotes; among names,
        centres of excellence first; then exact, word start, anywhere; then more neighbours,
        then the label. Texts are compared after normalise(). */
     var search = document.getElementById("search");
@@ -1597,6 +1630,7 @@
     var FIRST_CLASS = "CentreOfExcellence";
     function normalise(text) {
       return String(text).toLowerCase().replace(/[\s\u2010-\u2015-]+/g, " ")
+        .replace(/[\u2018\u2019\u02bc\u2032]/g, "'")
         .replace(/(\d)\s*(million|mn|m)\b/g, "$1m").replace(/(\d)\s*(billion|bn)\b/g, "$1bn")
         .trim();
     }
@@ -1623,6 +1657,7 @@
       var d = more.nodes[n.index];
       var names = [n.label];
       if (n.abbreviation) names.push(n.abbreviation);
+      if (n.short && n.short !== n.label) names.push(n.short);
       names.push(localName(n.id));
       var texts = d[0] >= 0 ? [d[0]].concat(d[1]) : d[1];
       texts.forEach(function (t) {
