@@ -154,6 +154,33 @@ def test_turtle_syntax_error_names_file_and_line(cli, write_ttl):
         assert run.out == ""
 
 
+def test_a_merge_conflict_marker_is_named_at_its_line(cli, write_ttl):
+    """Turtle reads "<<" as the start of a triple term and fails far below the marker; the
+    message names the marker's own line."""
+    path = write_ttl(
+        "orgn:x a pm:University .\n<<<<<<< HEAD\norgn:y a pm:University .\n=======\n"
+        'orgn:y a pm:University ; rdfs:label "Y \\"quoted\\""@en .\n>>>>>>> other\n'
+    )
+    line = next(n for n, text in enumerate(Path(path).read_text().splitlines(), 1)
+                if text.startswith("<<<<<<<"))
+    run = cli("validate", path)
+    assert run.code == 2
+    one_error_line(run, f"{path}:{line}: a merge conflict marker (<<<<<<<)",
+                   "resolve the conflict")
+
+
+@pytest.mark.parametrize(("param", "hint"), [
+    ("nation=place:walse", "did you mean place:wales?"),
+    ("nation=place:atlantis", "'pmgraph query find-entity --param text=NAME' finds an entity"),
+])
+def test_a_misspelt_entity_is_an_error_not_an_empty_answer(cli, param, hint):
+    run = cli("query", "centres", "--param", param)
+    assert run.code == 2
+    shown = param.split("=", 1)[1]
+    one_error_line(run, f"parameter {param}: no entity {shown} in the graph; {hint}")
+    assert run.out == ""
+
+
 def test_missing_file_and_empty_folder(cli, tmp_path):
     run = cli("stats", "--data", tmp_path / "missing.ttl")
     assert run.code == 2

@@ -537,7 +537,9 @@ def test_people_and_roles(graph):
             "keynote speaker",
         ),
     }
-    assert rows(graph, "people-roles", ("person",), person=iri("person/nobody")) == set()
+    # A person the graph does not hold is a misspelling, not an empty answer.
+    with pytest.raises(ParameterError, match=r"no entity per:nobody in the graph"):
+        rows(graph, "people-roles", ("person",), person=iri("person/nobody"))
 
 
 def test_events(graph):

@@ -147,6 +147,24 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
     return files
 
 
+_MARKER = re.compile(rb"^(<{7}|={7}|>{7})(?:[ \t].*)?\r?$")
+
+
+def _conflict_marker(path: Path) -> tuple[int, str] | None:
+    """The line number and marker of the first line of a version-control merge conflict
+    (``<<<<<<< HEAD``, ``=======``, ``>>>>>>> branch``) in the file at ``path``, if any."""
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as lines:
+            for number, line in enumerate(lines, start=1):
+                if line[:1] in b"<=>" and (found := _MARKER.match(line)):
+                    return number, found.group(1).decode("ascii")
+    except OSError:
+        return None
+    return None
+
+
 @contextmanager
 def turtle_errors(path: Path, what: str | None = None) -> Iterator[None]:
     """Turn a parser's errors about the file at ``path`` into :class:`DataLoadError`.
@@ -159,6 +177,13 @@ def turtle_errors(path: Path, what: str | None = None) -> Iterator[None]:
     try:
         yield
     except SyntaxError as exc:
+        marker = _conflict_marker(path)
+        if marker is not None:  # the parser reads "<<" as a triple term and fails far after
+            line, text = marker
+            raise DataLoadError(
+                f"{where}:{line}: a merge conflict marker ({text}); resolve the conflict and "
+                "run again"
+            ) from None
         message = _OX_MESSAGE.sub("", str(exc.msg or exc)).strip().rstrip(".")
         at = f"{where}:{exc.lineno}:{exc.offset}" if exc.lineno else where
         raise DataLoadError(

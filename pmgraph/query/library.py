@@ -399,6 +399,57 @@ def bind_params(info: QueryInfo, params: Mapping[str, Any] | None) -> dict[str, 
     return bindings
 
 
+def check_entities(info: QueryInfo, bindings: Mapping[str, Identifier], graph: Graph) -> None:
+    """Raise :class:`ParameterError` for an IRI parameter naming nothing in ``graph``: a
+    misspelt name (``place:walse``) would otherwise give an empty answer, which reads as
+    "there is none"."""
+    for param in info.params:
+        value = bindings.get(param.name)
+        if param.kind != "iri" or not isinstance(value, URIRef) or _in_graph(graph, value):
+            continue
+        shown = _curie(value)
+        close = _close_names(graph, value)
+        hint = f"did you mean {', '.join(close)}?" if close else (
+            "'pmgraph query find-entity --param text=NAME' finds an entity by name")
+        raise ParameterError(
+            f"parameter {param.name}={shown}: no entity {shown} in the graph; {hint}")
+
+
+def _in_graph(graph: Graph, iri: URIRef) -> bool:
+    target = oxigraph_target(graph)
+    if target is not None:
+        import pyoxigraph as ox
+
+        store, name = target
+        node = ox.NamedNode(iri)
+        return any(True for _ in store.quads_for_pattern(node, None, None, name)) or any(
+            True for _ in store.quads_for_pattern(None, None, node, name))
+    return any(True for _ in graph.triples((iri, None, None))) or any(
+        True for _ in graph.triples((None, None, iri)))
+
+
+def _curie(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return f"<{iri}>"
+
+
+def _close_names(graph: Graph, iri: str) -> list[str]:
+    """Up to three subjects of ``graph`` in the same namespace as ``iri``, closest first."""
+    namespace = iri[: max(iri.rfind("/"), iri.rfind("#")) + 1]
+    if not namespace:
+        return []
+    found = graph.query(
+        "SELECT DISTINCT ?s WHERE { ?s ?p ?o "
+        f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {Literal(namespace).n3()})) }}"
+    )
+    # compared by what follows the namespace, which the misspelling is in
+    names = {str(row[0])[len(namespace):]: str(row[0]) for row in found}
+    close = difflib.get_close_matches(iri[len(namespace):], list(names), n=3, cutoff=0.6)
+    return [_curie(names[n]) for n in close]
+
+
 def _plain_row(row: Any, variables: list[str]) -> tuple[Identifier | None, ...]:
     return tuple(plain_literal(row[v]) if row[v] is not None else None for v in variables)
 
@@ -637,6 +688,7 @@ def run_query(
 
         graph = load_graph()
         prefixes = None
+    check_entities(info, bindings, graph)
     log.info("running %s with %s", info.name, sorted(bindings))
     return run_text(
         text, graph, bindings, name=info.name, timeout=timeout, max_rows=max_rows,
