@@ -93,3 +93,24 @@ def test_ctrl_c_exits_130_and_another_address_warns(tmp_path):
                                    "graph, without a login")
     assert any(line.strip().startswith("Graph Store:") for line in lines)
     assert not list(tmp_path.glob("pmgraph-serve-*"))
+
+
+def test_a_push_into_the_served_store_replaces_the_served_triples(tmp_path):
+    """The README's order: serve --writable, push into it, query without --graph. The push
+    replaces the served triples (both are the published graph), so each centre is one row,
+    not one per combination of the two copies."""
+    port = free_port()
+    process, lines = start_serve(tmp_path, "--port", str(port), "--writable")
+    try:
+        endpoint = url_of(lines, "SPARQL endpoint")
+        pushed = subprocess.run(
+            [sys.executable, "-m", "pmgraph", "push", "--endpoint", endpoint],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )
+        assert pushed.returncode == 0, pushed.stderr
+        rows = run_query("centres", endpoint=endpoint).rows
+        assert len(rows) == 6
+        assert len({row[0] for row in rows}) == 6
+    finally:
+        process.terminate()
+        process.wait(30)

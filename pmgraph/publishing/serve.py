@@ -33,7 +33,7 @@ from rdflib import Graph
 
 from pmgraph.errors import EndpointError, PMGraphError
 from pmgraph.graph.exact import ExactTerms, table_note, table_of
-from pmgraph.publishing.publish import write_ntriples
+from pmgraph.publishing.publish import DEFAULT_GRAPH, write_ntriples
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +113,19 @@ def check_port(address: str, port: int) -> None:
 
 
 def prepare_store(graph: Graph, folder: Path) -> tuple[Path, int]:
-    """Bulk-load ``graph`` into a new Oxigraph store under ``folder``; (store path, triples)."""
+    """Bulk-load ``graph`` into a new Oxigraph store under ``folder``; (store path, triples).
+
+    The triples go into the named graph ``pmgraph push`` publishes to
+    (:data:`~pmgraph.publishing.publish.DEFAULT_GRAPH`), which the server's default graph (the
+    union of its graphs) shows: a push into the served store then replaces them rather than
+    adding a second copy that every query would count twice.
+    """
     dump = folder / "graph.nt"
     triples = write_ntriples(graph, dump)
     location = folder / "store"
     loaded = subprocess.run(
         [oxigraph_binary(), "load", "--location", str(location), "--file", str(dump),
-         "--format", "nt"],
+         "--format", "nt", "--graph", DEFAULT_GRAPH],
         capture_output=True, text=True,
     )
     dump.unlink()
