@@ -304,6 +304,31 @@ def test_a_filter_that_hides_the_selection_lets_it_go_and_says_so(open_view, rea
     assert view.errors == []
 
 
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
+def test_the_opening_view_shows_every_shape_whole(browser, real_file, size):
+    """Fitting the view makes room for each entity's whole shape: the largest centre at the
+    top was cut in half under the tabs."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
+        outside = page.evaluate("""() => {
+          const n = pmgraph.network, ids = pmgraph.nodeView.getIds(), pos = n.getPositions(ids);
+          const box = document.getElementById('graph').getBoundingClientRect(), out = [];
+          for (const id of ids) {
+            const r = pmgraph.nodeView.get(id).size || 0, p = pos[id];
+            const a = n.canvasToDOM({x: p.x - r, y: p.y - r});
+            const b = n.canvasToDOM({x: p.x + r, y: p.y + r});
+            if (a.x < 0 || a.y < 0 || b.x > box.width || b.y > box.height) out.push(id);
+          }
+          return out;
+        }""")
+        assert outside == []
+    finally:
+        context.close()
+
+
 def test_script_in_the_data_never_runs(open_view, tmp_path):
     fixtures = _test_viz()
     IMG, SCRIPT = fixtures.IMG, fixtures.SCRIPT  # noqa: N806 - constants of test_viz

@@ -660,12 +660,14 @@
       if (!ids.length) return;
       var positions = network.getPositions(ids);
       var left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+      /* Each entity's whole shape, not only its centre: the largest centre at the top was
+         cut off under the tabs. */
       ids.forEach(function (id) {
-        var p = positions[id];
-        if (p.x < left) left = p.x;
-        if (p.x > right) right = p.x;
-        if (p.y < top) top = p.y;
-        if (p.y > bottom) bottom = p.y;
+        var p = positions[id], r = nodesDS.get(id).size || 0;
+        if (p.x - r < left) left = p.x - r;
+        if (p.x + r > right) right = p.x + r;
+        if (p.y - r < top) top = p.y - r;
+        if (p.y + r > bottom) bottom = p.y + r;
       });
       if (tab === "map" && mapReady()) {
         mapData.outline.forEach(function (ring) {
