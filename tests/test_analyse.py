@@ -130,6 +130,8 @@ def test_shortest_chain_names_each_relationship(star):
     chain = analyse.shortest_chain(star, "A", "orgn:d")
     assert chain.describe() == "A <-has asset- Hub -has asset-> C -hosted by-> D"
     assert [s.forward for s in chain] == [False, True, True]
+    # each step as the data states it, subject first: the first is walked against its arrow
+    assert [s.stated for s in chain] == ["Hub has asset A", "Hub has asset C", "C hosted by D"]
     assert chain.nodes() == [FAC + "a", CTR + "hub", FAC + "c", ORG + "d"]
     assert analyse.shortest_chain(star, "A", "Loner") is None
     with pytest.raises(ParameterError, match="no entity named 'Nowhere'"):

@@ -280,6 +280,9 @@ class ChainStep:
     """One link of a chain: ``source`` -[relationship]-> ``target`` as stated in the data."""
 
     position: int
+    #: The step as the data states it, subject first, whichever way the chain walks it:
+    #: "7T magnet ... programme uses data from UK Biobank" on a step from UK Biobank.
+    stated: str
     from_iri: str
     from_label: str
     relationship: str  # the predicate's label, e.g. "has asset"
@@ -331,12 +334,16 @@ def shortest_chain(net: nx.MultiDiGraph, source: str, target: str) -> Chain | No
         stated = [(d["predicate"], True, d) for d in net.get_edge_data(u, v, default={}).values()]
         stated += [(d["predicate"], False, d) for d in net.get_edge_data(v, u, default={}).values()]
         predicate, forward, data = min(stated, key=lambda s: (s[0], not s[1]))
+        relationship = data.get("label", predicate)
+        subject, obj = (u, v) if forward else (v, u)
         steps.append(
             ChainStep(
                 position=position,
+                stated=f"{net.nodes[subject].get('label', subject)} {relationship} "
+                       f"{net.nodes[obj].get('label', obj)}",
                 from_iri=u,
                 from_label=net.nodes[u].get("label", u),
-                relationship=data.get("label", predicate),
+                relationship=relationship,
                 predicate=predicate,
                 forward=forward,
                 to_iri=v,
