@@ -223,6 +223,22 @@ def test_identifier_without_evidence_is_reported(tmp_path):
     assert "oxford.ttl:" in line
 
 
+def test_a_data_file_left_out_is_named_first(tmp_path):
+    """Without sources.ttl every statement's source is undefined: hundreds of findings, and a
+    first line that names the resource they come from."""
+    folder = copy_data(tmp_path)
+    (folder / "sources.ttl").unlink()
+    run = validate(folder)
+    assert run.returncode == 1
+    first = run.stdout.splitlines()[0]
+    assert first.startswith("Start here: src:iuk-precision-medicine-2019 (")
+    assert first.endswith("a data file may be missing from those given.")
+    assert len(findings_of(run)) > 100
+    # an unchanged copy has no such line
+    (tmp_path / "whole").mkdir()
+    assert not validate(copy_data(tmp_path / "whole")).stdout.startswith("Start here")
+
+
 def test_altered_quote_is_reported(tmp_path):
     folder = copy_data(tmp_path)
     altered = LEEDS_EST.replace("established in 2016", "founded in 2016")

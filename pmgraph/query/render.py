@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from rdflib import BNode, Literal
@@ -264,6 +265,7 @@ def report_text(report: ValidationReport) -> str:
         groups.append((f"{severity.value}s", group))
         if severity is Severity.VIOLATION:
             groups += [(compact(iri), found) for iri, found in sorted(custom.items())]
+    lines += _missing_definitions(report)
     for title, group in groups:
         if not group:
             continue
@@ -282,6 +284,30 @@ def report_text(report: ValidationReport) -> str:
     else:
         lines.append(f"The data does not conform: {summary}.")
     return "\n".join(lines) + "\n"
+
+
+#: The check that reports a link to an IRI of the data that nothing defines.
+_UNDEFINED = "undefined-link-target-violation"
+#: Links to one undefined resource from which a missing data file is the likely cause.
+MISSING_FILE_LINKS = 10
+
+
+def _missing_definitions(report: ValidationReport) -> list[str]:
+    """A first line naming the resources that many links point to but no data file defines:
+    a data file left out (sources.ttl, places.ttl) gives hundreds of findings that all come
+    from it, and the line says where to start."""
+    undefined = Counter(
+        f.value for f in report.findings
+        if f.value and (f.constraint or "").endswith(_UNDEFINED)
+    )
+    common = [(value, n) for value, n in undefined.most_common(3) if n >= MISSING_FILE_LINKS]
+    if not common:
+        return []
+    named = ", ".join(f"{compact(value)} ({n} links)" for value, n in common)
+    verb, it = ("is", "it") if len(common) == 1 else ("are", "them")
+    return [one_line(
+        f"Start here: {named} {verb} linked to but defined in no data file given, and many "
+        f"findings below follow from {it}; a data file may be missing from those given."), ""]
 
 
 def report_json(report: ValidationReport) -> str:
