@@ -329,6 +329,25 @@ def test_the_opening_view_shows_every_shape_whole(browser, real_file, size):
         context.close()
 
 
+def test_the_opening_view_at_1024_labels_the_nations_and_most_bodies(browser, real_file):
+    """At 1024x768 the overview's middle and right columns leave a label line below each
+    entity: Northern Ireland, ISCF and the UKRI fund lost theirs when rows were closer."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(real_file.as_uri())
+        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
+        page.wait_for_timeout(300)
+        labels = page.evaluate("""() => Object.fromEntries(pmgraph.nodeView.getIds().map(
+            id => [id, pmgraph.network.body.nodes[id].options.label || '']))""")
+        places = [ID + "place/" + p for p in
+                  ("england", "northern-ireland", "scotland", "wales", "united-kingdom")]
+        assert all(labels[p] for p in places), labels
+        assert sum(1 for text in labels.values() if not text) <= 2, labels
+    finally:
+        context.close()
+
+
 def test_script_in_the_data_never_runs(open_view, tmp_path):
     fixtures = _test_viz()
     IMG, SCRIPT = fixtures.IMG, fixtures.SCRIPT  # noqa: N806 - constants of test_viz

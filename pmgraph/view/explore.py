@@ -304,7 +304,10 @@ def overview_positions(net: nx.MultiDiGraph, shown: set[str]) -> dict[str, tuple
     gap = 330.0
     out: dict[str, tuple[float, float]] = {}
     for number, members in enumerate(columns):
-        row = 150.0 if number == 0 else 80.0  # centres are drawn larger
+        # Centres are drawn larger. The other columns' rows leave room for a label line
+        # below each entity at the scale a 1024-pixel window fits the three columns to
+        # (about 0.45): at 80 every other label had no room.
+        row = 150.0 if number == 0 else 120.0
         members.sort(key=lambda n: (net.nodes[n].get("label") or n).casefold())
         top = -(len(members) - 1) * row / 2 + (row / 2 if number == 1 else 0)
         for i, node in enumerate(members):
