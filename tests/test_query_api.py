@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from pmgraph.errors import ParameterError, QueryError, QueryNotFoundError
@@ -170,6 +170,23 @@ def test_invalid_parameters_are_refused(graph, query_file, params, message):
     path = query_file(KINDS_QUERY)
     with pytest.raises(ParameterError, match=message):
         run_query(path, graph, params=params)
+
+
+def test_an_iri_parameter_may_name_a_property_the_graph_only_uses(graph, query_file):
+    """A property that occurs only as a predicate (rdfs:label) is in the graph too: the
+    check for misspelt entities does not refuse it."""
+    path = query_file(
+        "# title: Values of a property\n# param: prop (iri) A property\n"
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?prop ?o }\n"
+    )
+    plain = Graph()  # rdflib's own store, queried by rdflib
+    for triple in graph:
+        plain.add(triple)
+    for target in (graph, plain):
+        rows = run_query(path, target, params={"prop": "rdfs:label"}).to_records()
+        assert int(rows[0]["n"]) > 0
+        with pytest.raises(ParameterError, match=r"no entity rdfs:lable in the graph"):
+            run_query(path, target, params={"prop": "rdfs:lable"})
 
 
 @pytest.mark.parametrize(

@@ -422,10 +422,12 @@ def _in_graph(graph: Graph, iri: URIRef) -> bool:
 
         store, name = target
         node = ox.NamedNode(iri)
-        return any(True for _ in store.quads_for_pattern(node, None, None, name)) or any(
-            True for _ in store.quads_for_pattern(None, None, node, name))
-    return any(True for _ in graph.triples((iri, None, None))) or any(
-        True for _ in graph.triples((None, None, iri)))
+        patterns = ((node, None, None), (None, None, node), (None, node, None))
+        return any(any(True for _ in store.quads_for_pattern(s, p, o, name))
+                   for s, p, o in patterns)
+    # subject, object or predicate (a property the data uses, such as rdfs:label)
+    patterns = ((iri, None, None), (None, None, iri), (None, iri, None))
+    return any(any(True for _ in graph.triples(pattern)) for pattern in patterns)
 
 
 def _curie(iri: str) -> str:
