@@ -158,7 +158,7 @@ def _conflict_marker(path: Path) -> tuple[int, str] | None:
             return None
         with path.open("rb") as lines:
             for number, line in enumerate(lines, start=1):
-                if line[:1] in b"<=>" and (found := _MARKER.match(line)):
+                if found := _MARKER.match(line):
                     return number, found.group(1).decode("ascii")
     except OSError:
         return None

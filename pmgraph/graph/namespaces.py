@@ -197,6 +197,18 @@ def expand_name(name: str) -> str:
     return name
 
 
+_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def compact_name(iri: str) -> str:
+    """``iri`` as a prefixed name when a project prefix covers it (``pm:hostedBy``), the
+    longest namespace first; else unchanged. The inverse of :func:`expand_name`."""
+    for prefix, namespace in _LONGEST_FIRST:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
 def bind_prefixes(graph: Graph) -> Graph:
     """Bind the project's prefixes on ``graph`` (replacing rdflib's defaults) and return it."""
     for prefix, iri in PREFIXES.items():

@@ -32,7 +32,7 @@ from rdflib.term import Identifier
 
 from pmgraph.errors import ParameterError, QueryError, QueryNotFoundError, QueryTimeoutError
 from pmgraph.graph.load import plain_literal
-from pmgraph.graph.namespaces import PREFIXES
+from pmgraph.graph.namespaces import PREFIXES, compact_name
 from pmgraph.paths import display_path, queries_dir
 from pmgraph.query.bounded import run_stoppable
 from pmgraph.query.engine import converter, oxigraph_target, substitutions
@@ -431,10 +431,8 @@ def _in_graph(graph: Graph, iri: URIRef) -> bool:
 
 
 def _curie(iri: str) -> str:
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return f"<{iri}>"
+    shown = compact_name(iri)
+    return f"<{iri}>" if shown == iri else shown
 
 
 def _close_names(graph: Graph, iri: str) -> list[str]:

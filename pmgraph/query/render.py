@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from rdflib import BNode, Literal
 from rdflib.namespace import XSD
 
-from pmgraph.graph.namespaces import PREFIXES
+from pmgraph.graph.namespaces import compact_name
 from pmgraph.graph.stats import GraphStats
 from pmgraph.query.library import QueryInfo, QueryResult
 from pmgraph.safe import one_line, spreadsheet_safe
@@ -35,17 +35,11 @@ def plural(count: int, word: str, many: str | None = None) -> str:
         many = word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else (
             word + "es" if word.endswith(("s", "x", "ch", "sh")) else word + "s")
     return f"{count} {many}"
-_NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
 def compact(iri: str | None) -> str:
     """``iri`` as a prefixed name when a project prefix covers it (``pm:hostedBy``)."""
-    if iri is None:
-        return ""
-    for prefix, namespace in _NAMESPACES:
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
+    return "" if iri is None else compact_name(iri)
 
 
 def compact_path(path: str) -> str:
