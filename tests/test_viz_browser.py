@@ -87,8 +87,9 @@ class View:
 def open_view(browser) -> Iterator[Any]:
     contexts = []
 
-    def open_(path: Path) -> View:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
+    def open_(path: Path, size: tuple[int, int] = (1400, 900), ready: bool = False) -> View:
+        """The page drawn (``ready``: its labels placed and search built too)."""
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]})
         contexts.append(context)
         view = View(context.new_page())
 
@@ -106,6 +107,7 @@ def open_view(browser) -> Iterator[Any]:
         view.page.on("pageerror", lambda e: view.errors.append(str(e)))
         view.page.goto(path.as_uri())
         view.page.wait_for_function(
+            "window.pmgraph && window.pmgraph.ready" if ready else
             "window.pmgraph && window.pmgraph.firstDrawMs !== null", timeout=60_000
         )
         return view
@@ -230,25 +232,19 @@ PIXELS = """() => {
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
-def test_a_filter_draws_every_entity_it_keeps_at_once(browser, real_file, size):
+def test_a_filter_draws_every_entity_it_keeps_at_once(open_view, real_file, size):
     """From the opening overview, choosing a nation draws the entities that stay at once:
     the Cardiff centre and Wales were left out (their links ran into empty canvas) until
     something else redrew the page."""
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    try:
-        page = context.new_page()
-        page.goto(real_file.as_uri())
-        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
-        page.mouse.move(5, size[1] - 5)  # nothing hovered, so nothing else redraws
-        page.select_option("#nation-filter", value=ID + "place/wales")
-        page.wait_for_timeout(300)
-        first = page.evaluate(PIXELS)
-        assert ID + "centre/cardiff" in first and ID + "place/wales" in first
-        page.evaluate("pmgraph.network.redraw()")
-        again = page.evaluate(PIXELS)
-        assert {k for k in first if first[k] != again.get(k)} == set()
-    finally:
-        context.close()
+    page = open_view(real_file, size, ready=True).page
+    page.mouse.move(5, size[1] - 5)  # nothing hovered, so nothing else redraws
+    page.select_option("#nation-filter", value=ID + "place/wales")
+    page.wait_for_timeout(300)
+    first = page.evaluate(PIXELS)
+    assert ID + "centre/cardiff" in first and ID + "place/wales" in first
+    page.evaluate("pmgraph.network.redraw()")
+    again = page.evaluate(PIXELS)
+    assert {k for k in first if first[k] != again.get(k)} == set()
 
 
 def test_a_link_of_two_statements_words_each_its_own_way(open_view, real_file):
@@ -269,21 +265,15 @@ def test_a_link_of_two_statements_words_each_its_own_way(open_view, real_file):
     assert view.errors == []
 
 
-def test_the_table_fits_a_1024_pixel_window(browser, real_file):
+def test_the_table_fits_a_1024_pixel_window(open_view, real_file):
     """The table tab scrolls in its own column: at 1024x768 the page is no wider than the
     window, so the details panel on the right is not cut off."""
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
-    try:
-        page = context.new_page()
-        page.goto(real_file.as_uri())
-        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
-        page.click("#tab-table")
-        page.wait_for_timeout(200)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 1024
-        right = page.evaluate("document.getElementById('details').getBoundingClientRect().right")
-        assert right <= 1024
-    finally:
-        context.close()
+    page = open_view(real_file, (1024, 768), ready=True).page
+    page.click("#tab-table")
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    right = page.evaluate("document.getElementById('details').getBoundingClientRect().right")
+    assert right <= 1024
 
 
 def test_a_filter_that_hides_the_selection_lets_it_go_and_says_so(open_view, real_file):
@@ -305,47 +295,34 @@ def test_a_filter_that_hides_the_selection_lets_it_go_and_says_so(open_view, rea
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (1024, 768)])
-def test_the_opening_view_shows_every_shape_whole(browser, real_file, size):
+def test_the_opening_view_shows_every_shape_whole(open_view, real_file, size):
     """Fitting the view makes room for each entity's whole shape: the largest centre at the
     top was cut in half under the tabs."""
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    try:
-        page = context.new_page()
-        page.goto(real_file.as_uri())
-        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
-        outside = page.evaluate("""() => {
-          const n = pmgraph.network, ids = pmgraph.nodeView.getIds(), pos = n.getPositions(ids);
-          const box = document.getElementById('graph').getBoundingClientRect(), out = [];
-          for (const id of ids) {
-            const r = pmgraph.nodeView.get(id).size || 0, p = pos[id];
-            const a = n.canvasToDOM({x: p.x - r, y: p.y - r});
-            const b = n.canvasToDOM({x: p.x + r, y: p.y + r});
-            if (a.x < 0 || a.y < 0 || b.x > box.width || b.y > box.height) out.push(id);
-          }
-          return out;
-        }""")
-        assert outside == []
-    finally:
-        context.close()
+    outside = open_view(real_file, size, ready=True).js("""() => {
+      const n = pmgraph.network, ids = pmgraph.nodeView.getIds(), pos = n.getPositions(ids);
+      const box = document.getElementById('graph').getBoundingClientRect(), out = [];
+      for (const id of ids) {
+        const r = pmgraph.nodeView.get(id).size || 0, p = pos[id];
+        const a = n.canvasToDOM({x: p.x - r, y: p.y - r});
+        const b = n.canvasToDOM({x: p.x + r, y: p.y + r});
+        if (a.x < 0 || a.y < 0 || b.x > box.width || b.y > box.height) out.push(id);
+      }
+      return out;
+    }""")
+    assert outside == []
 
 
-def test_the_opening_view_at_1024_labels_the_nations_and_most_bodies(browser, real_file):
+def test_the_opening_view_at_1024_labels_the_nations_and_most_bodies(open_view, real_file):
     """At 1024x768 the overview's middle and right columns leave a label line below each
     entity: Northern Ireland, ISCF and the UKRI fund lost theirs when rows were closer."""
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
-    try:
-        page = context.new_page()
-        page.goto(real_file.as_uri())
-        page.wait_for_function("window.pmgraph && window.pmgraph.ready", timeout=60_000)
-        page.wait_for_timeout(300)
-        labels = page.evaluate("""() => Object.fromEntries(pmgraph.nodeView.getIds().map(
-            id => [id, pmgraph.network.body.nodes[id].options.label || '']))""")
-        places = [ID + "place/" + p for p in
-                  ("england", "northern-ireland", "scotland", "wales", "united-kingdom")]
-        assert all(labels[p] for p in places), labels
-        assert sum(1 for text in labels.values() if not text) <= 2, labels
-    finally:
-        context.close()
+    view = open_view(real_file, (1024, 768), ready=True)
+    view.page.wait_for_timeout(300)
+    labels = view.js("""() => Object.fromEntries(pmgraph.nodeView.getIds().map(
+        id => [id, pmgraph.network.body.nodes[id].options.label || '']))""")
+    places = [ID + "place/" + p for p in
+              ("england", "northern-ireland", "scotland", "wales", "united-kingdom")]
+    assert all(labels[p] for p in places), labels
+    assert sum(1 for text in labels.values() if not text) <= 2, labels
 
 
 def test_script_in_the_data_never_runs(open_view, tmp_path):
